@@ -1,0 +1,20 @@
+//! Baton: a chat-ops bot that bridges customer support and customer success in Slack and
+//! Discord. This crate is the core; the platform adapters live in `adapters/` and speak only
+//! the neutral contract in `baton-chat`.
+//!
+//! Modules, and the one job each does:
+//! - [`domain`]: accounts, people, tickets and the ticket event log, validated on construction.
+//! - [`store`]: persistence behind one trait, on SQLite (default) or PostgreSQL; all SQL.
+//! - [`config`]: the TOML file layered with `BATON_…` environment variables, and its checks.
+//! - [`import`]: CSV import of accounts and people, all or nothing.
+//! - [`i18n`]: the message catalogue (Project Fluent); every user-visible string comes from it.
+//! - [`command`]: the neutral `Command` every `/ticket` subcommand, button and emoji becomes.
+//! - [`engine`]: applies inbound chat events to tickets and queues what to post (the rules).
+//! - [`render`]: turns the engine's replies into localised text and cards.
+//! - [`outbox`]: delivers queued messages through the adapters, with retries.
+//! - [`clock`]: time as an input (`SystemClock` in production, `ManualClock` in tests).
+//! - [`app`]: wiring: starts the engine, the outbox and an adapter, until shutdown.
+
+pub mod clock;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,267 @@
+//! Persistence: one [`Store`] trait, implemented for SQLite (the embedded default) and
+//! PostgreSQL (for several replicas). Both implementations share their SQL (see `sql.rs`)
+//! and keep real column types: timestamps, dates and JSON on PostgreSQL.
+//!
+//! All SQL lives here. Changes that belong together (a ticket update, its events, and the
+//! messages it causes) are written in one transaction, so a crash never leaves half of them.
+
+mod sql;
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use baton_chat::{ChannelRef, MessageId, OutboundMessage, Platform, UserId};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::domain::{
+    Account, AccountId, NewEvent, NewTicket, Person, PersonId, Tag, Ticket, TicketEvent, TicketId,
+    TicketKey,
+};
+
+pub use sql::{PgStore, SqliteStore};
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the ticket changed while this change was being made; retry")]
+    Conflict,
+    #[error("channel {channel} already belongs to account {owner}")]
+    ChannelTaken { channel: ChannelRef, owner: AccountId },
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
+    BadUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why a message is in the outbox; a delivered ticket card is remembered on its ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboundPurpose {
+    /// An ordinary message: a reply, an error, a DM.
+    Message,
+    /// The ticket's card: its id becomes the ticket's card (and thread, if it had none).
+    TicketCard,
+}
+
+impl OutboundPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundPurpose::Message => "message",
+            OutboundPurpose::TicketCard => "ticket_card",
+        }
+    }
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "message" => Ok(Self::Message),
+            "ticket_card" => Ok(Self::TicketCard),
+            other => Err(StoreError::Corrupt(format!("unknown outbox purpose `{other}`"))),
+        }
+    }
+}
+
+/// A message to deliver, written with the change that caused it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutbound {
+    pub message: OutboundMessage,
+    pub ticket: Option<TicketId>,
+    pub purpose: OutboundPurpose,
+}
+
+impl NewOutbound {
+    pub fn message(message: OutboundMessage) -> Self {
+        Self { message, ticket: None, purpose: OutboundPurpose::Message }
+    }
+}
+
+/// A message waiting in (or delivered from) the outbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboundRow {
+    pub id: i64,
+    pub platform: Platform,
+    pub message: OutboundMessage,
+    pub ticket: Option<TicketId>,
+    pub purpose: OutboundPurpose,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub delivered_message: Option<MessageId>,
+    pub last_error: Option<String>,
+    pub dead: bool,
+}
+
+/// An inbound event recorded in the inbox and not yet processed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InboxEntry {
+    pub platform: Platform,
+    pub event_id: String,
+    pub payload: serde_json::Value,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Which tickets to list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TicketFilter {
+    pub account: Option<AccountId>,
+    /// Only tickets that are not solved or closed.
+    pub active_only: bool,
+    /// Only tickets whose origin is this channel.
+    pub channel: Option<ChannelRef>,
+    pub limit: Option<i64>,
+}
+
+/// A ticket update, with the events and messages it causes, applied atomically.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketChange {
+    /// The ticket as it should be stored; its `version` is the one it was read at.
+    pub ticket: Ticket,
+    pub events: Vec<NewEvent>,
+    pub outbox: Vec<NewOutbound>,
+}
+
+/// Builds the messages for a ticket once its id and key exist.
+pub type RenderOnOpen<'a> = &'a (dyn Fn(&Ticket) -> Vec<NewOutbound> + Send + Sync);
+
+/// Baton's persistence.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<()>;
+    /// Checks the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Inserts or updates accounts by id, all or none. Channels listed replace the account's
+    /// channels; a channel that belongs to another account is refused.
+    async fn upsert_accounts(&self, accounts: &[Account]) -> Result<()>;
+    async fn account(&self, id: &AccountId) -> Result<Option<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    async fn account_for_channel(&self, channel: &ChannelRef) -> Result<Option<Account>>;
+
+    /// Inserts or updates people by id, all or none.
+    async fn upsert_people(&self, people: &[Person]) -> Result<()>;
+    async fn person(&self, id: &PersonId) -> Result<Option<Person>>;
+    async fn people(&self) -> Result<Vec<Person>>;
+    async fn person_by_handle(&self, platform: Platform, user: &UserId) -> Result<Option<Person>>;
+
+    /// Opens a ticket with its `opened` event and the messages `render` builds for it.
+    /// Opening again from the same origin message returns the existing ticket and `false`.
+    async fn open_ticket(
+        &self,
+        ticket: &NewTicket,
+        now: DateTime<Utc>,
+        render: RenderOnOpen<'_>,
+    ) -> Result<(Ticket, bool)>;
+    async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>>;
+    async fn ticket_by_key(&self, key: &TicketKey) -> Result<Option<Ticket>>;
+    /// The ticket opened from this message, or whose conversation is this thread.
+    async fn ticket_by_message(&self, channel: &ChannelRef, message: &MessageId) -> Result<Option<Ticket>>;
+    async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>>;
+    /// Saves a changed ticket (refused with [`StoreError::Conflict`] if it changed since it
+    /// was read), appends its events and queues its messages, atomically.
+    async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket>;
+    async fn events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>>;
+    /// Appends events to a ticket without changing it.
+    async fn append_events(&self, ticket: TicketId, events: &[NewEvent], now: DateTime<Utc>) -> Result<()>;
+    /// For each tag, the number of distinct accounts with a ticket carrying it, most first.
+    async fn tag_reach(&self, namespace: Option<&str>, limit: i64) -> Result<Vec<(Tag, i64)>>;
+
+    /// Records an inbound event before it is acknowledged. `false`: seen before.
+    async fn record_inbound(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        payload: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>>;
+    async fn finish_inbound(
+        &self,
+        platform: Platform,
+        event_id: &str,
+        now: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<()>;
+
+    /// Queues messages outside any ticket change (e.g. an error reply).
+    async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()>;
+    /// Undelivered, live messages whose next attempt is due, oldest first.
+    async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
+    async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()>;
+    /// Records a failed attempt; `next_attempt` `None` parks the message as dead.
+    async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()>;
+    async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>>;
+}
+
+/// Opens the store for a `sqlite://…` or `postgres://…` URL. Does not migrate.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let opts = PgConnectOptions::from_str(url)?;
+        Ok(Arc::new(PgStore::connect_with(opts).await?))
+    } else {
+        Err(StoreError::BadUrl(url.to_string()))
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a SQLite database in WAL mode.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // An acknowledged event must survive a crash: fsync on commit.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        Ok(Self::new(pool))
+    }
+}
+
+impl PgStore {
+    pub async fn connect_with(opts: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Self::new(pool))
+    }
+}
+
+/// Converts stored text back into a domain value, reporting corrupt data.
+fn parse_col<T: FromStr>(column: &str, value: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("column {column} holds `{value}`: {e}")))
+}
+
+fn handles_map(rows: Vec<(String, String)>) -> Result<BTreeMap<Platform, UserId>> {
+    rows.into_iter()
+        .map(|(p, u)| Ok((parse_col::<Platform>("platform", &p)?, parse_col::<UserId>("user_id", &u)?)))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

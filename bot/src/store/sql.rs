@@ -1,0 +1,862 @@
+//! The SQL behind [`Store`], written once and compiled for SQLite and for PostgreSQL.
+//!
+//! Both databases accept the same statements here (`$n` parameters, `ON CONFLICT`,
+//! `RETURNING`); the column types differ only in the migrations. A macro instantiates the
+//! implementation for each pool type so each keeps sqlx's native types (no `Any` driver).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use baton_chat::{ChannelRef, MessageId, OutboundMessage, Platform, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::types::Json;
+use sqlx::Row;
+
+use super::{
+    handles_map, parse_col, Backend, InboxEntry, NewOutbound, OutboundPurpose, OutboundRow,
+    RenderOnOpen, Result, Store, StoreError, TicketChange, TicketFilter,
+};
+use crate::domain::{
+    Account, AccountId, Actor, Arr, Currency, EventKind, KeyPrefix, Locale, Name, NewEvent,
+    NewTicket, Origin, Person, PersonId, Requester, SignalName, Tag, Ticket, TicketEvent,
+    TicketId, TicketKey, TicketStatus, Tier, Title,
+};
+
+macro_rules! ticket_cols {
+    () => {
+        "id, key, account_id, requester_platform, requester_user, requester_name, \
+         requester_person, title, status, priority, assignee, tags, origin_platform, \
+         origin_channel, origin_message, origin_thread, card_message, opened_at, created_at, \
+         updated_at, follow_up_of, version"
+    };
+}
+
+macro_rules! outbox_cols {
+    () => {
+        "id, platform, message, ticket_id, purpose, attempts, created_at, delivered_at, \
+         delivered_message, last_error, dead"
+    };
+}
+
+fn opt_parse<T: std::str::FromStr>(column: &str, v: Option<String>) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.map(|s| parse_col(column, &s)).transpose()
+}
+
+macro_rules! sql_store {
+    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $migrator:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            pool: sqlx::Pool<$db>,
+        }
+
+        impl $name {
+            pub fn new(pool: sqlx::Pool<$db>) -> Self {
+                Self { pool }
+            }
+
+            pub fn pool(&self) -> &sqlx::Pool<$db> {
+                &self.pool
+            }
+
+            async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
+                Ok(self.pool.begin_with($begin).await?)
+            }
+
+            fn ticket_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Ticket> {
+                let origin_platform: String = r.try_get("origin_platform")?;
+                let origin_channel: String = r.try_get("origin_channel")?;
+                let requester_platform: String = r.try_get("requester_platform")?;
+                let tags: Json<BTreeSet<Tag>> = r.try_get("tags")?;
+                Ok(Ticket {
+                    id: TicketId(r.try_get("id")?),
+                    key: parse_col::<TicketKey>("key", &r.try_get::<String, _>("key")?)?,
+                    account: opt_parse("account_id", r.try_get("account_id")?)?,
+                    requester: Requester {
+                        platform: parse_col("requester_platform", &requester_platform)?,
+                        user: parse_col("requester_user", &r.try_get::<String, _>("requester_user")?)?,
+                        display_name: r.try_get("requester_name")?,
+                        person: opt_parse("requester_person", r.try_get("requester_person")?)?,
+                    },
+                    title: parse_col::<Title>("title", &r.try_get::<String, _>("title")?)?,
+                    status: parse_col("status", &r.try_get::<String, _>("status")?)?,
+                    priority: parse_col("priority", &r.try_get::<String, _>("priority")?)?,
+                    assignee: opt_parse("assignee", r.try_get("assignee")?)?,
+                    tags: tags.0,
+                    origin: Origin {
+                        channel: ChannelRef::new(
+                            parse_col("origin_platform", &origin_platform)?,
+                            parse_col("origin_channel", &origin_channel)?,
+                        ),
+                        message: opt_parse("origin_message", r.try_get("origin_message")?)?,
+                        thread: opt_parse("origin_thread", r.try_get("origin_thread")?)?,
+                    },
+                    card_message: opt_parse("card_message", r.try_get("card_message")?)?,
+                    opened_at: r.try_get("opened_at")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                    follow_up_of: r.try_get::<Option<i64>, _>("follow_up_of")?.map(TicketId),
+                    version: r.try_get("version")?,
+                })
+            }
+
+            fn outbound_from_row(r: &<$db as sqlx::Database>::Row) -> Result<OutboundRow> {
+                let message: Json<OutboundMessage> = r.try_get("message")?;
+                Ok(OutboundRow {
+                    id: r.try_get("id")?,
+                    platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
+                    message: message.0,
+                    ticket: r.try_get::<Option<i64>, _>("ticket_id")?.map(TicketId),
+                    purpose: OutboundPurpose::parse(&r.try_get::<String, _>("purpose")?)?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    delivered_at: r.try_get("delivered_at")?,
+                    delivered_message: opt_parse("delivered_message", r.try_get("delivered_message")?)?,
+                    last_error: r.try_get("last_error")?,
+                    dead: r.try_get("dead")?,
+                })
+            }
+
+            async fn accounts_where(
+                &self,
+                id: Option<&AccountId>,
+            ) -> Result<Vec<Account>> {
+                let rows = match id {
+                    Some(id) => sqlx::query("SELECT * FROM accounts WHERE id = $1")
+                        .bind(id.as_str())
+                        .fetch_all(&self.pool)
+                        .await?,
+                    None => sqlx::query("SELECT * FROM accounts ORDER BY id").fetch_all(&self.pool).await?,
+                };
+                let channel_rows = match id {
+                    Some(id) => sqlx::query(
+                        "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
+                    )
+                    .bind(id.as_str())
+                    .fetch_all(&self.pool)
+                    .await?,
+                    None => sqlx::query("SELECT platform, channel, account_id FROM account_channels")
+                        .fetch_all(&self.pool)
+                        .await?,
+                };
+                let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
+                for r in &channel_rows {
+                    let p: String = r.try_get("platform")?;
+                    let c: String = r.try_get("channel")?;
+                    channels
+                        .entry(r.try_get("account_id")?)
+                        .or_default()
+                        .insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
+                }
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get("id")?;
+                        let currency: Option<String> = r.try_get("currency")?;
+                        let currency = match currency {
+                            Some(c) => Currency::parse(&c).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            None => Currency::USD,
+                        };
+                        let arr = r
+                            .try_get::<Option<i64>, _>("arr")?
+                            .map(|a| Arr::from_signed(a, currency))
+                            .transpose()
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let signals: Json<BTreeMap<SignalName, f64>> = r.try_get("signals")?;
+                        Ok(Account {
+                            id: parse_col("id", &id)?,
+                            name: parse_col::<Name>("name", &r.try_get::<String, _>("name")?)?,
+                            tier: parse_col::<Tier>("tier", &r.try_get::<String, _>("tier")?)?,
+                            arr,
+                            renewal_date: r.try_get::<Option<NaiveDate>, _>("renewal_date")?,
+                            csm: opt_parse::<PersonId>("csm", r.try_get("csm")?)?,
+                            key_prefix: opt_parse::<KeyPrefix>("key_prefix", r.try_get("key_prefix")?)?,
+                            channels: channels.remove(&id).unwrap_or_default(),
+                            signals: signals.0,
+                            locale: opt_parse::<Locale>("locale", r.try_get("locale")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn people_where(&self, id: Option<&PersonId>) -> Result<Vec<Person>> {
+                let rows = match id {
+                    Some(id) => sqlx::query("SELECT * FROM people WHERE id = $1")
+                        .bind(id.as_str())
+                        .fetch_all(&self.pool)
+                        .await?,
+                    None => sqlx::query("SELECT * FROM people ORDER BY id").fetch_all(&self.pool).await?,
+                };
+                let handle_rows = match id {
+                    Some(id) => sqlx::query("SELECT platform, user_id, person_id FROM person_handles WHERE person_id = $1")
+                        .bind(id.as_str())
+                        .fetch_all(&self.pool)
+                        .await?,
+                    None => sqlx::query("SELECT platform, user_id, person_id FROM person_handles")
+                        .fetch_all(&self.pool)
+                        .await?,
+                };
+                let mut handles: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+                for r in &handle_rows {
+                    handles
+                        .entry(r.try_get("person_id")?)
+                        .or_default()
+                        .push((r.try_get("platform")?, r.try_get("user_id")?));
+                }
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get("id")?;
+                        let tz: Option<String> = r.try_get("time_zone")?;
+                        Ok(Person {
+                            handles: handles_map(handles.remove(&id).unwrap_or_default())?,
+                            id: parse_col("id", &id)?,
+                            name: parse_col("name", &r.try_get::<String, _>("name")?)?,
+                            role: parse_col("role", &r.try_get::<String, _>("role")?)?,
+                            email: opt_parse("email", r.try_get("email")?)?,
+                            account: opt_parse("account_id", r.try_get("account_id")?)?,
+                            manager: opt_parse("manager", r.try_get("manager")?)?,
+                            locale: opt_parse("locale", r.try_get("locale")?)?,
+                            time_zone: opt_parse::<chrono_tz::Tz>("time_zone", tz)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn one_ticket<'q>(
+                &self,
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+            ) -> Result<Option<Ticket>> {
+                query.fetch_optional(&self.pool).await?.as_ref().map(Self::ticket_from_row).transpose()
+            }
+
+            async fn insert_events(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                ticket: TicketId,
+                events: &[NewEvent],
+                now: DateTime<Utc>,
+            ) -> Result<()> {
+                for e in events {
+                    sqlx::query(
+                        "INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(ticket.0)
+                    .bind(e.kind.name())
+                    .bind(Json(&e.kind))
+                    .bind(Json(&e.actor))
+                    .bind(e.occurred_at)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_outbox(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                messages: &[NewOutbound],
+                now: DateTime<Utc>,
+            ) -> Result<()> {
+                for m in messages {
+                    sqlx::query(
+                        "INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(m.message.destination.platform().as_str())
+                    .bind(Json(&m.message))
+                    .bind(m.ticket.map(|t| t.0))
+                    .bind(m.purpose.as_str())
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn write_tags(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                ticket: TicketId,
+                tags: &BTreeSet<Tag>,
+            ) -> Result<()> {
+                sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+                    .bind(ticket.0)
+                    .execute(&mut **tx)
+                    .await?;
+                for t in tags {
+                    sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+                        .bind(ticket.0)
+                        .bind(t.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn by_origin(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                channel: &ChannelRef,
+                message: &MessageId,
+            ) -> Result<Option<Ticket>> {
+                sqlx::query(concat!(
+                    "SELECT ", ticket_cols!(), " FROM tickets \
+                     WHERE origin_platform = $1 AND origin_channel = $2 AND origin_message = $3"
+                ))
+                .bind(channel.platform.as_str())
+                .bind(channel.channel.as_str())
+                .bind(message.as_str())
+                .fetch_optional(&mut **tx)
+                .await?
+                .as_ref()
+                .map(Self::ticket_from_row)
+                .transpose()
+            }
+        }
+
+        #[async_trait]
+        impl Store for $name {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn upsert_accounts(&self, accounts: &[Account]) -> Result<()> {
+                let mut tx = self.begin().await?;
+                let now = Utc::now();
+                for a in accounts {
+                    sqlx::query(
+                        "INSERT INTO accounts (id, name, tier, arr, currency, renewal_date, csm, key_prefix, locale, signals, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, arr = excluded.arr, \
+                         currency = excluded.currency, renewal_date = excluded.renewal_date, csm = excluded.csm, \
+                         key_prefix = excluded.key_prefix, locale = excluded.locale, signals = excluded.signals, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(a.id.as_str())
+                    .bind(a.name.as_str())
+                    .bind(a.tier.as_str())
+                    .bind(a.arr.map(|x| i64::try_from(x.amount()).unwrap_or(i64::MAX)))
+                    .bind(a.arr.map(|x| x.currency().to_string()))
+                    .bind(a.renewal_date)
+                    .bind(a.csm.as_ref().map(|c| c.as_str()))
+                    .bind(a.key_prefix.as_ref().map(|c| c.as_str()))
+                    .bind(a.locale.as_ref().map(|l| l.to_string()))
+                    .bind(Json(&a.signals))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM account_channels WHERE account_id = $1")
+                        .bind(a.id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    for c in &a.channels {
+                        let owner: Option<String> = sqlx::query_scalar(
+                            "SELECT account_id FROM account_channels WHERE platform = $1 AND channel = $2",
+                        )
+                        .bind(c.platform.as_str())
+                        .bind(c.channel.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if let Some(owner) = owner {
+                            return Err(StoreError::ChannelTaken {
+                                channel: c.clone(),
+                                owner: parse_col("account_id", &owner)?,
+                            });
+                        }
+                        sqlx::query("INSERT INTO account_channels (platform, channel, account_id) VALUES ($1, $2, $3)")
+                            .bind(c.platform.as_str())
+                            .bind(c.channel.as_str())
+                            .bind(a.id.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn account(&self, id: &AccountId) -> Result<Option<Account>> {
+                Ok(self.accounts_where(Some(id)).await?.into_iter().next())
+            }
+
+            async fn accounts(&self) -> Result<Vec<Account>> {
+                self.accounts_where(None).await
+            }
+
+            async fn account_for_channel(&self, channel: &ChannelRef) -> Result<Option<Account>> {
+                let owner: Option<String> = sqlx::query_scalar(
+                    "SELECT account_id FROM account_channels WHERE platform = $1 AND channel = $2",
+                )
+                .bind(channel.platform.as_str())
+                .bind(channel.channel.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                match owner {
+                    Some(id) => self.account(&parse_col("account_id", &id)?).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn upsert_people(&self, people: &[Person]) -> Result<()> {
+                let mut tx = self.begin().await?;
+                let now = Utc::now();
+                for p in people {
+                    sqlx::query(
+                        "INSERT INTO people (id, name, role, email, account_id, manager, locale, time_zone, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, email = excluded.email, \
+                         account_id = excluded.account_id, manager = excluded.manager, locale = excluded.locale, \
+                         time_zone = excluded.time_zone, updated_at = excluded.updated_at",
+                    )
+                    .bind(p.id.as_str())
+                    .bind(p.name.as_str())
+                    .bind(p.role.as_str())
+                    .bind(p.email.as_ref().map(|e| e.as_str()))
+                    .bind(p.account.as_ref().map(|a| a.as_str()))
+                    .bind(p.manager.as_ref().map(|m| m.as_str()))
+                    .bind(p.locale.as_ref().map(|l| l.to_string()))
+                    .bind(p.time_zone.map(|t| t.name().to_string()))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM person_handles WHERE person_id = $1")
+                        .bind(p.id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    for (platform, user) in &p.handles {
+                        sqlx::query(
+                            "INSERT INTO person_handles (platform, user_id, person_id) VALUES ($1, $2, $3) \
+                             ON CONFLICT (platform, user_id) DO UPDATE SET person_id = excluded.person_id",
+                        )
+                        .bind(platform.as_str())
+                        .bind(user.as_str())
+                        .bind(p.id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn person(&self, id: &PersonId) -> Result<Option<Person>> {
+                Ok(self.people_where(Some(id)).await?.into_iter().next())
+            }
+
+            async fn people(&self) -> Result<Vec<Person>> {
+                self.people_where(None).await
+            }
+
+            async fn person_by_handle(&self, platform: Platform, user: &UserId) -> Result<Option<Person>> {
+                let id: Option<String> = sqlx::query_scalar(
+                    "SELECT person_id FROM person_handles WHERE platform = $1 AND user_id = $2",
+                )
+                .bind(platform.as_str())
+                .bind(user.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                let id = match (id, platform) {
+                    (Some(id), _) => id,
+                    // On the shell a person's id is their handle.
+                    (None, Platform::Shell) => user.as_str().to_string(),
+                    (None, _) => return Ok(None),
+                };
+                match PersonId::parse(&id) {
+                    Ok(id) => self.person(&id).await,
+                    Err(_) => Ok(None),
+                }
+            }
+
+            async fn open_ticket(
+                &self,
+                t: &NewTicket,
+                now: DateTime<Utc>,
+                render: RenderOnOpen<'_>,
+            ) -> Result<(Ticket, bool)> {
+                let mut tx = self.begin().await?;
+                if let Some(message) = &t.origin.message {
+                    if let Some(existing) = Self::by_origin(&mut tx, &t.origin.channel, message).await? {
+                        tx.commit().await?;
+                        return Ok((existing, false));
+                    }
+                }
+                let number: i64 = sqlx::query_scalar(
+                    "INSERT INTO ticket_counters (prefix, last) VALUES ($1, 1) \
+                     ON CONFLICT (prefix) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+                )
+                .bind(t.key_prefix.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                let number = u32::try_from(number)
+                    .map_err(|_| StoreError::Corrupt(format!("ticket counter overflow for {}", t.key_prefix)))?;
+                let key = TicketKey::new(t.key_prefix.clone(), number);
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO tickets (key, account_id, requester_platform, requester_user, requester_name, \
+                     requester_person, title, status, priority, assignee, tags, origin_platform, origin_channel, \
+                     origin_message, origin_thread, card_message, opened_at, created_at, updated_at, follow_up_of, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $17, $18, 0) \
+                     ON CONFLICT (origin_platform, origin_channel, origin_message) DO NOTHING RETURNING id",
+                )
+                .bind(key.to_string())
+                .bind(t.account.as_ref().map(|a| a.as_str()))
+                .bind(t.requester.platform.as_str())
+                .bind(t.requester.user.as_str())
+                .bind(&t.requester.display_name)
+                .bind(t.requester.person.as_ref().map(|p| p.as_str()))
+                .bind(t.title.as_str())
+                .bind(TicketStatus::New.as_str())
+                .bind(t.priority.as_str())
+                .bind(t.assignee.as_ref().map(|p| p.as_str()))
+                .bind(Json(&t.tags))
+                .bind(t.origin.channel.platform.as_str())
+                .bind(t.origin.channel.channel.as_str())
+                .bind(t.origin.message.as_ref().map(|m| m.as_str()))
+                .bind(t.origin.thread.as_ref().map(|m| m.as_str()))
+                .bind(t.opened_at)
+                .bind(now)
+                .bind(t.follow_up_of.map(|f| f.0))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = id else {
+                    // Another writer opened it from the same message first.
+                    tx.rollback().await?;
+                    let message = t.origin.message.as_ref().expect("only origin messages conflict");
+                    let mut tx = self.begin().await?;
+                    let existing = Self::by_origin(&mut tx, &t.origin.channel, message).await?;
+                    tx.commit().await?;
+                    return existing
+                        .map(|e| (e, false))
+                        .ok_or_else(|| StoreError::Corrupt("conflicting ticket vanished".into()));
+                };
+                let ticket = Ticket {
+                    id: TicketId(id),
+                    key,
+                    account: t.account.clone(),
+                    requester: t.requester.clone(),
+                    title: t.title.clone(),
+                    status: TicketStatus::New,
+                    priority: t.priority,
+                    assignee: t.assignee.clone(),
+                    tags: t.tags.clone(),
+                    origin: t.origin.clone(),
+                    card_message: None,
+                    opened_at: t.opened_at,
+                    created_at: now,
+                    updated_at: now,
+                    follow_up_of: t.follow_up_of,
+                    version: 0,
+                };
+                Self::write_tags(&mut tx, ticket.id, &ticket.tags).await?;
+                let opened = NewEvent {
+                    kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
+                    actor: t.opened_by.clone(),
+                    occurred_at: t.opened_at,
+                };
+                Self::insert_events(&mut tx, ticket.id, &[opened], now).await?;
+                Self::insert_outbox(&mut tx, &render(&ticket), now).await?;
+                tx.commit().await?;
+                Ok((ticket, true))
+            }
+
+            async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
+                self.one_ticket(sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1")).bind(id.0))
+                    .await
+            }
+
+            async fn ticket_by_key(&self, key: &TicketKey) -> Result<Option<Ticket>> {
+                self.one_ticket(
+                    sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE key = $1")).bind(key.to_string()),
+                )
+                .await
+            }
+
+            async fn ticket_by_message(&self, channel: &ChannelRef, message: &MessageId) -> Result<Option<Ticket>> {
+                self.one_ticket(
+                    sqlx::query(concat!(
+                        "SELECT ", ticket_cols!(), " FROM tickets WHERE origin_platform = $1 AND origin_channel = $2 \
+                         AND (origin_thread = $3 OR origin_message = $3) ORDER BY id DESC LIMIT 1"
+                    ))
+                    .bind(channel.platform.as_str())
+                    .bind(channel.channel.as_str())
+                    .bind(message.as_str()),
+                )
+                .await
+            }
+
+            async fn tickets(&self, f: &TicketFilter) -> Result<Vec<Ticket>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE 1 = 1"));
+                if let Some(a) = &f.account {
+                    qb.push(" AND account_id = ").push_bind(a.as_str().to_string());
+                }
+                if let Some(c) = &f.channel {
+                    qb.push(" AND origin_platform = ").push_bind(c.platform.as_str());
+                    qb.push(" AND origin_channel = ").push_bind(c.channel.as_str().to_string());
+                }
+                if f.active_only {
+                    qb.push(" AND status NOT IN ('solved', 'closed')");
+                }
+                qb.push(" ORDER BY id");
+                if let Some(l) = f.limit {
+                    qb.push(" LIMIT ").push_bind(l);
+                }
+                qb.build().fetch_all(&self.pool).await?.iter().map(Self::ticket_from_row).collect()
+            }
+
+            async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket> {
+                let mut t = change.ticket;
+                let mut tx = self.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
+                     tags = $6, origin_thread = $7, card_message = $8, updated_at = $9, follow_up_of = $10, \
+                     version = version + 1 WHERE id = $11 AND version = $12",
+                )
+                .bind(t.account.as_ref().map(|a| a.as_str()))
+                .bind(t.title.as_str())
+                .bind(t.status.as_str())
+                .bind(t.priority.as_str())
+                .bind(t.assignee.as_ref().map(|p| p.as_str()))
+                .bind(Json(&t.tags))
+                .bind(t.origin.thread.as_ref().map(|m| m.as_str()))
+                .bind(t.card_message.as_ref().map(|m| m.as_str()))
+                .bind(now)
+                .bind(t.follow_up_of.map(|f| f.0))
+                .bind(t.id.0)
+                .bind(t.version)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict);
+                }
+                Self::write_tags(&mut tx, t.id, &t.tags).await?;
+                Self::insert_events(&mut tx, t.id, &change.events, now).await?;
+                Self::insert_outbox(&mut tx, &change.outbox, now).await?;
+                tx.commit().await?;
+                t.version += 1;
+                t.updated_at = now;
+                Ok(t)
+            }
+
+            async fn events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>> {
+                let rows = sqlx::query(
+                    "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events \
+                     WHERE ticket_id = $1 ORDER BY id",
+                )
+                .bind(ticket.0)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: Json<EventKind> = r.try_get("data")?;
+                        let actor: Json<Actor> = r.try_get("actor")?;
+                        Ok(TicketEvent {
+                            id: r.try_get("id")?,
+                            ticket: TicketId(r.try_get("ticket_id")?),
+                            kind: kind.0,
+                            actor: actor.0,
+                            occurred_at: r.try_get("occurred_at")?,
+                            recorded_at: r.try_get("recorded_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn append_events(&self, ticket: TicketId, events: &[NewEvent], now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin().await?;
+                Self::insert_events(&mut tx, ticket, events, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn tag_reach(&self, namespace: Option<&str>, limit: i64) -> Result<Vec<(Tag, i64)>> {
+                let rows = match namespace {
+                    Some(ns) => sqlx::query(
+                        "SELECT tt.tag AS tag, COUNT(DISTINCT t.account_id) AS accounts FROM ticket_tags tt \
+                         JOIN tickets t ON t.id = tt.ticket_id WHERE t.account_id IS NOT NULL \
+                         AND substr(tt.tag, 1, length($1)) = $1 \
+                         GROUP BY tt.tag ORDER BY accounts DESC, tt.tag LIMIT $2",
+                    )
+                    .bind(format!("{ns}:"))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?,
+                    None => sqlx::query(
+                        "SELECT tt.tag AS tag, COUNT(DISTINCT t.account_id) AS accounts FROM ticket_tags tt \
+                         JOIN tickets t ON t.id = tt.ticket_id WHERE t.account_id IS NOT NULL \
+                         GROUP BY tt.tag ORDER BY accounts DESC, tt.tag LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?,
+                };
+                rows.iter()
+                    .map(|r| Ok((parse_col::<Tag>("tag", &r.try_get::<String, _>("tag")?)?, r.try_get("accounts")?)))
+                    .collect()
+            }
+
+            async fn record_inbound(
+                &self,
+                platform: Platform,
+                event_id: &str,
+                payload: &serde_json::Value,
+                now: DateTime<Utc>,
+            ) -> Result<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (platform, event_id) DO NOTHING",
+                )
+                .bind(platform.as_str())
+                .bind(event_id)
+                .bind(Json(payload))
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>> {
+                let rows = sqlx::query(
+                    "SELECT platform, event_id, payload, received_at FROM inbound_events \
+                     WHERE processed_at IS NULL ORDER BY received_at, event_id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let payload: Json<serde_json::Value> = r.try_get("payload")?;
+                        Ok(InboxEntry {
+                            platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
+                            event_id: r.try_get("event_id")?,
+                            payload: payload.0,
+                            received_at: r.try_get("received_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn finish_inbound(
+                &self,
+                platform: Platform,
+                event_id: &str,
+                now: DateTime<Utc>,
+                error: Option<&str>,
+            ) -> Result<()> {
+                sqlx::query("UPDATE inbound_events SET processed_at = $1, error = $2 WHERE platform = $3 AND event_id = $4")
+                    .bind(now)
+                    .bind(error)
+                    .bind(platform.as_str())
+                    .bind(event_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin().await?;
+                Self::insert_outbox(&mut tx, messages, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ", outbox_cols!(), " FROM outbox WHERE delivered_at IS NULL AND dead = $1 \
+                     AND next_attempt_at <= $2 ORDER BY id LIMIT $3"
+                ))
+                .bind(false)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::outbound_from_row).collect()
+            }
+
+            async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin().await?;
+                let row: Option<(Option<i64>, String)> = sqlx::query_as(
+                    "UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 \
+                     WHERE id = $3 RETURNING ticket_id, purpose",
+                )
+                .bind(now)
+                .bind(message.map(|m| m.as_str()))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let (Some((Some(ticket), purpose)), Some(message)) = (row, message) {
+                    if OutboundPurpose::parse(&purpose)? == OutboundPurpose::TicketCard {
+                        // The card is the ticket's thread root when nothing else was.
+                        sqlx::query(
+                            "UPDATE tickets SET card_message = COALESCE(card_message, $1), \
+                             origin_thread = COALESCE(origin_thread, $1) WHERE id = $2",
+                        )
+                        .bind(message.as_str())
+                        .bind(ticket)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()> {
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
+                     next_attempt_at = COALESCE($2, next_attempt_at), dead = $3 WHERE id = $4",
+                )
+                .bind(error)
+                .bind(next_attempt)
+                .bind(next_attempt.is_none())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>> {
+                let rows = if dead_only {
+                    sqlx::query(concat!("SELECT ", outbox_cols!(), " FROM outbox WHERE dead = $1 ORDER BY id LIMIT $2"))
+                        .bind(true)
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?
+                } else {
+                    sqlx::query(concat!("SELECT ", outbox_cols!(), " FROM outbox ORDER BY id LIMIT $1"))
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await?
+                };
+                rows.iter().map(Self::outbound_from_row).collect()
+            }
+        }
+    };
+}
+
+sql_store!(
+    /// The store on SQLite: the embedded default, one file, zero setup.
+    SqliteStore,
+    sqlx::Sqlite,
+    Backend::Sqlite,
+    "BEGIN IMMEDIATE",
+    sqlx::migrate!("../migrations/sqlite")
+);
+
+sql_store!(
+    /// The store on PostgreSQL: for teams running several baton replicas.
+    PgStore,
+    sqlx::Postgres,
+    Backend::Postgres,
+    "BEGIN",
+    sqlx::migrate!("../migrations/postgres")
+);
