@@ -18,3 +18,6 @@
 pub mod clock;
 pub mod domain;
 pub mod store;
+pub mod config;
+pub mod import;
+pub mod testing;

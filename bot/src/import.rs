@@ -1,0 +1,1 @@
+//! CSV import of accounts and people (to be written).

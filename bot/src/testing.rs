@@ -1,0 +1,1 @@
+//! Test support: fresh databases for every test (to be written).
