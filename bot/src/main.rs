@@ -1,1 +1,237 @@
-fn main() {}
+//! The `baton` command: runs the bot, and the operator's tools around it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use baton::app::App;
+use baton::clock::{Clock, SystemClock};
+use baton::config::{self, Config};
+use baton::engine::{Engine, Settings};
+use baton::outbox::{Outbox, Sinks};
+use baton::store::{self, Store};
+use baton_chat::InboundEvent;
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "baton", version, about = "Chat-ops for support and success teams, in Slack and Discord.")]
+struct Cli {
+    /// Configuration file (default: ./baton.toml if present, else the built-in demo config).
+    #[arg(long, global = true, env = "BATON_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the bot (the default). Without Slack or Discord tokens it runs the terminal shell.
+    Run {
+        /// Run the shell non-interactively from a script (one line per action).
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Who speaks first in the shell.
+        #[arg(long = "as", default_value = "dana")]
+        speaker: String,
+        /// The shell's first channel.
+        #[arg(long = "in", default_value = "acme")]
+        channel: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Validate the configuration, print every problem with its key, exit non-zero if any.
+    CheckConfig,
+    /// Import accounts or people from CSV (upsert by id; all rows or none).
+    Import {
+        #[arg(value_enum)]
+        what: ImportKind,
+        file: PathBuf,
+    },
+    /// Inspect the outbox.
+    Outbox {
+        #[command(subcommand)]
+        action: OutboxCmd,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Accounts,
+    People,
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// List queued messages (newest last).
+    List {
+        /// Only messages parked as dead.
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
+fn init_logging(format: LogFormat, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let shell_mode = matches!(cli.command, None | Some(Cmd::Run { .. }));
+    init_logging(cli.log_format, shell_mode);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("baton: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
+    let path = cli.config.as_deref();
+    if let Some(Cmd::CheckConfig) = cli.command {
+        let problems = config::check(path);
+        if problems.is_empty() {
+            println!("configuration OK");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for p in &problems {
+            println!("{p}");
+        }
+        println!("{} problem(s) found", problems.len());
+        return Ok(ExitCode::from(2));
+    }
+    let config = config::load(path)?;
+    let store = store::connect(&config.database.url).await?;
+    store.migrate().await?;
+    match cli.command {
+        Some(Cmd::Migrate) => {
+            println!("migrations applied to {}", redact_url(&config.database.url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Import { what, file }) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let n = match what {
+                ImportKind::Accounts => baton::import::import_accounts(store.as_ref(), &text, &config.general.tiers).await?,
+                ImportKind::People => baton::import::import_people(store.as_ref(), &text).await?,
+            };
+            println!("imported {n} row(s) from {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Outbox { action: OutboxCmd::List { dead } }) => {
+            for row in store.outbox(dead, 1000).await? {
+                let state = if row.dead {
+                    "dead"
+                } else if row.delivered_at.is_some() {
+                    "delivered"
+                } else {
+                    "pending"
+                };
+                println!(
+                    "{}\t{}\t{}\tattempts={}\t{}\t{}",
+                    row.id,
+                    row.platform,
+                    state,
+                    row.attempts,
+                    row.created_at.to_rfc3339(),
+                    row.last_error.unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::CheckConfig) => unreachable!("handled above"),
+        Some(Cmd::Run { script, speaker, channel }) => run_bot(config, store, script, &speaker, &channel).await,
+        None => run_bot(config, store, None, "dana", "acme").await,
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+struct ShellDispatch {
+    app: App,
+}
+
+#[async_trait]
+impl baton_shell::Dispatch for ShellDispatch {
+    async fn dispatch(&self, event: InboundEvent) {
+        if let Err(e) = self.app.ingest(&event).await {
+            tracing::error!(error = %e, "event not handled");
+        }
+        if let Err(e) = self.app.outbox.deliver_due().await {
+            tracing::error!(error = %e, "delivery failed");
+        }
+    }
+}
+
+async fn run_bot(
+    config: Config,
+    store: Arc<dyn Store>,
+    script: Option<PathBuf>,
+    speaker: &str,
+    channel: &str,
+) -> Result<ExitCode, AnyError> {
+    let (accounts, people) = config::to_domain(&config)?;
+    // People first: accounts name their CSMs.
+    store.upsert_people(&people).await?;
+    store.upsert_accounts(&accounts).await?;
+    if config.slack.is_some() || config.discord.is_some() {
+        return Err("the Slack and Discord adapters are not available in this build yet; remove [slack]/[discord] to use the shell".into());
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let settings = Arc::new(Settings::from_config(&config));
+    let (mut shell, sink) = baton_shell::Shell::new(Box::new(std::io::stdout()), speaker, channel);
+    let mut sinks = Sinks::default();
+    sinks.add(Arc::new(sink));
+    let engine = Engine::new(store.clone(), settings, clock.clone());
+    let outbox = Outbox::new(store.clone(), sinks, clock.clone());
+    let app = App::new(engine, outbox, clock);
+    let recovered = app.recover().await?;
+    if recovered > 0 {
+        tracing::info!(recovered, "handled events left from the last run");
+    }
+    app.outbox.deliver_due().await?;
+    let dispatch = ShellDispatch { app };
+    match script {
+        Some(path) => {
+            let file = tokio::fs::File::open(&path).await.map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            baton_shell::run(&mut shell, tokio::io::BufReader::new(file), &dispatch, true).await;
+        }
+        None => {
+            shell.print(&format!(
+                "baton {} on {} with {} account(s) and {} people.\n{}\n",
+                env!("CARGO_PKG_VERSION"),
+                redact_url(&config.database.url),
+                accounts.len(),
+                people.len(),
+                baton_shell::HELP
+            ));
+            baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, false).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -174,7 +174,8 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_by_message(&self, channel: &ChannelRef, message: &MessageId) -> Result<Option<Ticket>>;
     async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>>;
     /// Saves a changed ticket (refused with [`StoreError::Conflict`] if it changed since it
-    /// was read), appends its events and queues its messages, atomically.
+    /// was read), appends its events and queues its messages, atomically. The card message
+    /// and thread are not written here: only delivery of the card sets them.
     async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket>;
     async fn events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>>;
     /// Appends events to a ticket without changing it.

@@ -617,8 +617,8 @@ macro_rules! sql_store {
                 let mut tx = self.begin().await?;
                 let done = sqlx::query(
                     "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
-                     tags = $6, origin_thread = $7, card_message = $8, updated_at = $9, follow_up_of = $10, \
-                     version = version + 1 WHERE id = $11 AND version = $12",
+                     tags = $6, updated_at = $7, follow_up_of = $8, \
+                     version = version + 1 WHERE id = $9 AND version = $10",
                 )
                 .bind(t.account.as_ref().map(|a| a.as_str()))
                 .bind(t.title.as_str())
@@ -626,8 +626,6 @@ macro_rules! sql_store {
                 .bind(t.priority.as_str())
                 .bind(t.assignee.as_ref().map(|p| p.as_str()))
                 .bind(Json(&t.tags))
-                .bind(t.origin.thread.as_ref().map(|m| m.as_str()))
-                .bind(t.card_message.as_ref().map(|m| m.as_str()))
                 .bind(now)
                 .bind(t.follow_up_of.map(|f| f.0))
                 .bind(t.id.0)

@@ -1,0 +1,92 @@
+# Baton's English message catalogue. Every user-visible string comes from here.
+# Placeables: { $key } ticket key, { $title }, { $name } a person's name, etc.
+
+## Ticket card
+card-title = { $key }: { $title }
+card-field-status = Status
+card-field-priority = Priority
+card-field-assignee = Assignee
+card-field-account = Account
+card-field-requester = Requester
+card-field-tags = Tags
+card-unassigned = Unassigned
+card-no-account = No account
+card-followup = Follow-up to { $key }
+card-text = Ticket { $key } ({ $status }, { $priority }): { $title }
+
+## Buttons
+button-claim = Claim
+button-solve = Solve
+button-urgent = Mark urgent
+button-reopen = Reopen
+
+## Status and priority names
+status-new = new
+status-open = open
+status-pending = pending on customer
+status-on-hold = on hold
+status-solved = solved
+status-closed = closed
+priority-low = low
+priority-normal = normal
+priority-high = high
+priority-urgent = urgent
+
+## Lifecycle notices posted in the ticket thread
+notice-claimed = { $name } claimed { $key }.
+notice-assigned = { $key } is now assigned to { $name }.
+notice-unassigned = { $key } is no longer assigned.
+notice-status = { $key } is now { $status }.
+notice-priority = { $key } priority is now { $priority }.
+notice-tags = { $key } tags: { $tags }
+notice-reopened = { $key } was reopened because the customer replied.
+notice-followup = This conversation was solved a while ago, so I opened { $key } to follow up.
+notice-already-ticket = This message is already ticket { $key }.
+
+## Tag reach
+tags-top-title = Tags by accounts affected
+tags-top-line = { $tag }: { $count ->
+    [one] 1 account
+   *[other] { $count } accounts
+}
+tags-top-empty = No tagged tickets yet.
+tags-none = none
+
+## Help
+help =
+    Ticket commands:
+      /ticket <title>                   open a ticket here
+      /ticket open [--priority P] <title>
+      /ticket show [KEY]                show a ticket (in its thread, the key is optional)
+      /ticket claim [KEY]               assign it to yourself
+      /ticket assign [KEY] @person      assign it to someone
+      /ticket priority [KEY] low|normal|high|urgent
+      /ticket status [KEY] open|pending|on-hold|solved|closed
+      /ticket solve [KEY]
+      /ticket tag [KEY] +bug:slug -old  add or remove tags
+      /ticket tags top [namespace]      tags by number of accounts affected
+    React with { $emoji } on a message to open a ticket from it.
+
+## Errors, sent only to the person who caused them
+error-unknown-priority = “{ $value }” is not a priority. Use one of: low, normal, high, urgent.
+error-unknown-status = “{ $value }” is not a status. Use one of: open, pending, on-hold, solved, closed.
+error-unknown-person = I don’t know anyone called “{ $value }”. Use their chat mention or their baton id.
+error-unknown-ticket = There is no ticket { $key }.
+error-bad-key = “{ $value }” is not a ticket key. Keys look like ACME-42.
+error-not-in-thread = Which ticket? Run this in the ticket’s thread or give its key, e.g. /ticket { $command } ACME-42.
+error-staff-only = Only the support team can do that. Your message is in the ticket, and an agent will follow up.
+error-customer-open = Only the support team can open tickets in this channel.
+error-unknown-subcommand = “{ $value }” is not a ticket command. Try /ticket help.
+error-missing-title = Give the ticket a title, e.g. /ticket Login fails on SSO.
+error-missing-argument = /ticket { $command } needs { $what }.
+error-bad-tag = “{ $value }” is not a valid tag. Tags use letters, digits, - and an optional namespace, e.g. bug:login-loop.
+error-bad-transition = { $key } is { $from } and can’t become { $to }.
+error-bad-title = That title can’t be used: { $reason }
+error-internal = Something went wrong on my side; nothing was changed. Please try again.
+error-unknown-action = That button is no longer valid.
+
+## Words used inside other messages
+what-person = a person (@name)
+what-priority = a priority
+what-status = a status
+what-tags = tags to add (+tag) or remove (-tag)

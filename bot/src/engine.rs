@@ -1,0 +1,727 @@
+//! The rules: applies neutral inbound chat events to tickets.
+//!
+//! For each event the engine reads what it needs from the store, decides (open a ticket,
+//! record a message, change status, refuse), and writes the change, its events and the
+//! replies it causes in one transaction. Replies are [`Reply`] values rendered through the
+//! catalogue; no platform JSON and no literal user-visible text appear here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use baton_chat::{
+    ActionInvoked, Author, ChannelRef, Destination, InboundEvent, Inbound, IncomingMessage, MessageId,
+    Platform, ReactionAdded, SlashCommand, UserId,
+};
+use chrono::{DateTime, Utc};
+use unic_langid::LanguageIdentifier;
+
+use crate::clock::Clock;
+use crate::command::{self, Command};
+use crate::config::{Config, WhoMayOpen};
+use crate::domain::{
+    Actor, EventKind, IntakeVia, NewEvent, NewTicket, Origin, Person, Priority, Requester, Role, Tag,
+    Ticket, TicketKey, TicketStatus, Title,
+};
+use crate::render::{render, Msg, Notice, Reply, UserError};
+use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange};
+
+/// Per-channel behaviour.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelSettings {
+    pub auto_intake: bool,
+    pub who_may_open: WhoMayOpen,
+    pub lang: Option<LanguageIdentifier>,
+}
+
+/// What the rules need from configuration, parsed once.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub default_lang: LanguageIdentifier,
+    pub open_emoji: Vec<String>,
+    pub claim_emoji: Vec<String>,
+    pub solve_emoji: Vec<String>,
+    pub urgent_emoji: Vec<String>,
+    pub default_priority: Priority,
+    pub reopen_window: chrono::Duration,
+    pub channels: HashMap<ChannelRef, ChannelSettings>,
+}
+
+impl Settings {
+    /// From a configuration that passed [`crate::config::check`].
+    pub fn from_config(c: &Config) -> Self {
+        let lang = |s: &str| s.replace('_', "-").parse::<LanguageIdentifier>().ok();
+        Self {
+            default_lang: lang(&c.general.default_locale).unwrap_or_else(crate::i18n::fallback),
+            open_emoji: c.tickets.open_emoji.clone(),
+            claim_emoji: c.tickets.claim_emoji.clone(),
+            solve_emoji: c.tickets.solve_emoji.clone(),
+            urgent_emoji: c.tickets.urgent_emoji.clone(),
+            default_priority: c.tickets.default_priority.parse().unwrap_or(Priority::Normal),
+            reopen_window: chrono::Duration::from_std(c.tickets.reopen_window())
+                .unwrap_or_else(|_| chrono::Duration::days(7)),
+            channels: c
+                .channels
+                .iter()
+                .map(|ch| {
+                    let s = ChannelSettings {
+                        auto_intake: ch.auto_intake,
+                        who_may_open: ch.who_may_open,
+                        lang: ch.locale.as_deref().and_then(lang),
+                    };
+                    (ch.channel.clone(), s)
+                })
+                .collect(),
+        }
+    }
+
+    fn channel(&self, c: &ChannelRef) -> ChannelSettings {
+        self.channels.get(c).cloned().unwrap_or_default()
+    }
+
+    fn channel_lang(&self, c: &ChannelRef) -> LanguageIdentifier {
+        self.channel(c).lang.unwrap_or_else(|| self.default_lang.clone())
+    }
+}
+
+/// Failures the engine cannot turn into a reply (the event stays unprocessed for a retry).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who did something, resolved against the people baton knows.
+#[derive(Clone, Debug)]
+struct Who {
+    platform: Platform,
+    author: Author,
+    person: Option<Person>,
+    role: Role,
+}
+
+impl Who {
+    fn actor(&self) -> Actor {
+        match &self.person {
+            Some(p) => Actor::Person { id: p.id.clone() },
+            None => Actor::ChatUser {
+                platform: self.platform,
+                user: self.author.user.clone(),
+                display_name: self.author.display_name.clone(),
+            },
+        }
+    }
+    fn is_staff(&self) -> bool {
+        self.role.is_staff()
+    }
+    fn requester(&self) -> Requester {
+        Requester {
+            platform: self.platform,
+            user: self.author.user.clone(),
+            display_name: self.author.display_name.clone(),
+            person: self.person.as_ref().map(|p| p.id.clone()),
+        }
+    }
+}
+
+/// A request to open a ticket, from any intake path.
+struct OpenRequest {
+    channel: ChannelRef,
+    /// The message the ticket is opened from (de-duplicates), if any.
+    message: Option<MessageId>,
+    /// Thread the conversation lives in; `None`: the card becomes the thread root.
+    thread: Option<MessageId>,
+    title: Title,
+    description: Option<String>,
+    requester: Requester,
+    priority: Option<Priority>,
+    via: IntakeVia,
+    opened_by: Actor,
+    opened_at: DateTime<Utc>,
+    follow_up_of: Option<Ticket>,
+}
+
+/// Applies inbound events. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+}
+
+const MAX_CONFLICT_RETRIES: usize = 5;
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, settings, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Handles one inbound event. Concurrent changes to the same ticket are retried.
+    pub async fn handle(&self, event: &InboundEvent) -> Result<(), EngineError> {
+        let mut attempt = 0;
+        loop {
+            let result = match &event.body {
+                Inbound::Message(m) => self.on_message(event.platform, m).await,
+                Inbound::Reaction(r) => self.on_reaction(event.platform, r).await,
+                Inbound::Command(c) => self.on_command(event.platform, c).await,
+                Inbound::Action(a) => self.on_action(event.platform, a).await,
+            };
+            match result {
+                Err(EngineError::Store(StoreError::Conflict)) if attempt < MAX_CONFLICT_RETRIES => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn who(&self, platform: Platform, author: &Author) -> Result<Who, EngineError> {
+        let person = self.store.person_by_handle(platform, &author.user).await?;
+        // A guest from another organisation is a customer, whatever else we know.
+        let role = match (&person, author.external) {
+            (Some(p), false) => p.role,
+            _ => Role::Customer,
+        };
+        Ok(Who { platform, author: author.clone(), person, role })
+    }
+
+    /// The language for a message only `who` sees.
+    fn personal_lang(&self, who: &Who, channel: &ChannelRef) -> LanguageIdentifier {
+        who.person
+            .as_ref()
+            .and_then(|p| p.locale.as_ref())
+            .map(|l| l.langid().clone())
+            .or_else(|| who.author.locale.as_deref().and_then(|l| l.parse().ok()))
+            .unwrap_or_else(|| self.settings.channel_lang(channel))
+    }
+
+    async fn tell(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        msg: Msg,
+    ) -> Result<(), EngineError> {
+        let reply = Reply {
+            to: Destination::Ephemeral { channel: channel.clone(), thread: thread.cloned(), user: who.author.user.clone() },
+            lang: self.personal_lang(who, channel),
+            msg,
+            replaces: None,
+        };
+        self.store.enqueue(&[NewOutbound::message(render(&reply))], self.clock.now()).await?;
+        Ok(())
+    }
+
+    async fn refuse(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        error: UserError,
+    ) -> Result<(), EngineError> {
+        tracing::info!(user = %who.author.user, channel = %channel, ?error, "refused a request");
+        self.tell(who, channel, thread, Msg::Error(error)).await
+    }
+
+    // ----- messages -------------------------------------------------------------------
+
+    async fn on_message(&self, platform: Platform, m: &IncomingMessage) -> Result<(), EngineError> {
+        if m.author.is_bot || m.edited {
+            return Ok(());
+        }
+        let who = self.who(platform, &m.author).await?;
+        if let Some(thread) = &m.thread {
+            if let Some(ticket) = self.store.ticket_by_message(&m.channel, thread).await? {
+                return self.on_ticket_message(ticket, &who, m).await;
+            }
+            return Ok(());
+        }
+        if self.settings.channel(&m.channel).auto_intake && !who.is_staff() {
+            let Some(title) = Title::from_message(&m.text) else { return Ok(()) };
+            self.open(OpenRequest {
+                channel: m.channel.clone(),
+                message: Some(m.message.clone()),
+                thread: Some(m.message.clone()),
+                title,
+                description: Some(m.text.clone()),
+                requester: who.requester(),
+                priority: None,
+                via: IntakeVia::Auto,
+                opened_by: who.actor(),
+                opened_at: m.sent_at,
+            follow_up_of: None,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn on_ticket_message(&self, ticket: Ticket, who: &Who, m: &IncomingMessage) -> Result<(), EngineError> {
+        let mut t = ticket.clone();
+        let mut events = Vec::new();
+        let mut replies = Vec::new();
+        let at = m.sent_at;
+        if who.is_staff() {
+            events.push(NewEvent {
+                kind: EventKind::AgentMessage { message: m.message.clone(), text: m.text.clone() },
+                actor: who.actor(),
+                occurred_at: at,
+            });
+            if t.status == TicketStatus::New {
+                set_status(&mut t, TicketStatus::Open, &mut events, Actor::System, at);
+            }
+        } else {
+            events.push(NewEvent {
+                kind: EventKind::CustomerMessage { message: m.message.clone(), text: m.text.clone() },
+                actor: who.actor(),
+                occurred_at: at,
+            });
+            match t.status {
+                TicketStatus::PendingOnCustomer => {
+                    set_status(&mut t, TicketStatus::Open, &mut events, Actor::System, at);
+                }
+                TicketStatus::Solved | TicketStatus::Closed => {
+                    let solved_at = self.last_solved_at(&t).await?;
+                    let within = t.status == TicketStatus::Solved
+                        && solved_at.is_some_and(|s| at - s <= self.settings.reopen_window);
+                    if within {
+                        set_status(&mut t, TicketStatus::Open, &mut events, Actor::System, at);
+                        events.push(NewEvent { kind: EventKind::Reopened, actor: who.actor(), occurred_at: at });
+                        replies.push(self.thread_reply(&t, Msg::Notice(Notice::Reopened { key: t.key.clone() })));
+                    } else {
+                        // Too late to reopen: the conversation continues as a new linked ticket.
+                        self.store.append_events(t.id, &events, self.clock.now()).await?;
+                        let title = t.title.clone();
+                        let (new, _) = self
+                            .open(OpenRequest {
+                                channel: m.channel.clone(),
+                                message: Some(m.message.clone()),
+                                thread: None,
+                                title,
+                                description: Some(m.text.clone()),
+                                requester: who.requester(),
+                                priority: Some(t.priority),
+                                via: IntakeVia::Reopen,
+                                opened_by: who.actor(),
+                                opened_at: at,
+                                follow_up_of: Some(t.clone()),
+                            })
+                            .await?;
+                        let notice = self.thread_reply(&t, Msg::Notice(Notice::FollowUp { key: new.key.clone() }));
+                        let change = TicketChange {
+                            ticket: t.clone(),
+                            events: vec![NewEvent {
+                                kind: EventKind::FollowUpOpened { ticket: new.id, key: new.key.clone() },
+                                actor: Actor::System,
+                                occurred_at: at,
+                            }],
+                            outbox: vec![NewOutbound::message(render(&notice))],
+                        };
+                        self.store.apply(change, self.clock.now()).await?;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.save(ticket, t, events, replies).await
+    }
+
+    async fn last_solved_at(&self, t: &Ticket) -> Result<Option<DateTime<Utc>>, EngineError> {
+        let events = self.store.events(t.id).await?;
+        Ok(events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind, EventKind::StatusChanged { to: TicketStatus::Solved, .. }))
+            .map(|e| e.occurred_at))
+    }
+
+    // ----- reactions ------------------------------------------------------------------
+
+    async fn on_reaction(&self, platform: Platform, r: &ReactionAdded) -> Result<(), EngineError> {
+        if r.user.is_bot {
+            return Ok(());
+        }
+        let emoji = r.emoji.trim_matches(':');
+        let is = |list: &[String]| list.iter().any(|e| e == emoji);
+        let channel = &r.target.channel;
+        if is(&self.settings.open_emoji) {
+            let who = self.who(platform, &r.user).await?;
+            if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
+                return self.refuse(&who, channel, r.thread.as_ref(), UserError::CustomerOpen).await;
+            }
+            let (Some(author), Some(text)) = (&r.message_author, &r.message_text) else {
+                tracing::warn!(channel = %channel, message = %r.target.message, "reaction without the message's text and author; adapter must supply them");
+                return Ok(());
+            };
+            let Some(title) = Title::from_message(text) else { return Ok(()) };
+            let requester = self.who(platform, author).await?;
+            let (ticket, created) = self
+                .open(OpenRequest {
+                    channel: channel.clone(),
+                    message: Some(r.target.message.clone()),
+                    thread: Some(r.thread.clone().unwrap_or_else(|| r.target.message.clone())),
+                    title,
+                    description: Some(text.clone()),
+                    requester: requester.requester(),
+                    priority: None,
+                    via: IntakeVia::Reaction,
+                    opened_by: who.actor(),
+                    opened_at: r.message_sent_at.unwrap_or(r.reacted_at),
+                    follow_up_of: None,
+                })
+                .await?;
+            if !created {
+                tracing::debug!(key = %ticket.key, "duplicate intake ignored");
+            }
+            return Ok(());
+        }
+        let command = if is(&self.settings.claim_emoji) {
+            Command::Claim { key: None }
+        } else if is(&self.settings.solve_emoji) {
+            Command::SetStatus { key: None, status: TicketStatus::Solved }
+        } else if is(&self.settings.urgent_emoji) {
+            Command::SetPriority { key: None, priority: Priority::Urgent }
+        } else {
+            return Ok(());
+        };
+        // Emoji shortcuts act only on a ticket's root message, and only for staff.
+        let Some(ticket) = self.store.ticket_by_message(channel, &r.target.message).await? else { return Ok(()) };
+        let who = self.who(platform, &r.user).await?;
+        if !who.is_staff() {
+            return Ok(());
+        }
+        let thread = ticket.origin.thread.clone();
+        self.apply_command(&who, channel, thread.as_ref(), command, r.reacted_at, Some(ticket)).await
+    }
+
+    // ----- commands and buttons ---------------------------------------------------------
+
+    async fn on_command(&self, platform: Platform, c: &SlashCommand) -> Result<(), EngineError> {
+        let who = self.who(platform, &c.user).await?;
+        match command::parse(&c.text) {
+            Ok(cmd) => self.apply_command(&who, &c.channel, c.thread.as_ref(), cmd, c.issued_at, None).await,
+            Err(e) => self.refuse(&who, &c.channel, c.thread.as_ref(), UserError::Parse(e)).await,
+        }
+    }
+
+    async fn on_action(&self, platform: Platform, a: &ActionInvoked) -> Result<(), EngineError> {
+        let who = self.who(platform, &a.user).await?;
+        let key = a.value.as_deref().and_then(|v| TicketKey::parse(v).ok());
+        let command = match a.action_id.as_str() {
+            "ticket.claim" => Command::Claim { key },
+            "ticket.solve" => Command::SetStatus { key, status: TicketStatus::Solved },
+            "ticket.reopen" => Command::SetStatus { key, status: TicketStatus::Open },
+            "ticket.urgent" => Command::SetPriority { key, priority: Priority::Urgent },
+            "ticket.open" => {
+                let title = a.fields.get("title").cloned();
+                let priority = match a.fields.get("priority").map(|p| p.parse::<Priority>()) {
+                    Some(Ok(p)) => Some(p),
+                    Some(Err(_)) => {
+                        let value = a.fields.get("priority").cloned().unwrap_or_default();
+                        let e = UserError::Parse(command::ParseError::UnknownPriority(value));
+                        return self.refuse(&who, &a.channel, a.thread.as_ref(), e).await;
+                    }
+                    None => None,
+                };
+                Command::Open { title, priority }
+            }
+            other => {
+                tracing::warn!(action_id = other, "unknown action");
+                return self.refuse(&who, &a.channel, a.thread.as_ref(), UserError::UnknownAction).await;
+            }
+        };
+        self.apply_command(&who, &a.channel, a.thread.as_ref(), command, a.invoked_at, None).await
+    }
+
+    async fn target_ticket(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        cmd: &Command,
+    ) -> Result<Option<Ticket>, EngineError> {
+        if let Some(key) = cmd.key() {
+            let found = self.store.ticket_by_key(key).await?;
+            // A customer never learns about another account's tickets.
+            let visible = found.filter(|t| who.is_staff() || t.origin.channel == *channel);
+            if visible.is_none() {
+                self.refuse(who, channel, thread, UserError::UnknownTicket(key.clone())).await?;
+            }
+            return Ok(visible);
+        }
+        let found = match thread {
+            Some(th) => self.store.ticket_by_message(channel, th).await?,
+            None => None,
+        };
+        if found.is_none() {
+            self.refuse(who, channel, thread, UserError::NotInThread { command: cmd.name() }).await?;
+        }
+        Ok(found)
+    }
+
+    async fn apply_command(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        cmd: Command,
+        at: DateTime<Utc>,
+        known: Option<Ticket>,
+    ) -> Result<(), EngineError> {
+        match &cmd {
+            Command::Help => {
+                let emoji = self.settings.open_emoji.first().cloned().unwrap_or_default();
+                return self.tell(who, channel, thread, Msg::Help { emoji }).await;
+            }
+            Command::TagsTop { namespace } => {
+                if !who.is_staff() {
+                    return self.refuse(who, channel, thread, UserError::StaffOnly).await;
+                }
+                let rows = self.store.tag_reach(namespace.as_deref(), 20).await?;
+                return self.tell(who, channel, thread, Msg::TagsTop { rows }).await;
+            }
+            Command::Open { title, priority } => {
+                if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
+                    return self.refuse(who, channel, thread, UserError::CustomerOpen).await;
+                }
+                let raw = title.clone().unwrap_or_default();
+                let title = match Title::parse(&raw) {
+                    Ok(t) => t,
+                    Err(e) => return self.refuse(who, channel, thread, UserError::BadTitle(e.to_string())).await,
+                };
+                self.open(OpenRequest {
+                    channel: channel.clone(),
+                    message: None,
+                    thread: None,
+                    title,
+                    description: None,
+                    requester: who.requester(),
+                    priority: *priority,
+                    via: IntakeVia::Command,
+                    opened_by: who.actor(),
+                    opened_at: at,
+                    follow_up_of: None,
+                })
+                .await?;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let ticket = match known {
+            Some(t) => t,
+            None => match self.target_ticket(who, channel, thread, &cmd).await? {
+                Some(t) => t,
+                None => return Ok(()),
+            },
+        };
+        if cmd.staff_only() && !who.is_staff() {
+            return self.refuse(who, channel, thread, UserError::StaffOnly).await;
+        }
+        let mut t = ticket.clone();
+        let mut events = Vec::new();
+        let mut notices = Vec::new();
+        let actor = who.actor();
+        match cmd {
+            Command::Show { .. } => {
+                let card = self.card_msg(&t).await?;
+                return self.tell(who, channel, thread, card).await;
+            }
+            Command::Claim { .. } => {
+                let Some(person) = &who.person else {
+                    return self.refuse(who, channel, thread, UserError::StaffOnly).await;
+                };
+                if t.assignee.as_ref() != Some(&person.id) {
+                    events.push(NewEvent {
+                        kind: EventKind::Assigned { from: t.assignee.clone(), to: Some(person.id.clone()) },
+                        actor: actor.clone(),
+                        occurred_at: at,
+                    });
+                    t.assignee = Some(person.id.clone());
+                    notices.push(Notice::Claimed { key: t.key.clone(), name: person.name.to_string() });
+                }
+                if t.status == TicketStatus::New {
+                    set_status(&mut t, TicketStatus::Open, &mut events, actor, at);
+                }
+            }
+            Command::Assign { to, .. } => {
+                let target = if matches!(to.to_lowercase().as_str(), "none" | "nobody" | "-") {
+                    None
+                } else {
+                    match self.find_person(who.platform, &to).await? {
+                        Some(p) => Some(p),
+                        None => return self.refuse(who, channel, thread, UserError::UnknownPerson(to)).await,
+                    }
+                };
+                let new = target.as_ref().map(|p| p.id.clone());
+                if new != t.assignee {
+                    events.push(NewEvent {
+                        kind: EventKind::Assigned { from: t.assignee.clone(), to: new.clone() },
+                        actor: actor.clone(),
+                        occurred_at: at,
+                    });
+                    t.assignee = new;
+                    notices.push(match &target {
+                        Some(p) => Notice::Assigned { key: t.key.clone(), name: p.name.to_string() },
+                        None => Notice::Unassigned { key: t.key.clone() },
+                    });
+                }
+            }
+            Command::SetPriority { priority, .. } => {
+                if t.priority != priority {
+                    events.push(NewEvent {
+                        kind: EventKind::PriorityChanged { from: t.priority, to: priority },
+                        actor,
+                        occurred_at: at,
+                    });
+                    t.priority = priority;
+                    notices.push(Notice::Priority { key: t.key.clone(), priority });
+                }
+            }
+            Command::SetStatus { status, .. } => {
+                if t.status == status {
+                    return self.tell(who, channel, thread, Msg::Notice(Notice::Status { key: t.key.clone(), status })).await;
+                }
+                if t.status.check_transition(status).is_err() {
+                    let e = UserError::BadTransition { key: t.key.clone(), from: t.status, to: status };
+                    return self.refuse(who, channel, thread, e).await;
+                }
+                let reopening = !t.status.is_active() && status.is_active();
+                set_status(&mut t, status, &mut events, actor.clone(), at);
+                if reopening {
+                    events.push(NewEvent { kind: EventKind::Reopened, actor, occurred_at: at });
+                }
+                notices.push(Notice::Status { key: t.key.clone(), status });
+            }
+            Command::Tag { add, remove, .. } => {
+                let before = t.tags.clone();
+                t.tags.extend(add);
+                for r in &remove {
+                    t.tags.remove(r);
+                }
+                let added: std::collections::BTreeSet<Tag> = t.tags.difference(&before).cloned().collect();
+                let removed: std::collections::BTreeSet<Tag> = before.difference(&t.tags).cloned().collect();
+                if !added.is_empty() || !removed.is_empty() {
+                    events.push(NewEvent { kind: EventKind::TagsChanged { added, removed }, actor, occurred_at: at });
+                }
+                notices.push(Notice::Tags { key: t.key.clone(), tags: t.tags.iter().cloned().collect() });
+            }
+            Command::Help | Command::TagsTop { .. } | Command::Open { .. } => unreachable!("handled above"),
+        }
+        let replies = notices.into_iter().map(|n| self.thread_reply(&t, Msg::Notice(n))).collect();
+        self.save(ticket, t, events, replies).await
+    }
+
+    /// A person named in a command: a platform mention (`<@U123>`, `@dana`) or a baton id.
+    async fn find_person(&self, platform: Platform, raw: &str) -> Result<Option<Person>, EngineError> {
+        let name = raw.trim().trim_start_matches("<@").trim_end_matches('>').trim_start_matches('@');
+        let name = name.split('|').next().unwrap_or(name);
+        if let Ok(user) = UserId::parse(name) {
+            if let Some(p) = self.store.person_by_handle(platform, &user).await? {
+                return Ok(Some(p));
+            }
+        }
+        match crate::domain::PersonId::parse(&name.to_lowercase()) {
+            Ok(id) => Ok(self.store.person(&id).await?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    // ----- writing ----------------------------------------------------------------------
+
+    /// A reply in the ticket's thread (or channel, while the card is not yet posted).
+    fn thread_reply(&self, t: &Ticket, msg: Msg) -> Reply {
+        let channel = t.origin.channel.clone();
+        let to = match &t.origin.thread {
+            Some(thread) => Destination::Thread { channel: channel.clone(), thread: thread.clone() },
+            None => Destination::Channel { channel: channel.clone() },
+        };
+        Reply { to, lang: self.settings.channel_lang(&channel), msg, replaces: None }
+    }
+
+    async fn card_msg(&self, t: &Ticket) -> Result<Msg, EngineError> {
+        let account = match &t.account {
+            Some(a) => self.store.account(a).await?.map(|a| a.name.to_string()),
+            None => None,
+        };
+        let assignee = match &t.assignee {
+            Some(p) => self.store.person(p).await?.map(|p| p.name.to_string()),
+            None => None,
+        };
+        let follow_up_of = match t.follow_up_of {
+            Some(id) => self.store.ticket(id).await?.map(|t| t.key),
+            None => None,
+        };
+        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of })
+    }
+
+    /// Saves a changed ticket with its events, notices and an updated card.
+    async fn save(&self, before: Ticket, after: Ticket, events: Vec<NewEvent>, replies: Vec<Reply>) -> Result<(), EngineError> {
+        if events.is_empty() && replies.is_empty() {
+            return Ok(());
+        }
+        let mut outbox: Vec<NewOutbound> = replies.iter().map(|r| NewOutbound::message(render(r))).collect();
+        let card_changed = before.status != after.status
+            || before.priority != after.priority
+            || before.assignee != after.assignee
+            || before.tags != after.tags;
+        if let (true, Some(card)) = (card_changed, &after.card_message) {
+            let mut reply = self.thread_reply(&after, self.card_msg(&after).await?);
+            reply.replaces = Some(card.clone());
+            outbox.push(NewOutbound { message: render(&reply), ticket: Some(after.id), purpose: OutboundPurpose::Message });
+        }
+        self.store.apply(TicketChange { ticket: after, events, outbox }, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// Opens a ticket (or finds the one already opened from the same message) and queues
+    /// its card in the same transaction.
+    async fn open(&self, req: OpenRequest) -> Result<(Ticket, bool), EngineError> {
+        let account = self.store.account_for_channel(&req.channel).await?;
+        let new = NewTicket {
+            account: account.as_ref().map(|a| a.id.clone()),
+            key_prefix: account.as_ref().map(|a| a.key_prefix()).unwrap_or_else(crate::domain::KeyPrefix::default_prefix),
+            requester: req.requester,
+            title: req.title,
+            priority: req.priority.unwrap_or(self.settings.default_priority),
+            assignee: None,
+            tags: Default::default(),
+            origin: Origin { channel: req.channel.clone(), message: req.message, thread: req.thread },
+            opened_at: req.opened_at,
+            follow_up_of: req.follow_up_of.as_ref().map(|t| t.id),
+            via: req.via,
+            opened_by: req.opened_by,
+            description: req.description,
+        };
+        let account_name = account.map(|a| a.name.to_string());
+        let follow_up_key = req.follow_up_of.map(|t| t.key);
+        let lang = self.settings.channel_lang(&req.channel);
+        let render_card = move |t: &Ticket| {
+            let to = match &t.origin.thread {
+                Some(thread) => Destination::Thread { channel: t.origin.channel.clone(), thread: thread.clone() },
+                None => Destination::Channel { channel: t.origin.channel.clone() },
+            };
+            let msg = Msg::Card {
+                ticket: Box::new(t.clone()),
+                account: account_name.clone(),
+                assignee: None,
+                follow_up_of: follow_up_key.clone(),
+            };
+            let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
+            vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }]
+        };
+        let (ticket, created) = self.store.open_ticket(&new, self.clock.now(), &render_card).await?;
+        if created {
+            tracing::info!(key = %ticket.key, account = ?ticket.account, via = %new.via, "ticket opened");
+        }
+        Ok((ticket, created))
+    }
+}
+
+fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, actor: Actor, at: DateTime<Utc>) {
+    if t.status != to {
+        events.push(NewEvent { kind: EventKind::StatusChanged { from: t.status, to }, actor, occurred_at: at });
+        t.status = to;
+    }
+}

@@ -1,0 +1,145 @@
+//! Delivers queued messages through the adapters: oldest first, with exponential backoff and
+//! jitter on failure, the platform's Retry-After on rate limits, and a dead letter after
+//! [`MAX_ATTEMPTS`] (listed by `baton outbox list --dead`, retried by `baton outbox retry ID`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_chat::{ChatSink, DeliveryError, Platform};
+use chrono::{DateTime, Utc};
+use tokio::sync::{watch, Notify};
+
+use crate::clock::Clock;
+use crate::store::{OutboundRow, Store, StoreError};
+
+/// Attempts before a message is parked as dead.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// When to try again after `attempts` failed attempts: 2 s doubling to at most 10 minutes,
+/// with up to 25 % jitter so that retries from many messages spread out.
+pub fn backoff(attempts: i64, jitter_seed: u64) -> Duration {
+    let base = 2u64.saturating_pow(attempts.clamp(0, 20) as u32).saturating_mul(1000).min(600_000);
+    // A cheap, deterministic spread (no RNG needed): 0..25 % of the base.
+    let spread = (jitter_seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % (base / 4 + 1);
+    Duration::from_millis(base + spread)
+}
+
+/// The adapters' outbound halves, by platform.
+#[derive(Clone, Default)]
+pub struct Sinks(HashMap<Platform, Arc<dyn ChatSink>>);
+
+impl Sinks {
+    pub fn add(&mut self, sink: Arc<dyn ChatSink>) {
+        self.0.insert(sink.platform(), sink);
+    }
+    pub fn get(&self, p: Platform) -> Option<&Arc<dyn ChatSink>> {
+        self.0.get(&p)
+    }
+}
+
+/// The delivery worker.
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    sinks: Sinks,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(store: Arc<dyn Store>, sinks: Sinks, clock: Arc<dyn Clock>) -> Self {
+        Self { store, sinks, clock, wake: Arc::new(Notify::new()) }
+    }
+
+    /// Tells the worker there is something new to deliver.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Delivers everything due now; returns how many were delivered.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let mut delivered = 0;
+        loop {
+            let batch = self.store.due_outbound(self.clock.now(), 100).await?;
+            if batch.is_empty() {
+                return Ok(delivered);
+            }
+            let mut progressed = false;
+            for row in batch {
+                if self.deliver_one(&row).await? {
+                    delivered += 1;
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return Ok(delivered);
+            }
+        }
+    }
+
+    async fn deliver_one(&self, row: &OutboundRow) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let Some(sink) = self.sinks.get(row.platform) else {
+            let error = format!("no adapter for {} is running", row.platform);
+            tracing::warn!(outbox_id = row.id, %error, "cannot deliver");
+            self.store.mark_failed(row.id, &error, Some(now + chrono::Duration::minutes(5))).await?;
+            return Ok(false);
+        };
+        match sink.deliver(&row.message).await {
+            Ok(d) => {
+                self.store.mark_delivered(row.id, d.message.as_ref(), now).await?;
+                Ok(true)
+            }
+            Err(e) => {
+                let attempts = row.attempts + 1;
+                let next: Option<DateTime<Utc>> = match &e {
+                    DeliveryError::Permanent(_) => None,
+                    _ if attempts >= MAX_ATTEMPTS => None,
+                    DeliveryError::RateLimited(d) => Some(now + chrono::Duration::from_std(*d).unwrap_or_default()),
+                    DeliveryError::Transient(_) => {
+                        let wait = backoff(attempts, row.id as u64 ^ attempts as u64);
+                        Some(now + chrono::Duration::from_std(wait).unwrap_or_default())
+                    }
+                };
+                tracing::warn!(outbox_id = row.id, attempts, error = %e, dead = next.is_none(), "delivery failed");
+                self.store.mark_failed(row.id, &e.to_string(), next).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Delivers until `shutdown` turns true, waking on [`Outbox::wake`] or every `poll`
+    /// (for retries that come due), and flushes once more before returning.
+    pub async fn run(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.deliver_due().await {
+                tracing::error!(error = %e, "outbox pass failed");
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        if let Err(e) = self.deliver_due().await {
+            tracing::error!(error = %e, "final outbox flush failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1, 7) >= Duration::from_secs(2) && backoff(1, 7) <= Duration::from_millis(2500));
+        assert!(backoff(3, 7) >= Duration::from_secs(8));
+        assert!(backoff(30, 7) <= Duration::from_secs(750));
+        assert_ne!(backoff(5, 1), backoff(5, 2), "jitter spreads retries");
+    }
+}

@@ -1,0 +1,226 @@
+//! Turns what the engine decided to say ([`Reply`]) into localised [`OutboundMessage`]s.
+//! The rules never build user-visible strings; this module does, from the catalogue.
+
+use baton_chat::{Button, ButtonStyle, Card, Destination, OutboundMessage};
+use unic_langid::LanguageIdentifier;
+
+use crate::command::ParseError;
+use crate::domain::{Priority, Tag, Ticket, TicketKey, TicketStatus};
+use crate::i18n::{tr, Arg};
+
+/// Something to tell people, in a language, somewhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub to: Destination,
+    pub lang: LanguageIdentifier,
+    pub msg: Msg,
+    /// Update this earlier message instead of posting (the ticket card).
+    pub replaces: Option<baton_chat::MessageId>,
+}
+
+/// What to say.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// The ticket card: key, status, priority, assignee, account, tags and actions.
+    Card { ticket: Box<Ticket>, account: Option<String>, assignee: Option<String>, follow_up_of: Option<TicketKey> },
+    Notice(Notice),
+    Error(UserError),
+    Help { emoji: String },
+    TagsTop { rows: Vec<(Tag, i64)> },
+}
+
+/// A change announced in a ticket's thread.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Claimed { key: TicketKey, name: String },
+    Assigned { key: TicketKey, name: String },
+    Unassigned { key: TicketKey },
+    Status { key: TicketKey, status: TicketStatus },
+    Priority { key: TicketKey, priority: Priority },
+    Tags { key: TicketKey, tags: Vec<Tag> },
+    Reopened { key: TicketKey },
+    FollowUp { key: TicketKey },
+    AlreadyTicket { key: TicketKey },
+}
+
+/// A refusal or mistake, told only to the person who caused it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UserError {
+    Parse(ParseError),
+    UnknownPerson(String),
+    UnknownTicket(TicketKey),
+    NotInThread { command: &'static str },
+    StaffOnly,
+    CustomerOpen,
+    BadTransition { key: TicketKey, from: TicketStatus, to: TicketStatus },
+    BadTitle(String),
+    Internal,
+    UnknownAction,
+}
+
+fn status_text(lang: &LanguageIdentifier, s: TicketStatus) -> String {
+    let id = match s {
+        TicketStatus::New => "status-new",
+        TicketStatus::Open => "status-open",
+        TicketStatus::PendingOnCustomer => "status-pending",
+        TicketStatus::OnHold => "status-on-hold",
+        TicketStatus::Solved => "status-solved",
+        TicketStatus::Closed => "status-closed",
+    };
+    tr(lang, id, &[])
+}
+
+fn priority_text(lang: &LanguageIdentifier, p: Priority) -> String {
+    let id = match p {
+        Priority::Low => "priority-low",
+        Priority::Normal => "priority-normal",
+        Priority::High => "priority-high",
+        Priority::Urgent => "priority-urgent",
+    };
+    tr(lang, id, &[])
+}
+
+fn key_arg(key: &TicketKey) -> (&'static str, Arg) {
+    ("key", Arg::Str(key.to_string()))
+}
+
+fn button(lang: &LanguageIdentifier, id: &str, label: &str, key: &TicketKey, style: ButtonStyle, cmd: &str) -> Button {
+    Button {
+        action_id: id.to_string(),
+        label: tr(lang, label, &[]),
+        value: Some(key.to_string()),
+        style,
+        fallback_command: Some(format!("/ticket {cmd} {key}")),
+    }
+}
+
+fn card(lang: &LanguageIdentifier, t: &Ticket, account: Option<&str>, assignee: Option<&str>, follow_up: Option<&TicketKey>) -> (String, Card) {
+    let status = status_text(lang, t.status);
+    let priority = priority_text(lang, t.priority);
+    let mut fields = vec![
+        (tr(lang, "card-field-status", &[]), status.clone()),
+        (tr(lang, "card-field-priority", &[]), priority.clone()),
+        (
+            tr(lang, "card-field-assignee", &[]),
+            assignee.map(str::to_string).unwrap_or_else(|| tr(lang, "card-unassigned", &[])),
+        ),
+        (
+            tr(lang, "card-field-account", &[]),
+            account.map(str::to_string).unwrap_or_else(|| tr(lang, "card-no-account", &[])),
+        ),
+        (tr(lang, "card-field-requester", &[]), t.requester.display_name.clone()),
+    ];
+    if !t.tags.is_empty() {
+        let tags: Vec<&str> = t.tags.iter().map(Tag::as_str).collect();
+        fields.push((tr(lang, "card-field-tags", &[]), tags.join(", ")));
+    }
+    let mut buttons = Vec::new();
+    if t.status.is_active() {
+        if t.assignee.is_none() {
+            buttons.push(button(lang, "ticket.claim", "button-claim", &t.key, ButtonStyle::Primary, "claim"));
+        }
+        if t.priority != Priority::Urgent {
+            buttons.push(button(lang, "ticket.urgent", "button-urgent", &t.key, ButtonStyle::Danger, "priority urgent"));
+        }
+        buttons.push(button(lang, "ticket.solve", "button-solve", &t.key, ButtonStyle::Default, "solve"));
+    } else if t.status == TicketStatus::Solved {
+        buttons.push(button(lang, "ticket.reopen", "button-reopen", &t.key, ButtonStyle::Default, "reopen"));
+    }
+    let title = tr(lang, "card-title", &[key_arg(&t.key), ("title", t.title.as_str().into())]);
+    let text = tr(
+        lang,
+        "card-text",
+        &[key_arg(&t.key), ("title", t.title.as_str().into()), ("status", status.into()), ("priority", priority.into())],
+    );
+    let footer = follow_up.map(|k| tr(lang, "card-followup", &[key_arg(k)]));
+    (text, Card { title, fields, body: None, buttons, footer })
+}
+
+fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
+    match n {
+        Notice::Claimed { key, name } => tr(lang, "notice-claimed", &[key_arg(key), ("name", name.as_str().into())]),
+        Notice::Assigned { key, name } => tr(lang, "notice-assigned", &[key_arg(key), ("name", name.as_str().into())]),
+        Notice::Unassigned { key } => tr(lang, "notice-unassigned", &[key_arg(key)]),
+        Notice::Status { key, status } => {
+            tr(lang, "notice-status", &[key_arg(key), ("status", status_text(lang, *status).into())])
+        }
+        Notice::Priority { key, priority } => {
+            tr(lang, "notice-priority", &[key_arg(key), ("priority", priority_text(lang, *priority).into())])
+        }
+        Notice::Tags { key, tags } => {
+            let list = if tags.is_empty() {
+                tr(lang, "tags-none", &[])
+            } else {
+                tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
+            };
+            tr(lang, "notice-tags", &[key_arg(key), ("tags", list.into())])
+        }
+        Notice::Reopened { key } => tr(lang, "notice-reopened", &[key_arg(key)]),
+        Notice::FollowUp { key } => tr(lang, "notice-followup", &[key_arg(key)]),
+        Notice::AlreadyTicket { key } => tr(lang, "notice-already-ticket", &[key_arg(key)]),
+    }
+}
+
+fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
+    let value = |v: &str| -> Vec<(&'static str, Arg)> { vec![("value", v.into())] };
+    match e {
+        UserError::Parse(p) => match p {
+            ParseError::UnknownSubcommand(v) => tr(lang, "error-unknown-subcommand", &value(v)),
+            ParseError::UnknownPriority(v) => tr(lang, "error-unknown-priority", &value(v)),
+            ParseError::UnknownStatus(v) => tr(lang, "error-unknown-status", &value(v)),
+            ParseError::BadKey(v) => tr(lang, "error-bad-key", &value(v)),
+            ParseError::BadTag(v) => tr(lang, "error-bad-tag", &value(v)),
+            ParseError::MissingTitle => tr(lang, "error-missing-title", &[]),
+            ParseError::Missing { command, what } => {
+                let what_id = match *what {
+                    "person" => "what-person",
+                    "priority" => "what-priority",
+                    "status" => "what-status",
+                    _ => "what-tags",
+                };
+                let what = tr(lang, what_id, &[]);
+                tr(lang, "error-missing-argument", &[("command", (*command).into()), ("what", what.into())])
+            }
+        },
+        UserError::UnknownPerson(v) => tr(lang, "error-unknown-person", &value(v)),
+        UserError::UnknownTicket(k) => tr(lang, "error-unknown-ticket", &[key_arg(k)]),
+        UserError::NotInThread { command } => tr(lang, "error-not-in-thread", &[("command", (*command).into())]),
+        UserError::StaffOnly => tr(lang, "error-staff-only", &[]),
+        UserError::CustomerOpen => tr(lang, "error-customer-open", &[]),
+        UserError::BadTransition { key, from, to } => tr(
+            lang,
+            "error-bad-transition",
+            &[key_arg(key), ("from", status_text(lang, *from).into()), ("to", status_text(lang, *to).into())],
+        ),
+        UserError::BadTitle(reason) => tr(lang, "error-bad-title", &[("reason", reason.as_str().into())]),
+        UserError::Internal => tr(lang, "error-internal", &[]),
+        UserError::UnknownAction => tr(lang, "error-unknown-action", &[]),
+    }
+}
+
+/// Renders a reply in its language.
+pub fn render(reply: &Reply) -> OutboundMessage {
+    let lang = &reply.lang;
+    let (text, card) = match &reply.msg {
+        Msg::Card { ticket, account, assignee, follow_up_of } => {
+            let (text, card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
+            (text, Some(card))
+        }
+        Msg::Notice(n) => (notice(lang, n), None),
+        Msg::Error(e) => (error(lang, e), None),
+        Msg::Help { emoji } => (tr(lang, "help", &[("emoji", emoji.as_str().into())]), None),
+        Msg::TagsTop { rows } => {
+            let text = if rows.is_empty() {
+                tr(lang, "tags-top-empty", &[])
+            } else {
+                let mut lines = vec![tr(lang, "tags-top-title", &[])];
+                lines.extend(rows.iter().map(|(tag, n)| {
+                    tr(lang, "tags-top-line", &[("tag", tag.as_str().into()), ("count", (*n).into())])
+                }));
+                lines.join("\n")
+            };
+            (text, None)
+        }
+    };
+    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone() }
+}
