@@ -725,3 +725,6 @@ fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, acto
         t.status = to;
     }
 }
+
+#[cfg(test)]
+mod tests;

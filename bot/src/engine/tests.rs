@@ -1,0 +1,280 @@
+//! The rules driven directly, on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use baton_chat::*;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::domain::{Account, AccountId, Name, PersonId, Tier};
+use crate::store::Store;
+use crate::testing::{self, TestDb};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+fn acme() -> ChannelRef {
+    ChannelRef::parse("shell:acme").unwrap()
+}
+
+struct World {
+    db: TestDb,
+    engine: Engine,
+    n: u64,
+}
+
+fn author(name: &str) -> Author {
+    Author::human(UserId::parse(name).unwrap(), name)
+}
+
+impl World {
+    async fn new(db: TestDb) -> Self {
+        let store = db.store.clone();
+        let mut dana = Person::new(PersonId::parse("dana").unwrap(), Name::parse("Dana").unwrap(), Role::Agent);
+        dana.handles.insert(Platform::Slack, UserId::parse("UDANA").unwrap());
+        let lee = Person::new(PersonId::parse("lee").unwrap(), Name::parse("Lee").unwrap(), Role::Lead);
+        store.upsert_people(&[dana, lee]).await.unwrap();
+        let mk = |id: &str, ch: &str, prefix: &str| {
+            let mut a = Account::new(AccountId::parse(id).unwrap(), Name::parse(id).unwrap(), Tier::parse("enterprise").unwrap())
+                .with_channels([ChannelRef::parse(ch).unwrap()])
+                .unwrap();
+            a.key_prefix = Some(crate::domain::KeyPrefix::parse(prefix).unwrap());
+            a
+        };
+        store
+            .upsert_accounts(&[mk("acme", "shell:acme", "ACME"), mk("globex", "shell:globex", "GLX"), mk("initech", "shell:initech", "INI")])
+            .await
+            .unwrap();
+        let mut settings = Settings::from_config(&Config::default());
+        settings.reopen_window = Duration::days(1);
+        settings.channels.insert(
+            ChannelRef::parse("shell:globex").unwrap(),
+            ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None },
+        );
+        settings.channels.insert(acme(), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None });
+        let clock = Arc::new(ManualClock::new(t0()));
+        let engine = Engine::new(store, Arc::new(settings), clock);
+        Self { db, engine, n: 0 }
+    }
+
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.db.store
+    }
+
+    async fn send(&mut self, body: Inbound) {
+        self.n += 1;
+        let ev = InboundEvent { event_id: format!("e{}", self.n), platform: Platform::Shell, body };
+        self.engine.handle(&ev).await.unwrap();
+    }
+
+    async fn say(&mut self, channel: &ChannelRef, id: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
+        self.send(Inbound::Message(IncomingMessage {
+            channel: channel.clone(),
+            message: MessageId::parse(id).unwrap(),
+            thread: thread.map(|t| MessageId::parse(t).unwrap()),
+            author: author(who),
+            text: text.into(),
+            sent_at: at,
+            edited: false,
+        }))
+        .await
+    }
+
+    async fn react(&mut self, id: &str, emoji: &str, who: &str, msg_author: &str, text: &str, at: DateTime<Utc>) {
+        self.send(Inbound::Reaction(ReactionAdded {
+            target: MessageRef { channel: acme(), message: MessageId::parse(id).unwrap() },
+            thread: None,
+            emoji: emoji.into(),
+            user: author(who),
+            message_author: Some(author(msg_author)),
+            message_text: Some(text.into()),
+            message_sent_at: Some(t0()),
+            reacted_at: at,
+        }))
+        .await
+    }
+
+    async fn command(&mut self, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
+        self.send(Inbound::Command(SlashCommand {
+            channel: acme(),
+            thread: thread.map(|t| MessageId::parse(t).unwrap()),
+            user: author(who),
+            command: "ticket".into(),
+            text: text.into(),
+            issued_at: at,
+        }))
+        .await
+    }
+
+    async fn ticket(&self, key: &str) -> Ticket {
+        self.store().ticket_by_key(&TicketKey::parse(key).unwrap()).await.unwrap().expect(key)
+    }
+
+    async fn posted(&self) -> Vec<String> {
+        self.store().outbox(false, 1000).await.unwrap().into_iter().map(|r| r.message.text).collect()
+    }
+
+    async fn kinds(&self, key: &str) -> Vec<&'static str> {
+        let t = self.ticket(key).await;
+        self.store().events(t.id).await.unwrap().iter().map(|e| e.kind.name()).collect()
+    }
+}
+
+async fn worlds() -> Vec<World> {
+    let mut out = Vec::new();
+    for db in testing::each_backend().await {
+        out.push(World::new(db).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn reaction_opens_once_and_first_response_uses_message_time() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Checkout fails with 500", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Checkout fails with 500", t0() + Duration::minutes(1)).await;
+        // A second reaction and a retried event: still one ticket.
+        w.react("m1", "🎫", "lee", "wile", "Checkout fails with 500", t0() + Duration::minutes(2)).await;
+        let all = w.store().tickets(&Default::default()).await.unwrap();
+        assert_eq!(all.len(), 1);
+        let t = w.ticket("ACME-1").await;
+        assert_eq!(t.title.as_str(), "Checkout fails with 500");
+        assert_eq!(t.requester.user.as_str(), "wile");
+        assert_eq!(t.account.as_ref().unwrap().as_str(), "acme");
+        assert_eq!(t.origin.thread.as_ref().unwrap().as_str(), "m1");
+        // Agent replies 7 min 13 s after the customer's message; arrival time is irrelevant.
+        w.say(&acme(), "m2", Some("m1"), "wile", "It's all customers", t0() + Duration::minutes(3)).await;
+        w.say(&acme(), "m3", Some("m1"), "dana", "On it", t0() + Duration::seconds(433)).await;
+        let events = w.store().events(t.id).await.unwrap();
+        let opened = events.iter().find(|e| e.kind.name() == "opened").unwrap().occurred_at;
+        let first_agent = events.iter().find(|e| e.kind.name() == "agent_message").unwrap().occurred_at;
+        assert_eq!((first_agent - opened).num_seconds(), 433);
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open);
+        assert_eq!(w.kinds("ACME-1").await, ["opened", "customer_message", "agent_message", "status_changed"]);
+        let posted = w.posted().await;
+        assert_eq!(posted.iter().filter(|p| p.starts_with("Ticket ACME-1")).count(), 1, "{posted:?}");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn every_intake_path_opens_a_ticket() {
+    for mut w in worlds().await {
+        // Slash command with a priority option.
+        w.command(None, "dana", "open -p high VPN drops every hour", t0()).await;
+        let t = w.ticket("ACME-1").await;
+        assert_eq!((t.priority, t.title.as_str()), (Priority::High, "VPN drops every hour"));
+        // Auto-intake: a customer's top-level message in globex; staff messages don't.
+        let globex = ChannelRef::parse("shell:globex").unwrap();
+        w.say(&globex, "g1", None, "hank", "Invoices are wrong\nmore details", t0()).await;
+        w.say(&globex, "g2", None, "dana", "FYI maintenance tonight", t0()).await;
+        assert_eq!(w.ticket("GLX-1").await.title.as_str(), "Invoices are wrong");
+        assert!(w.store().ticket_by_key(&TicketKey::parse("GLX-2").unwrap()).await.unwrap().is_none());
+        // Panel form (a submitted modal) by a customer, allowed in acme.
+        w.send(Inbound::Action(ActionInvoked {
+            channel: acme(),
+            message: None,
+            thread: None,
+            user: author("wile"),
+            action_id: "ticket.open".into(),
+            value: None,
+            fields: [("title".to_string(), "Need SSO help".to_string()), ("priority".to_string(), "low".to_string())].into(),
+            invoked_at: t0(),
+        }))
+        .await;
+        let t = w.ticket("ACME-2").await;
+        assert_eq!((t.priority, t.requester.user.as_str()), (Priority::Low, "wile"));
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_pending_reopen_and_follow_up() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Export is slow", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Export is slow", t0()).await;
+        w.command(Some("m1"), "dana", "pending", t0() + Duration::minutes(5)).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::PendingOnCustomer);
+        w.say(&acme(), "m2", Some("m1"), "wile", "Here is the file", t0() + Duration::minutes(30)).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open, "a customer reply ends pending");
+        w.command(Some("m1"), "dana", "solve", t0() + Duration::hours(1)).await;
+        // Within the 1-day window: reopened, and the reopen is recorded.
+        w.say(&acme(), "m3", Some("m1"), "wile", "Slow again", t0() + Duration::hours(5)).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open);
+        assert!(w.kinds("ACME-1").await.contains(&"reopened"));
+        assert!(w.posted().await.iter().any(|p| p == "ACME-1 was reopened because the customer replied."));
+        // Solved again, and the customer writes after the window: a new linked ticket.
+        w.command(Some("m1"), "dana", "solve", t0() + Duration::hours(6)).await;
+        w.say(&acme(), "m4", Some("m1"), "wile", "New problem", t0() + Duration::days(3)).await;
+        let old = w.ticket("ACME-1").await;
+        assert_eq!(old.status, TicketStatus::Solved);
+        let new = w.ticket("ACME-2").await;
+        assert_eq!(new.follow_up_of, Some(old.id));
+        assert_eq!(new.status, TicketStatus::New);
+        assert!(w.kinds("ACME-1").await.contains(&"follow_up_opened"));
+        assert!(w.posted().await.iter().any(|p| p.contains("so I opened ACME-2 to follow up")));
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn customers_cannot_change_tickets_and_bad_input_changes_nothing() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Broken", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Broken", t0()).await;
+        let before = w.ticket("ACME-1").await;
+        w.command(Some("m1"), "wile", "solve", t0()).await;
+        w.command(Some("m1"), "wile", "priority urgent", t0()).await;
+        w.react("m1", "white_check_mark", "wile", "wile", "Broken", t0()).await;
+        w.command(Some("m1"), "dana", "priority asap", t0()).await;
+        w.command(Some("m1"), "dana", "assign @ghost", t0()).await;
+        w.command(None, "dana", "claim", t0()).await;
+        let after = w.ticket("ACME-1").await;
+        assert_eq!((after.status, after.priority, after.version), (before.status, before.priority, before.version));
+        let posted = w.posted().await;
+        for expected in [
+            "Only the support team can do that. Your message is in the ticket, and an agent will follow up.",
+            "“asap” is not a priority. Use one of: low, normal, high, urgent.",
+            "I don’t know anyone called “@ghost”. Use their chat mention or their baton id.",
+            "Which ticket? Run this in the ticket’s thread or give its key, e.g. /ticket claim ACME-42.",
+        ] {
+            assert!(posted.iter().any(|p| p == expected), "missing {expected:?} in {posted:?}");
+        }
+        // Staff can, by emoji on the root message and by key from anywhere.
+        w.react("m1", "eyes", "dana", "wile", "Broken", t0()).await;
+        assert_eq!(w.ticket("ACME-1").await.assignee.unwrap().as_str(), "dana");
+        w.command(None, "lee", "assign ACME-1 <@dana>", t0()).await;
+        w.command(None, "lee", "priority ACME-1 urgent", t0()).await;
+        assert_eq!(w.ticket("ACME-1").await.priority, Priority::Urgent);
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn tags_rank_by_distinct_accounts() {
+    for mut w in worlds().await {
+        for (ch, id) in [("acme", "a1"), ("acme", "a2"), ("globex", "g1"), ("initech", "i1")] {
+            let channel = ChannelRef::parse(&format!("shell:{ch}")).unwrap();
+            w.send(Inbound::Command(SlashCommand {
+                channel: channel.clone(),
+                thread: None,
+                user: author("dana"),
+                command: "ticket".into(),
+                text: format!("open Problem {id}"),
+                issued_at: t0(),
+            }))
+            .await;
+        }
+        w.command(None, "dana", "tag ACME-1 +bug:sso-loop", t0()).await;
+        w.command(None, "dana", "tag ACME-2 +bug:sso-loop +feature:dark-mode", t0()).await;
+        w.command(None, "dana", "tag GLX-1 +bug:sso-loop", t0()).await;
+        w.command(None, "dana", "tag INI-1 +bug:export", t0()).await;
+        w.command(None, "dana", "tags top bug", t0()).await;
+        let posted = w.posted().await;
+        let top = posted.iter().find(|p| p.starts_with("Tags by accounts affected")).expect("tags top reply");
+        assert_eq!(top, "Tags by accounts affected\nbug:sso-loop: 2 accounts\nbug:export: 1 account");
+        w.db.cleanup().await;
+    }
+}
