@@ -1,7 +1,7 @@
 //! The neutral [`Command`]: every `/ticket` subcommand, button and emoji shortcut becomes one
 //! of these, whatever platform it came from (mini-redis style: parse here, apply in the engine).
 
-use crate::domain::{Priority, Tag, TicketKey, TicketStatus};
+use crate::domain::{Priority, Rating, Tag, TicketKey, TicketStatus};
 
 /// Something a person asked baton to do with a ticket.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +15,10 @@ pub enum Command {
     SetStatus { key: Option<TicketKey>, status: TicketStatus },
     Tag { key: Option<TicketKey>, add: Vec<Tag>, remove: Vec<Tag> },
     TagsTop { namespace: Option<String> },
+    /// The requester's CSAT rating (1-5) with an optional comment.
+    Rate { key: Option<TicketKey>, rating: Rating, comment: Option<String> },
+    /// The conversation so far, as text.
+    Transcript { key: Option<TicketKey> },
     Help,
 }
 
@@ -30,6 +34,8 @@ impl Command {
             Command::SetStatus { .. } => "status",
             Command::Tag { .. } => "tag",
             Command::TagsTop { .. } => "tags",
+            Command::Rate { .. } => "rate",
+            Command::Transcript { .. } => "transcript",
             Command::Help => "help",
         }
     }
@@ -42,14 +48,19 @@ impl Command {
             | Command::Assign { key, .. }
             | Command::SetPriority { key, .. }
             | Command::SetStatus { key, .. }
-            | Command::Tag { key, .. } => key.as_ref(),
+            | Command::Tag { key, .. }
+            | Command::Rate { key, .. }
+            | Command::Transcript { key } => key.as_ref(),
             _ => None,
         }
     }
 
     /// Whether only staff may run it.
     pub fn staff_only(&self) -> bool {
-        !matches!(self, Command::Show { .. } | Command::Help | Command::Open { .. })
+        !matches!(
+            self,
+            Command::Show { .. } | Command::Help | Command::Open { .. } | Command::Rate { .. } | Command::Transcript { .. }
+        )
     }
 }
 
@@ -70,11 +81,13 @@ pub enum ParseError {
     Missing { command: &'static str, what: &'static str },
     #[error("missing title")]
     MissingTitle,
+    #[error("`{0}` is not a rating from 1 to 5")]
+    BadRating(String),
 }
 
 const SUBCOMMANDS: &[&str] = &[
     "open", "new", "show", "claim", "assign", "priority", "status", "solve", "close", "reopen", "pending",
-    "hold", "tag", "tags", "help",
+    "hold", "tag", "tags", "help", "rate", "transcript",
 ];
 
 /// Parses the text after `/ticket`.
@@ -125,6 +138,19 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "pending" => status(TicketStatus::PendingOnCustomer),
         "hold" => status(TicketStatus::OnHold),
         "tag" => parse_tags(key, rest),
+        "transcript" => Ok(Command::Transcript { key }),
+        "rate" => match rest {
+            [] => Err(ParseError::Missing { command: "rate", what: "rating" }),
+            [n, comment @ ..] => {
+                let rating = n
+                    .parse::<u8>()
+                    .ok()
+                    .and_then(|v| Rating::new(v).ok())
+                    .ok_or_else(|| ParseError::BadRating(n.to_string()))?;
+                let comment = (!comment.is_empty()).then(|| comment.join(" "));
+                Ok(Command::Rate { key, rating, comment })
+            }
+        },
         "tags" => match (key, rest) {
             (None, [top, ns @ ..]) if top.eq_ignore_ascii_case("top") => {
                 Ok(Command::TagsTop { namespace: ns.first().map(|s| s.trim_end_matches(':').to_lowercase()) })
@@ -244,5 +270,10 @@ mod tests {
         assert_eq!(parse("solve ACME-0"), Err(ParseError::BadKey("ACME-0".into())));
         assert_eq!(parse("open --priority high"), Err(ParseError::MissingTitle));
         assert_eq!(parse("tag what?"), Err(ParseError::BadTag("what?".into())));
+        assert_eq!(parse("rate 6"), Err(ParseError::BadRating("6".into())));
+        assert_eq!(
+            parse("rate ACME-1 4 quick and kind").unwrap(),
+            Command::Rate { key: key("ACME-1"), rating: Rating::new(4).unwrap(), comment: Some("quick and kind".into()) }
+        );
     }
 }

@@ -43,6 +43,10 @@ pub struct Settings {
     pub urgent_emoji: Vec<String>,
     pub default_priority: Priority,
     pub reopen_window: chrono::Duration,
+    /// Share of solved tickets whose requester is asked for CSAT.
+    pub csat_sample_rate: f64,
+    /// Nobody is asked for CSAT more often than this.
+    pub csat_cooldown: chrono::Duration,
     pub channels: HashMap<ChannelRef, ChannelSettings>,
 }
 
@@ -59,6 +63,11 @@ impl Settings {
             default_priority: c.tickets.default_priority.parse().unwrap_or(Priority::Normal),
             reopen_window: chrono::Duration::from_std(c.tickets.reopen_window())
                 .unwrap_or_else(|_| chrono::Duration::days(7)),
+            csat_sample_rate: c.tickets.csat_sample_rate.clamp(0.0, 1.0),
+            csat_cooldown: crate::config::parse_duration(&c.tickets.csat_cooldown)
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .unwrap_or_else(|| chrono::Duration::days(7)),
             channels: c
                 .channels
                 .iter()
@@ -414,6 +423,18 @@ impl Engine {
             "ticket.solve" => Command::SetStatus { key, status: TicketStatus::Solved },
             "ticket.reopen" => Command::SetStatus { key, status: TicketStatus::Open },
             "ticket.urgent" => Command::SetPriority { key, priority: Priority::Urgent },
+            "csat.rate" => {
+                // Value `KEY:N` from the CSAT buttons.
+                let parsed = a.value.as_deref().and_then(|v| v.rsplit_once(':')).and_then(|(k, n)| {
+                    let key = TicketKey::parse(k).ok()?;
+                    let rating = crate::domain::Rating::new(n.parse().ok()?).ok()?;
+                    Some((key, rating))
+                });
+                match parsed {
+                    Some((key, rating)) => Command::Rate { key: Some(key), rating, comment: a.fields.get("comment").cloned() },
+                    None => return self.refuse(&who, &a.channel, a.thread.as_ref(), UserError::UnknownAction).await,
+                }
+            }
             "ticket.open" => {
                 let title = a.fields.get("title").cloned();
                 let priority = match a.fields.get("priority").map(|p| p.parse::<Priority>()) {
@@ -522,6 +543,7 @@ impl Engine {
         let mut t = ticket.clone();
         let mut events = Vec::new();
         let mut notices = Vec::new();
+        let mut extra = Vec::new();
         let actor = who.actor();
         match cmd {
             Command::Show { .. } => {
@@ -593,6 +615,35 @@ impl Engine {
                     events.push(NewEvent { kind: EventKind::Reopened, actor, occurred_at: at });
                 }
                 notices.push(Notice::Status { key: t.key.clone(), status });
+                if status == TicketStatus::Solved && self.should_survey(&t, at).await? {
+                    events.push(NewEvent { kind: EventKind::CsatRequested, actor: Actor::System, occurred_at: at });
+                    extra.push(self.thread_reply(&t, Msg::CsatAsk { key: t.key.clone() }));
+                }
+                if status == TicketStatus::Closed {
+                    extra.push(self.thread_reply(&t, self.transcript(&t).await?));
+                }
+            }
+            Command::Transcript { .. } => {
+                let msg = self.transcript(&t).await?;
+                return self.store.enqueue(&[NewOutbound::message(render(&self.thread_reply(&t, msg)))], self.clock.now()).await.map_err(Into::into);
+            }
+            Command::Rate { rating, comment, .. } => {
+                if who.platform != t.requester.platform || who.author.user != t.requester.user {
+                    return self.refuse(who, channel, thread, UserError::NotRequester).await;
+                }
+                if t.status == TicketStatus::Closed {
+                    return self.refuse(who, channel, thread, UserError::RatingClosed { key: t.key.clone() }).await;
+                }
+                let history = self.store.events(t.id).await?;
+                let changed = history.iter().any(|e| matches!(e.kind, EventKind::CsatReceived { .. }));
+                events.push(NewEvent { kind: EventKind::CsatReceived { rating, comment }, actor, occurred_at: at });
+                let reply = Reply {
+                    to: Destination::Ephemeral { channel: channel.clone(), thread: thread.cloned(), user: who.author.user.clone() },
+                    lang: self.personal_lang(who, channel),
+                    msg: Msg::CsatThanks { key: t.key.clone(), rating, changed },
+                    replaces: None,
+                };
+                return self.save(ticket, t, events, vec![reply]).await;
             }
             Command::Tag { add, remove, .. } => {
                 let before = t.tags.clone();
@@ -609,7 +660,8 @@ impl Engine {
             }
             Command::Help | Command::TagsTop { .. } | Command::Open { .. } => unreachable!("handled above"),
         }
-        let replies = notices.into_iter().map(|n| self.thread_reply(&t, Msg::Notice(n))).collect();
+        let mut replies: Vec<Reply> = notices.into_iter().map(|n| self.thread_reply(&t, Msg::Notice(n))).collect();
+        replies.extend(extra);
         self.save(ticket, t, events, replies).await
     }
 
@@ -626,6 +678,47 @@ impl Engine {
             Ok(id) => Ok(self.store.person(&id).await?),
             Err(_) => Ok(None),
         }
+    }
+
+    /// Whether to ask this ticket's requester for CSAT now: customers only, sampled, and
+    /// not within the cooldown of the last survey sent to the same person.
+    async fn should_survey(&self, t: &Ticket, at: DateTime<Utc>) -> Result<bool, EngineError> {
+        let requester_is_staff = match &t.requester.person {
+            Some(p) => self.store.person(p).await?.is_some_and(|p| p.role.is_staff()),
+            None => false,
+        };
+        if requester_is_staff || !sampled(t.id.0, self.settings.csat_sample_rate) {
+            return Ok(false);
+        }
+        let last = self.store.last_csat_request(t.requester.platform, &t.requester.user).await?;
+        Ok(last.is_none_or(|last| at - last >= self.settings.csat_cooldown))
+    }
+
+    async fn transcript(&self, t: &Ticket) -> Result<Msg, EngineError> {
+        let mut names: HashMap<crate::domain::PersonId, String> = HashMap::new();
+        let mut lines = Vec::new();
+        for e in self.store.events(t.id).await? {
+            let text = match &e.kind {
+                EventKind::CustomerMessage { text, .. } | EventKind::AgentMessage { text, .. } => text.clone(),
+                EventKind::Opened { description: Some(d), .. } => d.clone(),
+                _ => continue,
+            };
+            let name = match &e.actor {
+                Actor::Person { id } => match names.get(id) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = self.store.person(id).await?.map(|p| p.name.to_string()).unwrap_or_else(|| id.to_string());
+                        names.insert(id.clone(), n.clone());
+                        n
+                    }
+                },
+                Actor::ChatUser { display_name, .. } => display_name.clone(),
+                Actor::System => continue,
+            };
+            let name = if matches!(e.kind, EventKind::Opened { .. }) { t.requester.display_name.clone() } else { name };
+            lines.push(crate::render::TranscriptLine { at: e.occurred_at, name, text });
+        }
+        Ok(Msg::Transcript { key: t.key.clone(), title: t.title.to_string(), lines })
     }
 
     // ----- writing ----------------------------------------------------------------------
@@ -717,6 +810,15 @@ impl Engine {
         }
         Ok((ticket, created))
     }
+}
+
+/// Deterministic sampling by ticket id: the same ticket always gets the same answer.
+fn sampled(id: i64, rate: f64) -> bool {
+    if rate >= 1.0 {
+        return true;
+    }
+    let h = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+    (h as f64 / (1u64 << 53) as f64) < rate
 }
 
 fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, actor: Actor, at: DateTime<Utc>) {

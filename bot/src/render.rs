@@ -5,7 +5,9 @@ use baton_chat::{Button, ButtonStyle, Card, Destination, OutboundMessage};
 use unic_langid::LanguageIdentifier;
 
 use crate::command::ParseError;
-use crate::domain::{Priority, Tag, Ticket, TicketKey, TicketStatus};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Priority, Rating, Tag, Ticket, TicketKey, TicketStatus};
 use crate::i18n::{tr, Arg};
 
 /// Something to tell people, in a language, somewhere.
@@ -27,6 +29,19 @@ pub enum Msg {
     Error(UserError),
     Help { emoji: String },
     TagsTop { rows: Vec<(Tag, i64)> },
+    /// Asks the requester for a 1-5 rating, with buttons.
+    CsatAsk { key: TicketKey },
+    CsatThanks { key: TicketKey, rating: Rating, changed: bool },
+    /// The ticket's conversation as text.
+    Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine> },
+}
+
+/// One message of a transcript.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TranscriptLine {
+    pub at: DateTime<Utc>,
+    pub name: String,
+    pub text: String,
 }
 
 /// A change announced in a ticket's thread.
@@ -56,6 +71,8 @@ pub enum UserError {
     BadTitle(String),
     Internal,
     UnknownAction,
+    NotRequester,
+    RatingClosed { key: TicketKey },
 }
 
 fn status_text(lang: &LanguageIdentifier, s: TicketStatus) -> String {
@@ -171,11 +188,13 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
             ParseError::BadKey(v) => tr(lang, "error-bad-key", &value(v)),
             ParseError::BadTag(v) => tr(lang, "error-bad-tag", &value(v)),
             ParseError::MissingTitle => tr(lang, "error-missing-title", &[]),
+            ParseError::BadRating(v) => tr(lang, "error-bad-rating", &value(v)),
             ParseError::Missing { command, what } => {
                 let what_id = match *what {
                     "person" => "what-person",
                     "priority" => "what-priority",
                     "status" => "what-status",
+                    "rating" => "what-rating",
                     _ => "what-tags",
                 };
                 let what = tr(lang, what_id, &[]);
@@ -195,6 +214,8 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
         UserError::BadTitle(reason) => tr(lang, "error-bad-title", &[("reason", reason.as_str().into())]),
         UserError::Internal => tr(lang, "error-internal", &[]),
         UserError::UnknownAction => tr(lang, "error-unknown-action", &[]),
+        UserError::NotRequester => tr(lang, "error-not-requester", &[]),
+        UserError::RatingClosed { key } => tr(lang, "error-rating-closed", &[key_arg(key)]),
     }
 }
 
@@ -220,6 +241,42 @@ pub fn render(reply: &Reply) -> OutboundMessage {
                 lines.join("\n")
             };
             (text, None)
+        }
+        Msg::CsatAsk { key } => {
+            let text = tr(lang, "csat-ask", &[key_arg(key)]);
+            let buttons = (1..=5)
+                .map(|n| Button {
+                    action_id: "csat.rate".into(),
+                    label: tr(lang, "csat-button", &[("rating", i64::from(n).into())]),
+                    value: Some(format!("{key}:{n}")),
+                    style: ButtonStyle::Default,
+                    fallback_command: Some(format!("/ticket rate {key} {n}")),
+                })
+                .collect();
+            let card = Card { title: text.clone(), fields: vec![], body: None, buttons, footer: None };
+            (text, Some(card))
+        }
+        Msg::CsatThanks { key, rating, changed } => {
+            let id = if *changed { "csat-changed" } else { "csat-thanks" };
+            (tr(lang, id, &[key_arg(key), ("rating", i64::from(rating.value()).into())]), None)
+        }
+        Msg::Transcript { key, title, lines } => {
+            let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.as_str().into())])];
+            if lines.is_empty() {
+                out.push(tr(lang, "transcript-empty", &[]));
+            }
+            out.extend(lines.iter().map(|l| {
+                tr(
+                    lang,
+                    "transcript-line",
+                    &[
+                        ("time", l.at.format("%Y-%m-%d %H:%M:%S UTC").to_string().into()),
+                        ("name", l.name.as_str().into()),
+                        ("text", l.text.as_str().into()),
+                    ],
+                )
+            }));
+            (out.join("\n"), None)
         }
     };
     OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone() }

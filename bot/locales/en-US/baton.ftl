@@ -52,6 +52,17 @@ tags-top-line = { $tag }: { $count ->
 tags-top-empty = No tagged tickets yet.
 tags-none = none
 
+## CSAT
+csat-ask = How did we do on { $key }? Rate us from 1 (poor) to 5 (great).
+csat-button = { $rating }
+csat-thanks = Thank you! You rated { $key } { $rating }/5.
+csat-changed = Thanks, your rating for { $key } is now { $rating }/5.
+
+## Transcript
+transcript-title = Transcript of { $key }: { $title }
+transcript-line = [{ $time }] { $name }: { $text }
+transcript-empty = (no messages yet)
+
 ## Help
 help =
     Ticket commands:
@@ -65,6 +76,8 @@ help =
       /ticket solve [KEY]
       /ticket tag [KEY] +bug:slug -old  add or remove tags
       /ticket tags top [namespace]      tags by number of accounts affected
+      /ticket transcript [KEY]          the conversation as text
+      /ticket rate [KEY] 1-5 [comment]  rate a solved ticket (requesters)
     React with { $emoji } on a message to open a ticket from it.
 
 ## Errors, sent only to the person who caused them
@@ -84,9 +97,13 @@ error-bad-transition = { $key } is { $from } and can’t become { $to }.
 error-bad-title = That title can’t be used: { $reason }
 error-internal = Something went wrong on my side; nothing was changed. Please try again.
 error-unknown-action = That button is no longer valid.
+error-bad-rating = “{ $value }” is not a rating. Rate from 1 (poor) to 5 (great).
+error-not-requester = Only the person who asked can rate this ticket.
+error-rating-closed = { $key } is closed, so its rating can no longer change.
 
 ## Words used inside other messages
 what-person = a person (@name)
 what-priority = a priority
 what-status = a status
 what-tags = tags to add (+tag) or remove (-tag)
+what-rating = a rating from 1 to 5

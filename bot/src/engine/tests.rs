@@ -278,3 +278,65 @@ async fn tags_rank_by_distinct_accounts() {
         w.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn csat_is_asked_once_recorded_and_changeable_until_close() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Report is empty", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Report is empty", t0()).await;
+        w.say(&acme(), "m2", Some("m1"), "dana", "Fixed the filter", t0() + Duration::minutes(10)).await;
+        w.command(Some("m1"), "dana", "solve", t0() + Duration::minutes(11)).await;
+        let posted = w.posted().await;
+        assert!(posted.iter().any(|p| p == "How did we do on ACME-1? Rate us from 1 (poor) to 5 (great)."), "{posted:?}");
+        // Someone else cannot rate; the requester can, by button or command, and change it.
+        w.command(Some("m1"), "dana", "rate 5", t0()).await;
+        w.send(Inbound::Action(ActionInvoked {
+            channel: acme(),
+            message: None,
+            thread: Some(MessageId::parse("m1").unwrap()),
+            user: author("wile"),
+            action_id: "csat.rate".into(),
+            value: Some("ACME-1:2".into()),
+            fields: Default::default(),
+            invoked_at: t0() + Duration::minutes(12),
+        }))
+        .await;
+        w.command(Some("m1"), "wile", "rate 4 quick fix", t0() + Duration::minutes(13)).await;
+        let t = w.ticket("ACME-1").await;
+        let ratings: Vec<(u8, Option<String>)> = w
+            .store()
+            .events(t.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::CsatReceived { rating, comment } => Some((rating.value(), comment)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ratings, [(2, None), (4, Some("quick fix".into()))], "the latest rating counts");
+        let posted = w.posted().await;
+        assert!(posted.iter().any(|p| p == "Only the person who asked can rate this ticket."));
+        assert!(posted.iter().any(|p| p == "Thank you! You rated ACME-1 2/5."));
+        assert!(posted.iter().any(|p| p == "Thanks, your rating for ACME-1 is now 4/5."));
+        // Closing posts the transcript and freezes the rating.
+        w.command(Some("m1"), "dana", "close", t0() + Duration::hours(1)).await;
+        w.command(Some("m1"), "wile", "rate 1", t0() + Duration::hours(2)).await;
+        let posted = w.posted().await;
+        let transcript = posted.iter().find(|p| p.starts_with("Transcript of ACME-1")).expect("transcript");
+        assert_eq!(
+            transcript,
+            "Transcript of ACME-1: Report is empty\n\
+             [2026-11-23 09:00:00 UTC] wile: Report is empty\n\
+             [2026-11-23 09:10:00 UTC] Dana: Fixed the filter"
+        );
+        assert!(posted.iter().any(|p| p == "ACME-1 is closed, so its rating can no longer change."));
+        // A second ticket by the same requester within the cooldown is not surveyed.
+        w.say(&acme(), "m5", None, "wile", "Another thing", t0() + Duration::hours(3)).await;
+        w.react("m5", "ticket", "dana", "wile", "Another thing", t0() + Duration::hours(3)).await;
+        w.command(Some("m5"), "dana", "solve", t0() + Duration::hours(4)).await;
+        let asks = w.posted().await.iter().filter(|p| p.starts_with("How did we do")).count();
+        assert_eq!(asks, 1, "cooldown: one survey per requester per period");
+        w.db.cleanup().await;
+    }
+}

@@ -183,6 +183,9 @@ pub trait Store: Send + Sync + 'static {
     /// For each tag, the number of distinct accounts with a ticket carrying it, most first.
     async fn tag_reach(&self, namespace: Option<&str>, limit: i64) -> Result<Vec<(Tag, i64)>>;
 
+    /// When a requester was last asked for CSAT on any ticket (the survey cooldown).
+    async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>>;
+
     /// Records an inbound event before it is acknowledged. `false`: seen before.
     async fn record_inbound(
         &self,

@@ -702,6 +702,19 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>> {
+                let rows = sqlx::query(
+                    "SELECT e.occurred_at AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+                     WHERE e.kind = 'csat_requested' AND t.requester_platform = $1 AND t.requester_user = $2 \
+                     ORDER BY e.occurred_at DESC LIMIT 1",
+                )
+                .bind(platform.as_str())
+                .bind(user.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.first().map(|r| r.try_get("at")).transpose().map_err(Into::into)
+            }
+
             async fn record_inbound(
                 &self,
                 platform: Platform,
