@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use baton_chat::{
     ActionInvoked, Author, ChannelRef, Destination, InboundEvent, Inbound, IncomingMessage, MessageId,
-    Platform, ReactionAdded, SlashCommand, UserId,
+    Platform, ReactionAdded, SlashCommand, TargetMessage, UserId,
 };
 use chrono::{DateTime, Utc};
 use unic_langid::LanguageIdentifier;
@@ -356,35 +356,18 @@ impl Engine {
         let is = |list: &[String]| list.iter().any(|e| e == emoji);
         let channel = &r.target.channel;
         if is(&self.settings.open_emoji) {
-            let who = self.who(platform, &r.user).await?;
-            if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
-                return self.refuse(&who, channel, r.thread.as_ref(), UserError::CustomerOpen).await;
-            }
             let (Some(author), Some(text)) = (&r.message_author, &r.message_text) else {
                 tracing::warn!(channel = %channel, message = %r.target.message, "reaction without the message's text and author; adapter must supply them");
                 return Ok(());
             };
-            let Some(title) = Title::from_message(text) else { return Ok(()) };
-            let requester = self.who(platform, author).await?;
-            let (ticket, created) = self
-                .open(OpenRequest {
-                    channel: channel.clone(),
-                    message: Some(r.target.message.clone()),
-                    thread: Some(r.thread.clone().unwrap_or_else(|| r.target.message.clone())),
-                    title,
-                    description: Some(text.clone()),
-                    requester: requester.requester(),
-                    priority: None,
-                    via: IntakeVia::Reaction,
-                    opened_by: who.actor(),
-                    opened_at: r.message_sent_at.unwrap_or(r.reacted_at),
-                    follow_up_of: None,
-                })
-                .await?;
-            if !created {
-                tracing::debug!(key = %ticket.key, "duplicate intake ignored");
-            }
-            return Ok(());
+            let target = TargetMessage {
+                message: r.target.message.clone(),
+                thread: r.thread.clone(),
+                author: author.clone(),
+                text: text.clone(),
+                sent_at: r.message_sent_at.unwrap_or(r.reacted_at),
+            };
+            return self.open_from_message(platform, channel, &r.user, &target, IntakeVia::Reaction).await;
         }
         let command = if is(&self.settings.claim_emoji) {
             Command::Claim { key: None }
@@ -403,6 +386,42 @@ impl Engine {
         }
         let thread = ticket.origin.thread.clone();
         self.apply_command(&who, channel, thread.as_ref(), command, r.reacted_at, Some(ticket)).await
+    }
+
+    /// Opens a ticket from an existing message (reaction or message shortcut).
+    async fn open_from_message(
+        &self,
+        platform: Platform,
+        channel: &ChannelRef,
+        user: &Author,
+        target: &TargetMessage,
+        via: IntakeVia,
+    ) -> Result<(), EngineError> {
+        let who = self.who(platform, user).await?;
+        if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
+            return self.refuse(&who, channel, target.thread.as_ref(), UserError::CustomerOpen).await;
+        }
+        let Some(title) = Title::from_message(&target.text) else { return Ok(()) };
+        let requester = self.who(platform, &target.author).await?;
+        let (ticket, created) = self
+            .open(OpenRequest {
+                channel: channel.clone(),
+                message: Some(target.message.clone()),
+                thread: Some(target.thread.clone().unwrap_or_else(|| target.message.clone())),
+                title,
+                description: Some(target.text.clone()),
+                requester: requester.requester(),
+                priority: None,
+                via,
+                opened_by: who.actor(),
+                opened_at: target.sent_at,
+                follow_up_of: None,
+            })
+            .await?;
+        if !created {
+            tracing::debug!(key = %ticket.key, "duplicate intake ignored");
+        }
+        Ok(())
     }
 
     // ----- commands and buttons ---------------------------------------------------------
@@ -434,6 +453,12 @@ impl Engine {
                     Some((key, rating)) => Command::Rate { key: Some(key), rating, comment: a.fields.get("comment").cloned() },
                     None => return self.refuse(&who, &a.channel, a.thread.as_ref(), UserError::UnknownAction).await,
                 }
+            }
+            "ticket.open_from_message" => {
+                let Some(target) = &a.target else {
+                    return self.refuse(&who, &a.channel, a.thread.as_ref(), UserError::UnknownAction).await;
+                };
+                return self.open_from_message(platform, &a.channel, &a.user, target, IntakeVia::Shortcut).await;
             }
             "ticket.open" => {
                 let title = a.fields.get("title").cloned();

@@ -255,6 +255,16 @@ pub struct SlashCommand {
     pub issued_at: DateTime<Utc>,
 }
 
+/// The message a shortcut (context-menu action) was invoked on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetMessage {
+    pub message: MessageId,
+    pub thread: Option<MessageId>,
+    pub author: Author,
+    pub text: String,
+    pub sent_at: DateTime<Utc>,
+}
+
 /// A button click, a message shortcut, or a submitted form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActionInvoked {
@@ -268,6 +278,8 @@ pub struct ActionInvoked {
     pub value: Option<String>,
     /// Form fields of a submitted modal.
     pub fields: BTreeMap<String, String>,
+    /// For message shortcuts: the message it was invoked on.
+    pub target: Option<TargetMessage>,
     pub invoked_at: DateTime<Utc>,
 }
 

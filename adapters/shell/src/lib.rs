@@ -8,6 +8,7 @@
 //! - `/thread ID` / `/thread`: enter the thread of message ID / go back to the channel
 //! - `/react EMOJI [ID]`: react to message ID (default: the last message here)
 //! - `/click ACTION [VALUE] [field=value …]`: press a button or submit a form
+//! - `/shortcut open ID`: the "Open ticket" message shortcut on message ID
 //! - `/wait 5m`, `/at 2026-11-23T09:00:00Z`: move the shell's clock (platform timestamps)
 //! - `/ticket …` and any other `/command`: run a bot command here
 //! - `/help`, `/quit`; in scripts, lines starting with `# ` are comments
@@ -22,7 +23,7 @@ use async_trait::async_trait;
 use baton_chat::{
     ActionInvoked, Author, ChannelId, ChannelRef, ChatSink, Delivered, DeliveryError, Destination, Inbound,
     InboundEvent, IncomingMessage, MessageId, MessageRef, OutboundMessage, Platform, ReactionAdded,
-    SlashCommand, UserId,
+    SlashCommand, TargetMessage, UserId,
 };
 use chrono::{DateTime, Duration, Utc};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
@@ -211,6 +212,7 @@ baton shell: you play everyone in the chat.
   /thread ID | /thread      enter the thread of message ID | go back to the channel
   /react EMOJI [ID]         react (e.g. /react ticket m1 opens a ticket)
   /click ACTION [VALUE] [field=value ...]   press a button or submit a form
+  /shortcut open ID         the \"Open ticket\" message shortcut on message ID
   /wait 5m | /at TIME       move the clock
   /ticket help              the bot's commands
   /quit                     leave";
@@ -324,6 +326,7 @@ impl Shell {
             }
             "react" => self.react(rest),
             "click" => self.click(rest),
+            "shortcut" => self.shortcut(rest),
             "help" => {
                 self.print(HELP);
                 Ok(Step::Nothing)
@@ -424,6 +427,39 @@ impl Shell {
             action_id,
             value,
             fields,
+            target: None,
+            invoked_at: self.now(),
+        });
+        Ok(self.event(body))
+    }
+
+    /// `/shortcut ACTION ID`: a message shortcut (e.g. `open`, "Open ticket") on message ID.
+    fn shortcut(&mut self, rest: &str) -> Result<Step, ShellError> {
+        let mut parts = rest.split_whitespace();
+        let (Some(action), Some(short)) = (parts.next(), parts.next()) else {
+            return Err(ShellError::Usage("/shortcut ACTION MESSAGE (e.g. /shortcut open m1)"));
+        };
+        let id = self.resolve(short)?;
+        let posted = self.world.lock().expect("shell world").messages.get(&id).cloned().ok_or(ShellError::NothingToReact)?;
+        let action_id = match action {
+            "open" => "ticket.open_from_message".to_string(),
+            other => other.to_string(),
+        };
+        let body = Inbound::Action(ActionInvoked {
+            channel: posted.channel.clone(),
+            message: Some(id.clone()),
+            thread: posted.thread.clone(),
+            user: self.author(),
+            action_id,
+            value: None,
+            fields: BTreeMap::new(),
+            target: Some(TargetMessage {
+                message: id,
+                thread: posted.thread.clone(),
+                author: posted.author.clone(),
+                text: posted.text.clone(),
+                sent_at: posted.at,
+            }),
             invoked_at: self.now(),
         });
         Ok(self.event(body))

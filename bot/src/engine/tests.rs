@@ -181,11 +181,36 @@ async fn every_intake_path_opens_a_ticket() {
             action_id: "ticket.open".into(),
             value: None,
             fields: [("title".to_string(), "Need SSO help".to_string()), ("priority".to_string(), "low".to_string())].into(),
+            target: None,
             invoked_at: t0(),
         }))
         .await;
         let t = w.ticket("ACME-2").await;
         assert_eq!((t.priority, t.requester.user.as_str()), (Priority::Low, "wile"));
+        // Message shortcut "Open ticket" on a customer's message, twice: one ticket.
+        for _ in 0..2 {
+            w.send(Inbound::Action(ActionInvoked {
+                channel: acme(),
+                message: Some(MessageId::parse("m9").unwrap()),
+                thread: None,
+                user: author("dana"),
+                action_id: "ticket.open_from_message".into(),
+                value: None,
+                fields: Default::default(),
+                target: Some(TargetMessage {
+                    message: MessageId::parse("m9").unwrap(),
+                    thread: None,
+                    author: author("wile"),
+                    text: "Webhooks arrive twice".into(),
+                    sent_at: t0(),
+                }),
+                invoked_at: t0() + Duration::minutes(1),
+            }))
+            .await;
+        }
+        let t = w.ticket("ACME-3").await;
+        assert_eq!((t.title.as_str(), t.opened_at), ("Webhooks arrive twice", t0()));
+        assert!(w.store().ticket_by_key(&TicketKey::parse("ACME-4").unwrap()).await.unwrap().is_none());
         w.db.cleanup().await;
     }
 }
@@ -298,6 +323,7 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
             action_id: "csat.rate".into(),
             value: Some("ACME-1:2".into()),
             fields: Default::default(),
+            target: None,
             invoked_at: t0() + Duration::minutes(12),
         }))
         .await;
