@@ -19,6 +19,12 @@ pub enum Command {
     Rate { key: Option<TicketKey>, rating: Rating, comment: Option<String> },
     /// The conversation so far, as text.
     Transcript { key: Option<TicketKey> },
+    /// Ask the requester to confirm the ticket can be closed.
+    AskClose { key: Option<TicketKey> },
+    /// The requester answers a close request.
+    AnswerClose { key: Option<TicketKey>, confirmed: bool },
+    /// Post the intake panel in this channel.
+    Panel,
     Help,
 }
 
@@ -36,6 +42,9 @@ impl Command {
             Command::TagsTop { .. } => "tags",
             Command::Rate { .. } => "rate",
             Command::Transcript { .. } => "transcript",
+            Command::AskClose { .. } => "ask-close",
+            Command::AnswerClose { .. } => "close",
+            Command::Panel => "panel",
             Command::Help => "help",
         }
     }
@@ -50,7 +59,9 @@ impl Command {
             | Command::SetStatus { key, .. }
             | Command::Tag { key, .. }
             | Command::Rate { key, .. }
-            | Command::Transcript { key } => key.as_ref(),
+            | Command::Transcript { key }
+            | Command::AskClose { key }
+            | Command::AnswerClose { key, .. } => key.as_ref(),
             _ => None,
         }
     }
@@ -59,7 +70,12 @@ impl Command {
     pub fn staff_only(&self) -> bool {
         !matches!(
             self,
-            Command::Show { .. } | Command::Help | Command::Open { .. } | Command::Rate { .. } | Command::Transcript { .. }
+            Command::Show { .. }
+                | Command::Help
+                | Command::Open { .. }
+                | Command::Rate { .. }
+                | Command::Transcript { .. }
+                | Command::AnswerClose { .. }
         )
     }
 }
@@ -87,7 +103,7 @@ pub enum ParseError {
 
 const SUBCOMMANDS: &[&str] = &[
     "open", "new", "show", "claim", "assign", "priority", "status", "solve", "close", "reopen", "pending",
-    "hold", "tag", "tags", "help", "rate", "transcript",
+    "hold", "tag", "tags", "help", "rate", "transcript", "ask-close", "panel",
 ];
 
 /// Parses the text after `/ticket`.
@@ -139,6 +155,8 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "hold" => status(TicketStatus::OnHold),
         "tag" => parse_tags(key, rest),
         "transcript" => Ok(Command::Transcript { key }),
+        "ask-close" => Ok(Command::AskClose { key }),
+        "panel" => Ok(Command::Panel),
         "rate" => match rest {
             [] => Err(ParseError::Missing { command: "rate", what: "rating" }),
             [n, comment @ ..] => {

@@ -442,6 +442,10 @@ impl Engine {
             "ticket.solve" => Command::SetStatus { key, status: TicketStatus::Solved },
             "ticket.reopen" => Command::SetStatus { key, status: TicketStatus::Open },
             "ticket.urgent" => Command::SetPriority { key, priority: Priority::Urgent },
+            "ticket.close_confirm" => Command::AnswerClose { key, confirmed: true },
+            "ticket.close_decline" => Command::AnswerClose { key, confirmed: false },
+            // A platform without forms reports the panel button itself: explain the commands.
+            "ticket.panel" => Command::Help,
             "csat.rate" => {
                 // Value `KEY:N` from the CSAT buttons.
                 let parsed = a.value.as_deref().and_then(|v| v.rsplit_once(':')).and_then(|(k, n)| {
@@ -527,6 +531,19 @@ impl Engine {
                 }
                 let rows = self.store.tag_reach(namespace.as_deref(), 20).await?;
                 return self.tell(who, channel, thread, Msg::TagsTop { rows }).await;
+            }
+            Command::Panel => {
+                if !who.is_staff() {
+                    return self.refuse(who, channel, thread, UserError::StaffOnly).await;
+                }
+                let reply = Reply {
+                    to: Destination::Channel { channel: channel.clone() },
+                    lang: self.settings.channel_lang(channel),
+                    msg: Msg::Panel,
+                    replaces: None,
+                };
+                self.store.enqueue(&[NewOutbound::message(render(&reply))], self.clock.now()).await?;
+                return Ok(());
             }
             Command::Open { title, priority } => {
                 if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
@@ -652,6 +669,35 @@ impl Engine {
                 let msg = self.transcript(&t).await?;
                 return self.store.enqueue(&[NewOutbound::message(render(&self.thread_reply(&t, msg)))], self.clock.now()).await.map_err(Into::into);
             }
+            Command::AskClose { .. } => {
+                if !t.status.is_active() {
+                    return self.refuse(who, channel, thread, UserError::NotSolvable { key: t.key.clone() }).await;
+                }
+                events.push(NewEvent { kind: EventKind::CloseRequested, actor, occurred_at: at });
+                extra.push(self.thread_reply(&t, Msg::CloseRequest { key: t.key.clone() }));
+            }
+            Command::AnswerClose { confirmed, .. } => {
+                if !(who.is_staff() || (who.platform == t.requester.platform && who.author.user == t.requester.user)) {
+                    return self.refuse(who, channel, thread, UserError::NotRequester).await;
+                }
+                if !t.status.is_active() {
+                    return self.refuse(who, channel, thread, UserError::NotSolvable { key: t.key.clone() }).await;
+                }
+                if confirmed {
+                    set_status(&mut t, TicketStatus::Solved, &mut events, actor, at);
+                    notices.push(Notice::Status { key: t.key.clone(), status: TicketStatus::Solved });
+                    if self.should_survey(&t, at).await? {
+                        events.push(NewEvent { kind: EventKind::CsatRequested, actor: Actor::System, occurred_at: at });
+                        extra.push(self.thread_reply(&t, Msg::CsatAsk { key: t.key.clone() }));
+                    }
+                } else {
+                    events.push(NewEvent { kind: EventKind::CloseDeclined, actor, occurred_at: at });
+                    if t.status == TicketStatus::PendingOnCustomer {
+                        set_status(&mut t, TicketStatus::Open, &mut events, Actor::System, at);
+                    }
+                    notices.push(Notice::CloseDeclined { key: t.key.clone() });
+                }
+            }
             Command::Rate { rating, comment, .. } => {
                 if who.platform != t.requester.platform || who.author.user != t.requester.user {
                     return self.refuse(who, channel, thread, UserError::NotRequester).await;
@@ -683,7 +729,9 @@ impl Engine {
                 }
                 notices.push(Notice::Tags { key: t.key.clone(), tags: t.tags.iter().cloned().collect() });
             }
-            Command::Help | Command::TagsTop { .. } | Command::Open { .. } => unreachable!("handled above"),
+            Command::Help | Command::TagsTop { .. } | Command::Open { .. } | Command::Panel => {
+                unreachable!("handled above")
+            }
         }
         let mut replies: Vec<Reply> = notices.into_iter().map(|n| self.thread_reply(&t, Msg::Notice(n))).collect();
         replies.extend(extra);

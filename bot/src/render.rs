@@ -1,7 +1,7 @@
 //! Turns what the engine decided to say ([`Reply`]) into localised [`OutboundMessage`]s.
 //! The rules never build user-visible strings; this module does, from the catalogue.
 
-use baton_chat::{Button, ButtonStyle, Card, Destination, OutboundMessage};
+use baton_chat::{Button, ButtonStyle, Card, Destination, Form, FormField, OutboundMessage};
 use unic_langid::LanguageIdentifier;
 
 use crate::command::ParseError;
@@ -32,6 +32,12 @@ pub enum Msg {
     /// Asks the requester for a 1-5 rating, with buttons.
     CsatAsk { key: TicketKey },
     CsatThanks { key: TicketKey, rating: Rating, changed: bool },
+    /// The intake panel: an "Open ticket" button with its form.
+    Panel,
+    /// Asks the requester whether the ticket can be closed.
+    CloseRequest { key: TicketKey },
+    /// Tells the customer the ticket waits for their answer.
+    PendingReminder { key: TicketKey, solve_in_days: i64 },
     /// The ticket's conversation as text.
     Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine> },
 }
@@ -56,6 +62,9 @@ pub enum Notice {
     Reopened { key: TicketKey },
     FollowUp { key: TicketKey },
     AlreadyTicket { key: TicketKey },
+    CloseDeclined { key: TicketKey },
+    AutoSolved { key: TicketKey },
+    AutoClosed { key: TicketKey },
 }
 
 /// A refusal or mistake, told only to the person who caused it.
@@ -73,6 +82,7 @@ pub enum UserError {
     UnknownAction,
     NotRequester,
     RatingClosed { key: TicketKey },
+    NotSolvable { key: TicketKey },
 }
 
 fn status_text(lang: &LanguageIdentifier, s: TicketStatus) -> String {
@@ -108,6 +118,7 @@ fn button(lang: &LanguageIdentifier, id: &str, label: &str, key: &TicketKey, sty
         value: Some(key.to_string()),
         style,
         fallback_command: Some(format!("/ticket {cmd} {key}")),
+        form: None,
     }
 }
 
@@ -175,6 +186,9 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
         Notice::Reopened { key } => tr(lang, "notice-reopened", &[key_arg(key)]),
         Notice::FollowUp { key } => tr(lang, "notice-followup", &[key_arg(key)]),
         Notice::AlreadyTicket { key } => tr(lang, "notice-already-ticket", &[key_arg(key)]),
+        Notice::CloseDeclined { key } => tr(lang, "notice-close-declined", &[key_arg(key)]),
+        Notice::AutoSolved { key } => tr(lang, "notice-auto-solved", &[key_arg(key)]),
+        Notice::AutoClosed { key } => tr(lang, "notice-auto-closed", &[key_arg(key)]),
     }
 }
 
@@ -215,6 +229,7 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
         UserError::Internal => tr(lang, "error-internal", &[]),
         UserError::UnknownAction => tr(lang, "error-unknown-action", &[]),
         UserError::NotRequester => tr(lang, "error-not-requester", &[]),
+        UserError::NotSolvable { key } => tr(lang, "error-not-open", &[key_arg(key)]),
         UserError::RatingClosed { key } => tr(lang, "error-rating-closed", &[key_arg(key)]),
     }
 }
@@ -251,6 +266,7 @@ pub fn render(reply: &Reply) -> OutboundMessage {
                     value: Some(format!("{key}:{n}")),
                     style: ButtonStyle::Default,
                     fallback_command: Some(format!("/ticket rate {key} {n}")),
+                    form: None,
                 })
                 .collect();
             let card = Card { title: text.clone(), fields: vec![], body: None, buttons, footer: None };
@@ -259,6 +275,66 @@ pub fn render(reply: &Reply) -> OutboundMessage {
         Msg::CsatThanks { key, rating, changed } => {
             let id = if *changed { "csat-changed" } else { "csat-thanks" };
             (tr(lang, id, &[key_arg(key), ("rating", i64::from(rating.value()).into())]), None)
+        }
+        Msg::Panel => {
+            let text = tr(lang, "panel-text", &[]);
+            let field = |id: &str, label: &str, required: bool, multiline: bool, max: u32| FormField {
+                id: id.into(),
+                label: tr(lang, label, &[]),
+                required,
+                multiline,
+                max_length: Some(max),
+                options: vec![],
+            };
+            let mut priority = field("priority", "panel-field-priority", false, false, 10);
+            priority.options = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent]
+                .into_iter()
+                .map(|p| (p.as_str().to_string(), priority_text(lang, p)))
+                .collect();
+            let form = Form {
+                title: tr(lang, "panel-form-title", &[]),
+                submit_action: "ticket.open".into(),
+                submit_label: tr(lang, "panel-form-submit", &[]),
+                fields: vec![
+                    field("title", "panel-field-title", true, false, 150),
+                    field("description", "panel-field-description", false, true, 3000),
+                    priority,
+                ],
+            };
+            let open = Button {
+                action_id: "ticket.panel".into(),
+                label: tr(lang, "button-open-ticket", &[]),
+                value: None,
+                style: ButtonStyle::Primary,
+                fallback_command: Some("/click ticket.open title=Short_title priority=normal".into()),
+                form: Some(form),
+            };
+            let card = Card { title: tr(lang, "panel-title", &[]), fields: vec![], body: Some(text.clone()), buttons: vec![open], footer: None };
+            (text, Some(card))
+        }
+        Msg::CloseRequest { key } => {
+            let text = tr(lang, "close-request", &[key_arg(key)]);
+            let yes = Button {
+                action_id: "ticket.close_confirm".into(),
+                label: tr(lang, "button-close-confirm", &[]),
+                value: Some(key.to_string()),
+                style: ButtonStyle::Primary,
+                fallback_command: Some(format!("/click ticket.close_confirm {key}")),
+                form: None,
+            };
+            let no = Button {
+                action_id: "ticket.close_decline".into(),
+                label: tr(lang, "button-close-decline", &[]),
+                value: Some(key.to_string()),
+                style: ButtonStyle::Default,
+                fallback_command: Some(format!("/click ticket.close_decline {key}")),
+                form: None,
+            };
+            let card = Card { title: text.clone(), fields: vec![], body: None, buttons: vec![yes, no], footer: None };
+            (text, Some(card))
+        }
+        Msg::PendingReminder { key, solve_in_days } => {
+            (tr(lang, "pending-reminder", &[key_arg(key), ("days", (*solve_in_days).into())]), None)
         }
         Msg::Transcript { key, title, lines } => {
             let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.as_str().into())])];

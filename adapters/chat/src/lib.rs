@@ -355,6 +355,31 @@ pub struct Button {
     pub style: ButtonStyle,
     /// A command a text-only platform (the shell) can show instead of a button.
     pub fallback_command: Option<String>,
+    /// A form the button opens (a modal) instead of reporting a click.
+    pub form: Option<Form>,
+}
+
+/// A short form (a Slack or Discord modal). Adapters open it when its button is pressed and
+/// report the submission as an [`ActionInvoked`] whose `action_id` is `submit_action` and
+/// whose `fields` hold the answers by field id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Form {
+    pub title: String,
+    pub submit_action: String,
+    pub submit_label: String,
+    pub fields: Vec<FormField>,
+}
+
+/// One field of a [`Form`]: free text, or a choice when `options` is not empty.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FormField {
+    pub id: String,
+    pub label: String,
+    pub required: bool,
+    pub multiline: bool,
+    pub max_length: Option<u32>,
+    /// `(value, label)` pairs for a choice.
+    pub options: Vec<(String, String)>,
 }
 
 /// A structured message: a title, labelled fields, a body and buttons. Adapters render it

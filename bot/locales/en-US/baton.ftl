@@ -20,6 +20,26 @@ button-solve = Solve
 button-urgent = Mark urgent
 button-reopen = Reopen
 
+button-open-ticket = Open ticket
+button-close-confirm = Yes, close it
+button-close-decline = No, I still need help
+
+## Intake panel
+panel-title = Need help?
+panel-text = Press “Open ticket” and tell us what is going on. The support team will answer in the ticket’s thread.
+panel-form-title = Open a ticket
+panel-form-submit = Open ticket
+panel-field-title = What is the problem, in a few words?
+panel-field-description = Details (what you expected, what happened, since when)
+panel-field-priority = How urgent is it?
+
+## Closing
+close-request = Is { $key } solved for you? If so we will close it; if not, tell us what is still wrong.
+pending-reminder = { $key } is waiting for your answer. If we don’t hear from you, it will be marked solved in { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}.
+
 ## Status and priority names
 status-new = new
 status-open = open
@@ -42,6 +62,9 @@ notice-tags = { $key } tags: { $tags }
 notice-reopened = { $key } was reopened because the customer replied.
 notice-followup = This conversation was solved a while ago, so I opened { $key } to follow up.
 notice-already-ticket = This message is already ticket { $key }.
+notice-close-declined = The customer still needs help with { $key }, so it stays open.
+notice-auto-solved = { $key } was marked solved because we didn’t hear back. Reply here to reopen it.
+notice-auto-closed = { $key } is now closed.
 
 ## Tag reach
 tags-top-title = Tags by accounts affected
@@ -77,6 +100,8 @@ help =
       /ticket tag [KEY] +bug:slug -old  add or remove tags
       /ticket tags top [namespace]      tags by number of accounts affected
       /ticket transcript [KEY]          the conversation as text
+      /ticket ask-close [KEY]           ask the requester to confirm it can be closed
+      /ticket panel                     post an “Open ticket” panel in this channel
       /ticket rate [KEY] 1-5 [comment]  rate a solved ticket (requesters)
     React with { $emoji } on a message to open a ticket from it.
 
@@ -98,6 +123,7 @@ error-bad-title = That title can’t be used: { $reason }
 error-internal = Something went wrong on my side; nothing was changed. Please try again.
 error-unknown-action = That button is no longer valid.
 error-bad-rating = “{ $value }” is not a rating. Rate from 1 (poor) to 5 (great).
+error-not-open = { $key } is not open, so there is nothing to confirm.
 error-not-requester = Only the person who asked can rate this ticket.
 error-rating-closed = { $key } is closed, so its rating can no longer change.
 

@@ -396,6 +396,12 @@ pub enum EventKind {
     HandedOff { csm: Option<PersonId>, reason: String, note: Option<String> },
     HandoffAcknowledged { by: PersonId },
     CsatRequested,
+    /// An agent asked the requester to confirm the ticket can be closed.
+    CloseRequested,
+    /// The requester said they still need help.
+    CloseDeclined,
+    /// The customer was reminded that the ticket waits for them.
+    PendingReminderSent,
     CsatReceived { rating: Rating, comment: Option<String> },
     SlaWarning { target: SlaTarget, due: DateTime<Utc> },
     SlaBreached { target: SlaTarget, due: DateTime<Utc> },
@@ -420,6 +426,9 @@ impl EventKind {
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::HandoffAcknowledged { .. } => "handoff_acknowledged",
             EventKind::CsatRequested => "csat_requested",
+            EventKind::CloseRequested => "close_requested",
+            EventKind::CloseDeclined => "close_declined",
+            EventKind::PendingReminderSent => "pending_reminder_sent",
             EventKind::CsatReceived { .. } => "csat_received",
             EventKind::SlaWarning { .. } => "sla_warning",
             EventKind::SlaBreached { .. } => "sla_breached",
