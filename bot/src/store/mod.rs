@@ -1,6 +1,7 @@
 //! Persistence: one [`Store`] trait, implemented for SQLite (the embedded default) and
 //! PostgreSQL (for several replicas). Both implementations share their SQL (see `sql.rs`)
-//! and keep real column types: timestamps, dates and JSON on PostgreSQL.
+//! and keep real column types: timestamps, dates and JSON on PostgreSQL. Times are kept to the
+//! microsecond on both (PostgreSQL's precision), so both return the same values.
 //!
 //! All SQL lives here. Changes that belong together (a ticket update, its events, and the
 //! messages it causes) are written in one transaction, so a crash never leaves half of them.
@@ -45,6 +46,9 @@ pub enum StoreError {
     ChannelTaken { channel: ChannelRef, owner: AccountId },
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A value the database cannot hold faithfully (refused before anything is written).
+    #[error("cannot store this: {0}")]
+    Invalid(String),
     #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
     BadUrl(String),
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use baton_chat::{ChannelRef, MessageId, OutboundMessage, Platform, UserId};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::types::Json;
 use sqlx::Row;
 
@@ -36,6 +36,30 @@ macro_rules! outbox_cols {
         "id, platform, message, ticket_id, purpose, attempts, created_at, delivered_at, \
          delivered_message, last_error, dead"
     };
+}
+
+/// Times are stored to the microsecond on both databases (PostgreSQL's precision, and what
+/// SQLite then also keeps), so a value reads back as it was returned, whatever the backend.
+fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// Checks an account can be stored as it is; returns its ARR as stored (a signed integer).
+fn storable_account(a: &Account) -> Result<Option<i64>> {
+    // JSON has no NaN or infinity: serde_json would write `null`, which then fails to load.
+    if let Some((name, value)) = a.signals.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(StoreError::Invalid(format!(
+            "signal `{name}` of account `{}` is {value}; signals must be finite numbers",
+            a.id
+        )));
+    }
+    a.arr
+        .map(|x| {
+            i64::try_from(x.amount()).map_err(|_| {
+                StoreError::Invalid(format!("the ARR of account `{}` ({}) is too large to store", a.id, x.amount()))
+            })
+        })
+        .transpose()
 }
 
 fn opt_parse<T: std::str::FromStr>(column: &str, v: Option<String>) -> Result<Option<T>>
@@ -246,8 +270,8 @@ macro_rules! sql_store {
                     .bind(e.kind.name())
                     .bind(Json(&e.kind))
                     .bind(Json(&e.actor))
-                    .bind(e.occurred_at)
-                    .bind(now)
+                    .bind(micros(e.occurred_at))
+                    .bind(micros(now))
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -268,7 +292,7 @@ macro_rules! sql_store {
                     .bind(Json(&m.message))
                     .bind(m.ticket.map(|t| t.0))
                     .bind(m.purpose.as_str())
-                    .bind(now)
+                    .bind(micros(now))
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -331,9 +355,16 @@ macro_rules! sql_store {
             }
 
             async fn upsert_accounts(&self, accounts: &[Account]) -> Result<()> {
-                let mut tx = self.begin().await?;
-                let now = Utc::now();
+                // Refuse what the database cannot hold faithfully before writing anything.
+                let mut arrs = Vec::with_capacity(accounts.len());
                 for a in accounts {
+                    arrs.push(storable_account(a)?);
+                }
+                let mut tx = self.begin().await?;
+                let now = micros(Utc::now());
+                // First every row, releasing the channels of the accounts in the batch, so that a
+                // batch may move a channel from one of its accounts to another in any order.
+                for (a, arr) in accounts.iter().zip(arrs) {
                     sqlx::query(
                         "INSERT INTO accounts (id, name, tier, arr, currency, renewal_date, csm, key_prefix, locale, signals, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -345,7 +376,7 @@ macro_rules! sql_store {
                     .bind(a.id.as_str())
                     .bind(a.name.as_str())
                     .bind(a.tier.as_str())
-                    .bind(a.arr.map(|x| i64::try_from(x.amount()).unwrap_or(i64::MAX)))
+                    .bind(arr)
                     .bind(a.arr.map(|x| x.currency().to_string()))
                     .bind(a.renewal_date)
                     .bind(a.csm.as_ref().map(|c| c.as_str()))
@@ -359,7 +390,28 @@ macro_rules! sql_store {
                         .bind(a.id.as_str())
                         .execute(&mut *tx)
                         .await?;
+                }
+                // Then the channels, of the last listing of each account (as for its row).
+                let last: BTreeMap<&AccountId, usize> = accounts.iter().enumerate().map(|(i, a)| (&a.id, i)).collect();
+                for (i, a) in accounts.iter().enumerate() {
+                    if last[&a.id] != i {
+                        continue;
+                    }
                     for c in &a.channels {
+                        // DO NOTHING also waits out a concurrent batch claiming the same channel.
+                        let inserted = sqlx::query(
+                            "INSERT INTO account_channels (platform, channel, account_id) VALUES ($1, $2, $3) \
+                             ON CONFLICT (platform, channel) DO NOTHING",
+                        )
+                        .bind(c.platform.as_str())
+                        .bind(c.channel.as_str())
+                        .bind(a.id.as_str())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            continue;
+                        }
                         let owner: Option<String> = sqlx::query_scalar(
                             "SELECT account_id FROM account_channels WHERE platform = $1 AND channel = $2",
                         )
@@ -367,18 +419,14 @@ macro_rules! sql_store {
                         .bind(c.channel.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
-                        if let Some(owner) = owner {
-                            return Err(StoreError::ChannelTaken {
+                        return match owner {
+                            Some(owner) => Err(StoreError::ChannelTaken {
                                 channel: c.clone(),
                                 owner: parse_col("account_id", &owner)?,
-                            });
-                        }
-                        sqlx::query("INSERT INTO account_channels (platform, channel, account_id) VALUES ($1, $2, $3)")
-                            .bind(c.platform.as_str())
-                            .bind(c.channel.as_str())
-                            .bind(a.id.as_str())
-                            .execute(&mut *tx)
-                            .await?;
+                            }),
+                            // Released by a concurrent batch between the two statements.
+                            None => Err(StoreError::Conflict),
+                        };
                     }
                 }
                 tx.commit().await?;
@@ -409,7 +457,7 @@ macro_rules! sql_store {
 
             async fn upsert_people(&self, people: &[Person]) -> Result<()> {
                 let mut tx = self.begin().await?;
-                let now = Utc::now();
+                let now = micros(Utc::now());
                 for p in people {
                     sqlx::query(
                         "INSERT INTO people (id, name, role, email, account_id, manager, locale, time_zone, updated_at) \
@@ -483,6 +531,7 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 render: RenderOnOpen<'_>,
             ) -> Result<(Ticket, bool)> {
+                let (now, opened_at) = (micros(now), micros(t.opened_at));
                 let mut tx = self.begin().await?;
                 if let Some(message) = &t.origin.message {
                     if let Some(existing) = Self::by_origin(&mut tx, &t.origin.channel, message).await? {
@@ -522,7 +571,7 @@ macro_rules! sql_store {
                 .bind(t.origin.channel.channel.as_str())
                 .bind(t.origin.message.as_ref().map(|m| m.as_str()))
                 .bind(t.origin.thread.as_ref().map(|m| m.as_str()))
-                .bind(t.opened_at)
+                .bind(opened_at)
                 .bind(now)
                 .bind(t.follow_up_of.map(|f| f.0))
                 .fetch_optional(&mut *tx)
@@ -550,7 +599,7 @@ macro_rules! sql_store {
                     tags: t.tags.clone(),
                     origin: t.origin.clone(),
                     card_message: None,
-                    opened_at: t.opened_at,
+                    opened_at,
                     created_at: now,
                     updated_at: now,
                     follow_up_of: t.follow_up_of,
@@ -560,7 +609,7 @@ macro_rules! sql_store {
                 let opened = NewEvent {
                     kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
                     actor: t.opened_by.clone(),
-                    occurred_at: t.opened_at,
+                    occurred_at: opened_at,
                 };
                 Self::insert_events(&mut tx, ticket.id, &[opened], now).await?;
                 Self::insert_outbox(&mut tx, &render(&ticket), now).await?;
@@ -613,6 +662,7 @@ macro_rules! sql_store {
             }
 
             async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket> {
+                let now = micros(now);
                 let mut t = change.ticket;
                 let mut tx = self.begin().await?;
                 let done = sqlx::query(
@@ -639,9 +689,13 @@ macro_rules! sql_store {
                 Self::write_tags(&mut tx, t.id, &t.tags).await?;
                 Self::insert_events(&mut tx, t.id, &change.events, now).await?;
                 Self::insert_outbox(&mut tx, &change.outbox, now).await?;
+                // Return what is stored: the card and thread are the store's, not the caller's copy.
+                let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
+                    .bind(t.id.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                t.version += 1;
-                t.updated_at = now;
+                t = Self::ticket_from_row(&stored)?;
                 Ok(t)
             }
 
@@ -729,7 +783,7 @@ macro_rules! sql_store {
                 .bind(platform.as_str())
                 .bind(event_id)
                 .bind(Json(payload))
-                .bind(now)
+                .bind(micros(now))
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -764,7 +818,7 @@ macro_rules! sql_store {
                 error: Option<&str>,
             ) -> Result<()> {
                 sqlx::query("UPDATE inbound_events SET processed_at = $1, error = $2 WHERE platform = $3 AND event_id = $4")
-                    .bind(now)
+                    .bind(micros(now))
                     .bind(error)
                     .bind(platform.as_str())
                     .bind(event_id)
@@ -786,7 +840,7 @@ macro_rules! sql_store {
                      AND next_attempt_at <= $2 ORDER BY id LIMIT $3"
                 ))
                 .bind(false)
-                .bind(now)
+                .bind(micros(now))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -799,7 +853,7 @@ macro_rules! sql_store {
                     "UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 \
                      WHERE id = $3 RETURNING ticket_id, purpose",
                 )
-                .bind(now)
+                .bind(micros(now))
                 .bind(message.map(|m| m.as_str()))
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -827,7 +881,7 @@ macro_rules! sql_store {
                      next_attempt_at = COALESCE($2, next_attempt_at), dead = $3 WHERE id = $4",
                 )
                 .bind(error)
-                .bind(next_attempt)
+                .bind(next_attempt.map(micros))
                 .bind(next_attempt.is_none())
                 .bind(id)
                 .execute(&self.pool)

@@ -1,0 +1,1416 @@
+//! The store's contract, checked on every backend: each test body runs on SQLite and, when it
+//! is reachable, on PostgreSQL (see [`crate::testing`]). Timestamps carry microseconds, like
+//! Slack's `ts`, and must come back exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use baton_chat::{Button, ButtonStyle, Card, ChannelRef, Destination, MessageId, OutboundMessage, Platform, UserId};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+use super::{
+    connect, Backend, NewOutbound, OutboundPurpose, OutboundRow, Store, StoreError, TicketChange, TicketFilter,
+};
+use crate::domain::{
+    Account, AccountId, Actor, Arr, Currency, EventKind, IntakeVia, KeyPrefix, Locale, Name, NewEvent, NewTicket,
+    Origin, Person, PersonId, Priority, Rating, Requester, Role, SignalName, SlaTarget, Tag, Ticket, TicketId,
+    TicketKey, TicketStatus, Tier, Title,
+};
+use crate::testing::each_backend;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// Runs `body` on every backend, each with a fresh database.
+async fn on_each<F, Fut>(body: F)
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in each_backend().await {
+        // Shown with the failure, to tell which backend failed.
+        eprintln!("--- on {:?}", db.backend);
+        body(db.store.clone()).await;
+        db.cleanup().await;
+    }
+}
+
+/// 2026-11-23 09:30:00.123456 UTC plus `secs` seconds: microseconds, like a Slack `ts`.
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap() + Duration::microseconds(123_456) + Duration::seconds(secs)
+}
+
+fn aid(s: &str) -> AccountId {
+    AccountId::parse(s).unwrap()
+}
+fn pid(s: &str) -> PersonId {
+    PersonId::parse(s).unwrap()
+}
+fn ch(s: &str) -> ChannelRef {
+    ChannelRef::parse(s).unwrap()
+}
+fn mid(s: &str) -> MessageId {
+    MessageId::parse(s).unwrap()
+}
+fn uid(s: &str) -> UserId {
+    UserId::parse(s).unwrap()
+}
+fn tag(s: &str) -> Tag {
+    Tag::parse(s).unwrap()
+}
+fn tags(list: &[&str]) -> BTreeSet<Tag> {
+    list.iter().map(|t| tag(t)).collect()
+}
+fn signal(s: &str) -> SignalName {
+    SignalName::parse(s).unwrap()
+}
+fn key(s: &str) -> TicketKey {
+    TicketKey::parse(s).unwrap()
+}
+
+/// A bare account: no ARR, CSM, prefix, signals or locale.
+fn plain_account(id: &str, channels: &[&str]) -> Account {
+    Account::new(aid(id), Name::parse(&id.to_uppercase()).unwrap(), Tier::parse("standard").unwrap())
+        .with_channels(channels.iter().map(|c| ch(c)))
+        .unwrap()
+}
+
+/// An account with every field set.
+fn acme() -> Account {
+    let mut a = Account::new(aid("acme"), Name::parse("Acme Corp ÅÄÖ").unwrap(), Tier::parse("enterprise").unwrap())
+        .with_channels([ch("slack:C0ACME"), ch("discord:110000000000000001"), ch("shell:acme")])
+        .unwrap();
+    a.arr = Some(Arr::new(250_000, Currency::parse("SEK").unwrap()));
+    a.renewal_date = NaiveDate::from_ymd_opt(2027, 2, 28);
+    a.csm = Some(pid("dana"));
+    a.key_prefix = Some(KeyPrefix::parse("ACME").unwrap());
+    a.signals = BTreeMap::from([
+        (signal("usage_trend"), -0.125),
+        (signal("nps"), 42.0),
+        (signal("seats"), 1_250.0),
+        (signal("health"), 0.1),
+    ]);
+    a.locale = Some(Locale::parse("sv-SE").unwrap());
+    a
+}
+
+/// A person with every field set.
+fn dana() -> Person {
+    let mut p = Person::new(pid("dana"), Name::parse("Dana Scully").unwrap(), Role::Csm);
+    p.email = Some(crate::domain::Email::parse("dana@example.com").unwrap());
+    p.handles = BTreeMap::from([(Platform::Slack, uid("U0DANA")), (Platform::Discord, uid("220000000000000002"))]);
+    p.account = None;
+    p.manager = Some(pid("mia"));
+    p.locale = Some(Locale::parse("en-GB").unwrap());
+    p.time_zone = Some(chrono_tz::Europe::Stockholm);
+    p
+}
+
+fn new_ticket(prefix: &str, account: Option<&str>, channel: &str, message: Option<&str>) -> NewTicket {
+    let channel = ch(channel);
+    NewTicket {
+        account: account.map(aid),
+        key_prefix: KeyPrefix::parse(prefix).unwrap(),
+        requester: Requester {
+            platform: channel.platform,
+            user: uid("U0CASEY"),
+            display_name: "Casey “Customer” Ng".into(),
+            person: Some(pid("casey")),
+        },
+        title: Title::parse("Login loops forever").unwrap(),
+        priority: Priority::High,
+        assignee: Some(pid("dana")),
+        tags: tags(&["sso", "bug:login-loop"]),
+        origin: Origin { channel, message: message.map(mid), thread: None },
+        opened_at: at(-60),
+        follow_up_of: None,
+        via: IntakeVia::Reaction,
+        opened_by: Actor::ChatUser { platform: Platform::Slack, user: uid("U0CASEY"), display_name: "Casey".into() },
+        description: Some("It keeps redirecting to /login.\nSince 9am.".into()),
+    }
+}
+
+fn nothing(_: &Ticket) -> Vec<NewOutbound> {
+    Vec::new()
+}
+
+fn text_to(channel: &ChannelRef, text: &str) -> OutboundMessage {
+    OutboundMessage {
+        destination: Destination::Channel { channel: channel.clone() },
+        text: text.into(),
+        card: None,
+        replaces: None,
+    }
+}
+
+/// What the engine posts when a ticket opens: its card, and a reply in the origin thread.
+fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
+    let card = OutboundMessage {
+        destination: Destination::Channel { channel: t.origin.channel.clone() },
+        text: format!("{} {}", t.key, t.title),
+        card: Some(Card {
+            title: format!("{} · {}", t.key, t.title),
+            fields: vec![("Status".into(), t.status.to_string()), ("Priority".into(), t.priority.to_string())],
+            body: Some("It keeps redirecting".into()),
+            buttons: vec![Button {
+                action_id: "ticket.claim".into(),
+                label: "Claim".into(),
+                value: Some(t.id.to_string()),
+                style: ButtonStyle::Primary,
+                fallback_command: Some(format!("/ticket claim {}", t.key)),
+            }],
+            footer: None,
+        }),
+        replaces: None,
+    };
+    let mut out = vec![NewOutbound { message: card, ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
+    if let Some(m) = &t.origin.message {
+        out.push(NewOutbound {
+            message: OutboundMessage {
+                destination: Destination::Thread { channel: t.origin.channel.clone(), thread: m.clone() },
+                text: format!("Opened {}", t.key),
+                card: None,
+                replaces: None,
+            },
+            ticket: Some(t.id),
+            purpose: OutboundPurpose::Message,
+        });
+    }
+    out
+}
+
+async fn open(store: &dyn Store, t: &NewTicket, now: DateTime<Utc>) -> Ticket {
+    let (ticket, created) = store.open_ticket(t, now, &nothing).await.unwrap();
+    assert!(created, "expected a new ticket for {:?}", t.origin);
+    ticket
+}
+
+/// Saves `ticket` as changed by the caller, with one note event.
+async fn save(store: &dyn Store, ticket: Ticket, now: DateTime<Utc>) -> Ticket {
+    let change = TicketChange {
+        ticket,
+        events: vec![NewEvent {
+            kind: EventKind::Note { text: "saved".into() },
+            actor: Actor::System,
+            occurred_at: now,
+        }],
+        outbox: vec![],
+    };
+    store.apply(change, now).await.unwrap()
+}
+
+/// Every event kind, once. `kind_index` below fails to compile when a kind is added, so this
+/// list cannot silently fall behind.
+fn every_event_kind() -> Vec<EventKind> {
+    vec![
+        EventKind::Opened {
+            via: IntakeVia::Shortcut,
+            title: Title::parse("Ünïcode title — with “quotes”").unwrap(),
+            description: None,
+        },
+        EventKind::CustomerMessage {
+            message: mid("1732354200.123456"),
+            text: "Still broken 😞\n\"quoted\" \\ backslash\ttab".into(),
+        },
+        EventKind::AgentMessage { message: mid("1732354300.000100"), text: "Looking now".into() },
+        EventKind::Note { text: "internal: customer on trial".into() },
+        EventKind::Assigned { from: None, to: Some(pid("dana")) },
+        EventKind::StatusChanged { from: TicketStatus::New, to: TicketStatus::PendingOnCustomer },
+        EventKind::PriorityChanged { from: Priority::Normal, to: Priority::Urgent },
+        EventKind::TagsChanged { added: tags(&["bug:login-loop", "sso"]), removed: tags(&["triage"]) },
+        EventKind::Reopened,
+        EventKind::FollowUpOpened { ticket: TicketId(9_000_000_001), key: key("ACME-7") },
+        EventKind::Escalated { level: 2, reason: Some("VIP customer".into()) },
+        EventKind::Deescalated { level: 1 },
+        EventKind::HandedOff { csm: Some(pid("dana")), reason: "renewal risk".into(), note: None },
+        EventKind::HandoffAcknowledged { by: pid("dana") },
+        EventKind::CsatRequested,
+        EventKind::CsatReceived { rating: Rating::new(4).unwrap(), comment: Some("thanks!".into()) },
+        EventKind::SlaWarning { target: SlaTarget::FirstResponse, due: at(3_600) },
+        EventKind::SlaBreached { target: SlaTarget::Resolution, due: at(86_400) + Duration::microseconds(1) },
+    ]
+}
+
+fn kind_index(k: &EventKind) -> usize {
+    match k {
+        EventKind::Opened { .. } => 0,
+        EventKind::CustomerMessage { .. } => 1,
+        EventKind::AgentMessage { .. } => 2,
+        EventKind::Note { .. } => 3,
+        EventKind::Assigned { .. } => 4,
+        EventKind::StatusChanged { .. } => 5,
+        EventKind::PriorityChanged { .. } => 6,
+        EventKind::TagsChanged { .. } => 7,
+        EventKind::Reopened => 8,
+        EventKind::FollowUpOpened { .. } => 9,
+        EventKind::Escalated { .. } => 10,
+        EventKind::Deescalated { .. } => 11,
+        EventKind::HandedOff { .. } => 12,
+        EventKind::HandoffAcknowledged { .. } => 13,
+        EventKind::CsatRequested => 14,
+        EventKind::CsatReceived { .. } => 15,
+        EventKind::SlaWarning { .. } => 16,
+        EventKind::SlaBreached { .. } => 17,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+#[tokio::test]
+async fn accounts_round_trip_every_field() {
+    on_each(|s| async move {
+        let full = acme();
+        let bare = plain_account("globex", &[]);
+        s.upsert_accounts(&[full.clone(), bare.clone()]).await.unwrap();
+
+        assert_eq!(s.account(&aid("acme")).await.unwrap(), Some(full.clone()));
+        assert_eq!(s.account(&aid("globex")).await.unwrap(), Some(bare.clone()));
+        assert_eq!(s.account(&aid("initech")).await.unwrap(), None);
+        // Ordered by id.
+        assert_eq!(s.accounts().await.unwrap(), vec![full.clone(), bare]);
+
+        for c in &full.channels {
+            assert_eq!(s.account_for_channel(c).await.unwrap(), Some(full.clone()), "{c}");
+        }
+        // Same channel id on another platform, and an unknown channel, belong to no one.
+        assert_eq!(s.account_for_channel(&ch("discord:C0ACME")).await.unwrap(), None);
+        assert_eq!(s.account_for_channel(&ch("slack:C0NOPE")).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn account_arr_extremes_round_trip() {
+    on_each(|s| async move {
+        let mut a = plain_account("big", &[]);
+        a.arr = Some(Arr::new(i64::MAX as u64, Currency::parse("usd").unwrap()));
+        let mut z = plain_account("zero", &[]);
+        z.arr = Some(Arr::new(0, Currency::parse("JPY").unwrap()));
+        s.upsert_accounts(&[a.clone(), z.clone()]).await.unwrap();
+        assert_eq!(s.accounts().await.unwrap(), vec![a, z]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upsert_updates_an_existing_account() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme(), plain_account("globex", &["slack:C0GLOBEX"])]).await.unwrap();
+
+        let mut changed = acme();
+        changed.name = Name::parse("Acme Inc").unwrap();
+        changed.tier = Tier::parse("growth").unwrap();
+        changed.arr = Some(Arr::new(90_000, Currency::USD));
+        changed.renewal_date = None;
+        changed.csm = None;
+        changed.key_prefix = Some(KeyPrefix::parse("AC").unwrap());
+        changed.signals = BTreeMap::from([(signal("nps"), -10.0)]);
+        changed.locale = None;
+        changed.channels = [ch("slack:C0ACME"), ch("slack:C0ACME2")].into();
+        s.upsert_accounts(&[changed.clone()]).await.unwrap();
+
+        assert_eq!(s.account(&aid("acme")).await.unwrap(), Some(changed.clone()));
+        assert_eq!(s.accounts().await.unwrap().len(), 2);
+        // The dropped channels are free, the new one maps to the account.
+        assert_eq!(s.account_for_channel(&ch("discord:110000000000000001")).await.unwrap(), None);
+        assert_eq!(s.account_for_channel(&ch("shell:acme")).await.unwrap(), None);
+        assert_eq!(s.account_for_channel(&ch("slack:C0ACME2")).await.unwrap(), Some(changed));
+        // The other account is untouched.
+        assert_eq!(s.account(&aid("globex")).await.unwrap(), Some(plain_account("globex", &["slack:C0GLOBEX"])));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upsert_refuses_a_channel_of_another_account_and_applies_nothing() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme()]).await.unwrap();
+        let before = s.accounts().await.unwrap();
+
+        // A new account, an update, and an account claiming acme's channel: all refused.
+        let mut renamed = acme();
+        renamed.name = Name::parse("Renamed").unwrap();
+        let batch = [
+            plain_account("globex", &["slack:C0GLOBEX"]),
+            renamed,
+            plain_account("initech", &["slack:C0INITECH", "slack:C0ACME"]),
+        ];
+        match s.upsert_accounts(&batch).await {
+            Err(StoreError::ChannelTaken { channel, owner }) => {
+                assert_eq!(channel, ch("slack:C0ACME"));
+                assert_eq!(owner, aid("acme"));
+            }
+            other => panic!("expected ChannelTaken, got {other:?}"),
+        }
+        assert_eq!(s.accounts().await.unwrap(), before);
+        assert_eq!(s.account_for_channel(&ch("slack:C0GLOBEX")).await.unwrap(), None);
+        assert_eq!(s.account_for_channel(&ch("slack:C0INITECH")).await.unwrap(), None);
+
+        // Two new accounts listing the same channel in one batch: refused, nothing written.
+        let batch = [plain_account("b1", &["discord:9"]), plain_account("b2", &["discord:9"])];
+        match s.upsert_accounts(&batch).await {
+            Err(StoreError::ChannelTaken { channel, owner }) => {
+                assert_eq!(channel, ch("discord:9"));
+                assert_eq!(owner, aid("b1"));
+            }
+            other => panic!("expected ChannelTaken, got {other:?}"),
+        }
+        assert_eq!(s.accounts().await.unwrap(), before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upsert_refuses_what_cannot_be_stored_faithfully() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme()]).await.unwrap();
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut a = plain_account("globex", &[]);
+            a.signals.insert(signal("nps"), bad);
+            match s.upsert_accounts(&[plain_account("initech", &[]), a]).await {
+                Err(StoreError::Invalid(why)) => assert!(why.contains("nps") && why.contains("globex"), "{why}"),
+                other => panic!("expected Invalid for {bad}, got {other:?}"),
+            }
+        }
+        let mut huge = plain_account("huge", &[]);
+        huge.arr = Some(Arr::new(u64::MAX, Currency::USD));
+        assert!(matches!(s.upsert_accounts(&[huge]).await, Err(StoreError::Invalid(_))));
+        // Nothing was written, and the accounts still load.
+        assert_eq!(s.accounts().await.unwrap(), vec![acme()]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_account_listed_twice_in_a_batch_takes_its_last_listing() {
+    on_each(|s| async move {
+        let first = plain_account("acme", &["slack:C1", "slack:C2"]);
+        let mut last = plain_account("acme", &["slack:C2", "slack:C3"]);
+        last.name = Name::parse("Acme, last").unwrap();
+        s.upsert_accounts(&[first, last.clone()]).await.unwrap();
+        assert_eq!(s.accounts().await.unwrap(), vec![last]);
+        assert_eq!(s.account_for_channel(&ch("slack:C1")).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_batches_claiming_one_channel_give_it_to_one() {
+    for db in each_backend().await {
+        eprintln!("--- on {:?}", db.backend);
+        // Open the pool's connections first, so the batches really overlap.
+        let pings: Vec<_> =
+            (0..8).map(|_| db.store.clone()).map(|s| tokio::spawn(async move { s.ping().await })).collect();
+        for p in pings {
+            p.await.unwrap().unwrap();
+        }
+        for round in 0..5 {
+            let channel = format!("slack:CSHARED{round}");
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..8 {
+                let (store, channel) = (db.store.clone(), channel.clone());
+                tasks.spawn(async move {
+                    store.upsert_accounts(&[plain_account(&format!("r{round}-a{i}"), &[&channel])]).await
+                });
+            }
+            let (mut ok, mut taken) = (0, 0);
+            while let Some(r) = tasks.join_next().await {
+                match r.unwrap() {
+                    Ok(()) => ok += 1,
+                    Err(StoreError::ChannelTaken { channel: c, .. }) if c == ch(&channel) => taken += 1,
+                    Err(e) => panic!("{:?}: unexpected error {e:?}", db.backend),
+                }
+            }
+            assert_eq!((ok, taken), (1, 7), "{:?}", db.backend);
+            let owner = db.store.account_for_channel(&ch(&channel)).await.unwrap().expect("one owner");
+            assert!(owner.id.as_str().starts_with(&format!("r{round}-")));
+        }
+        assert_eq!(db.store.accounts().await.unwrap().len(), 5, "the refused batches wrote nothing");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_batch_may_move_a_channel_between_accounts_in_any_order() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[plain_account("a1", &["slack:C1"]), plain_account("a2", &["slack:C2"])]).await.unwrap();
+        // a2 takes C1 and a1 gives it up: listed taker first, then giver.
+        let batch = [plain_account("a2", &["slack:C2", "slack:C1"]), plain_account("a1", &[])];
+        s.upsert_accounts(&batch).await.unwrap();
+        assert_eq!(s.account_for_channel(&ch("slack:C1")).await.unwrap().map(|a| a.id), Some(aid("a2")));
+        // And back, giver first.
+        let batch = [plain_account("a2", &["slack:C2"]), plain_account("a1", &["slack:C1"])];
+        s.upsert_accounts(&batch).await.unwrap();
+        assert_eq!(s.account_for_channel(&ch("slack:C1")).await.unwrap().map(|a| a.id), Some(aid("a1")));
+        assert_eq!(s.account_for_channel(&ch("slack:C2")).await.unwrap().map(|a| a.id), Some(aid("a2")));
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+#[tokio::test]
+async fn people_round_trip_every_field() {
+    on_each(|s| async move {
+        let full = dana();
+        let mut casey = Person::new(pid("casey"), Name::parse("Casey Ng").unwrap(), Role::Customer);
+        casey.account = Some(aid("acme"));
+        let mia = Person::new(pid("mia"), Name::parse("Mia Wallace").unwrap(), Role::Manager);
+        s.upsert_people(&[mia.clone(), full.clone(), casey.clone()]).await.unwrap();
+
+        assert_eq!(s.person(&pid("dana")).await.unwrap(), Some(full.clone()));
+        assert_eq!(s.person(&pid("casey")).await.unwrap(), Some(casey.clone()));
+        assert_eq!(s.person(&pid("nobody")).await.unwrap(), None);
+        assert_eq!(s.people().await.unwrap(), vec![casey, full, mia]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn person_by_handle_with_shell_fallback() {
+    on_each(|s| async move {
+        let mut sam = Person::new(pid("sam"), Name::parse("Sam").unwrap(), Role::Agent);
+        sam.handles.insert(Platform::Shell, uid("sammy"));
+        s.upsert_people(&[dana(), sam.clone()]).await.unwrap();
+
+        assert_eq!(s.person_by_handle(Platform::Slack, &uid("U0DANA")).await.unwrap(), Some(dana()));
+        assert_eq!(s.person_by_handle(Platform::Discord, &uid("220000000000000002")).await.unwrap(), Some(dana()));
+        // A handle is scoped by platform.
+        assert_eq!(s.person_by_handle(Platform::Discord, &uid("U0DANA")).await.unwrap(), None);
+        assert_eq!(s.person_by_handle(Platform::Slack, &uid("U0OTHER")).await.unwrap(), None);
+        // On the shell, a person's id is their handle...
+        assert_eq!(s.person_by_handle(Platform::Shell, &uid("dana")).await.unwrap(), Some(dana()));
+        // ...unless a shell handle is recorded.
+        assert_eq!(s.person_by_handle(Platform::Shell, &uid("sammy")).await.unwrap(), Some(sam));
+        // The fallback is for the shell only, and needs a known person with a valid id.
+        assert_eq!(s.person_by_handle(Platform::Slack, &uid("dana")).await.unwrap(), None);
+        assert_eq!(s.person_by_handle(Platform::Shell, &uid("ghost")).await.unwrap(), None);
+        assert_eq!(s.person_by_handle(Platform::Shell, &uid("Dana!")).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upsert_updates_an_existing_person_and_replaces_handles() {
+    on_each(|s| async move {
+        s.upsert_people(&[dana()]).await.unwrap();
+        let mut changed = dana();
+        changed.name = Name::parse("Dana K. Scully").unwrap();
+        changed.role = Role::Lead;
+        changed.email = None;
+        changed.manager = None;
+        changed.locale = Some(Locale::parse("fa").unwrap());
+        changed.time_zone = Some(chrono_tz::Asia::Kolkata);
+        changed.handles = BTreeMap::from([(Platform::Slack, uid("U0DANA2"))]);
+        s.upsert_people(&[changed.clone()]).await.unwrap();
+
+        assert_eq!(s.people().await.unwrap(), vec![changed.clone()]);
+        assert_eq!(s.person_by_handle(Platform::Slack, &uid("U0DANA2")).await.unwrap(), Some(changed));
+        assert_eq!(s.person_by_handle(Platform::Slack, &uid("U0DANA")).await.unwrap(), None);
+        assert_eq!(s.person_by_handle(Platform::Discord, &uid("220000000000000002")).await.unwrap(), None);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening tickets
+
+#[tokio::test]
+async fn ticket_keys_count_per_prefix() {
+    on_each(|s| async move {
+        let mut keys = Vec::new();
+        for (i, prefix) in ["ACME", "ACME", "GLOBEX", "ACME", "T", "GLOBEX"].into_iter().enumerate() {
+            let t = open(&*s, &new_ticket(prefix, None, "slack:C1", None), at(i as i64)).await;
+            keys.push(t.key.to_string());
+        }
+        assert_eq!(keys, ["ACME-1", "ACME-2", "GLOBEX-1", "ACME-3", "T-1", "GLOBEX-2"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn opened_ticket_round_trips() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme()]).await.unwrap();
+        let nt = new_ticket("ACME", Some("acme"), "slack:C0ACME", Some("1732354200.123456"));
+        let (t, created) = s.open_ticket(&nt, at(0), &nothing).await.unwrap();
+        assert!(created);
+        assert_eq!(t.key, key("ACME-1"));
+        assert_eq!(t.account, Some(aid("acme")));
+        assert_eq!(t.requester, nt.requester);
+        assert_eq!(t.title, nt.title);
+        assert_eq!(t.status, TicketStatus::New);
+        assert_eq!(t.priority, Priority::High);
+        assert_eq!(t.assignee, Some(pid("dana")));
+        assert_eq!(t.tags, tags(&["bug:login-loop", "sso"]));
+        assert_eq!(t.origin, nt.origin);
+        assert_eq!(t.card_message, None);
+        assert_eq!((t.opened_at, t.created_at, t.updated_at), (at(-60), at(0), at(0)));
+        assert_eq!(t.version, 0);
+
+        // What open_ticket returned is exactly what is stored.
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(t.clone()));
+        assert_eq!(s.ticket_by_key(&key("ACME-1")).await.unwrap(), Some(t.clone()));
+        assert_eq!(s.ticket_by_key(&key("acme-1")).await.unwrap(), Some(t.clone()));
+        assert_eq!(s.ticket_by_key(&key("ACME-2")).await.unwrap(), None);
+        assert_eq!(s.ticket(TicketId(t.id.0 + 1000)).await.unwrap(), None);
+
+        // The `opened` event.
+        let events = s.events(t.id).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].ticket, t.id);
+        assert_eq!(
+            events[0].kind,
+            EventKind::Opened {
+                via: IntakeVia::Reaction,
+                title: nt.title.clone(),
+                description: nt.description.clone()
+            }
+        );
+        assert_eq!(events[0].actor, nt.opened_by);
+        assert_eq!((events[0].occurred_at, events[0].recorded_at), (at(-60), at(0)));
+
+        // A follow-up of it, with no account, requester person, assignee or tags.
+        let mut follow = new_ticket("T", None, "discord:42", None);
+        follow.follow_up_of = Some(t.id);
+        follow.requester.person = None;
+        follow.assignee = None;
+        follow.tags.clear();
+        follow.description = None;
+        follow.origin.thread = Some(mid("777"));
+        let f = open(&*s, &follow, at(5)).await;
+        assert_eq!(f.follow_up_of, Some(t.id));
+        assert_eq!(s.ticket(f.id).await.unwrap(), Some(f));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn opening_twice_from_one_message_returns_the_first_ticket() {
+    on_each(|s| async move {
+        let renders = AtomicUsize::new(0);
+        let render = |t: &Ticket| {
+            renders.fetch_add(1, Ordering::SeqCst);
+            card_and_reply(t)
+        };
+        let nt = new_ticket("ACME", None, "slack:C0ACME", Some("1732354200.000001"));
+        let (first, created) = s.open_ticket(&nt, at(0), &render).await.unwrap();
+        assert!(created);
+
+        // Again, later, with a different title: same ticket, untouched, `false`.
+        let mut again = nt.clone();
+        again.title = Title::parse("Something else").unwrap();
+        let (second, created) = s.open_ticket(&again, at(30), &render).await.unwrap();
+        assert!(!created);
+        assert_eq!(second, first);
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert_eq!(s.events(first.id).await.unwrap().len(), 1, "only one `opened` event");
+        assert_eq!(s.outbox(false, 100).await.unwrap().len(), 2, "only the first render's messages");
+        assert_eq!(s.tickets(&TicketFilter::default()).await.unwrap(), vec![first.clone()]);
+
+        // The refused open did not use up a number.
+        let next = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", Some("1732354200.000002")), at(40)).await;
+        assert_eq!(next.key, key("ACME-2"));
+        // The same message id in another channel is another message.
+        let other = open(&*s, &new_ticket("ACME", None, "slack:C0OTHER", Some("1732354200.000001")), at(50)).await;
+        assert_eq!(other.key, key("ACME-3"));
+        // Tickets without an origin message never collide.
+        let a = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(60)).await;
+        let b = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(60)).await;
+        assert_ne!(a.id, b.id);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn render_on_open_queues_its_messages() {
+    on_each(|s| async move {
+        let nt = new_ticket("ACME", None, "slack:C0ACME", Some("1732354200.123456"));
+        let (t, _) = s.open_ticket(&nt, at(0), &card_and_reply).await.unwrap();
+        let expected = card_and_reply(&t);
+        assert_eq!(expected.len(), 2);
+        // The render saw the ticket with its id and key.
+        assert!(expected[0].message.text.starts_with("ACME-1 "));
+
+        let rows = s.outbox(false, 100).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        for (row, want) in rows.iter().zip(&expected) {
+            assert_eq!(row.platform, Platform::Slack);
+            assert_eq!(row.message, want.message);
+            assert_eq!(row.ticket, Some(t.id));
+            assert_eq!(row.purpose, want.purpose);
+            assert_eq!(row.attempts, 0);
+            assert_eq!(row.created_at, at(0));
+            assert_eq!(
+                (row.delivered_at, &row.delivered_message, &row.last_error, row.dead),
+                (None, &None, &None, false)
+            );
+        }
+        assert!(rows[0].id < rows[1].id);
+        assert_eq!(s.due_outbound(at(0), 100).await.unwrap(), rows);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_opens_from_one_message_make_one_ticket() {
+    for db in each_backend().await {
+        eprintln!("--- on {:?}", db.backend);
+        let nt = Arc::new(new_ticket("ACME", None, "slack:C0ACME", Some("1732354200.424242")));
+        let renders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let (store, nt, renders) = (db.store.clone(), nt.clone(), renders.clone());
+            tasks.spawn(async move {
+                let render = move |t: &Ticket| {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    card_and_reply(t)
+                };
+                store.open_ticket(&nt, at(i), &render).await
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            results.push(r.unwrap().unwrap_or_else(|e| panic!("{:?}: open_ticket failed: {e}", db.backend)));
+        }
+        assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1, "{:?}", db.backend);
+        let winner = results.iter().find(|(_, created)| *created).unwrap().0.clone();
+        assert!(results.iter().all(|(t, _)| *t == winner), "{:?}: everyone sees the one ticket", db.backend);
+        assert_eq!(winner.key, key("ACME-1"));
+        assert_eq!(db.store.tickets(&TicketFilter::default()).await.unwrap(), vec![winner.clone()]);
+        assert_eq!(db.store.events(winner.id).await.unwrap().len(), 1);
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert_eq!(db.store.outbox(false, 100).await.unwrap().len(), 2);
+        // No number was lost to the losers.
+        let next = open(&*db.store, &new_ticket("ACME", None, "slack:C0ACME", None), at(100)).await;
+        assert_eq!(next.key, key("ACME-2"));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_opens_get_distinct_consecutive_keys() {
+    for db in each_backend().await {
+        eprintln!("--- on {:?}", db.backend);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let store = db.store.clone();
+            tasks.spawn(async move {
+                let nt = new_ticket("ACME", None, "slack:C0ACME", Some(&format!("1732354200.{i:06}")));
+                store.open_ticket(&nt, at(i), &nothing).await
+            });
+        }
+        let mut numbers = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            let (t, created) = r.unwrap().unwrap_or_else(|e| panic!("{:?}: open_ticket failed: {e}", db.backend));
+            assert!(created);
+            numbers.push(t.key.number());
+        }
+        numbers.sort();
+        assert_eq!(numbers, (1..=20).collect::<Vec<u32>>(), "{:?}", db.backend);
+        db.cleanup().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing tickets
+
+#[tokio::test]
+async fn apply_saves_the_ticket_with_its_events_and_messages() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme(), plain_account("globex", &[])]).await.unwrap();
+        let t = open(&*s, &new_ticket("ACME", Some("acme"), "slack:C0ACME", Some("1.000001")), at(0)).await;
+
+        let mut changed = t.clone();
+        changed.status = TicketStatus::PendingOnCustomer;
+        changed.priority = Priority::Urgent;
+        changed.assignee = Some(pid("sam"));
+        changed.title = Title::parse("SSO login loop").unwrap();
+        changed.account = Some(aid("globex"));
+        changed.tags = tags(&["bug:login-loop", "vip"]);
+        changed.follow_up_of = Some(TicketId(t.id.0));
+        // The card and thread are set by delivering the card only: apply leaves them alone.
+        changed.card_message = Some(mid("1.000002"));
+        changed.origin.thread = Some(mid("1.000001"));
+        let events = vec![
+            NewEvent {
+                kind: EventKind::StatusChanged { from: TicketStatus::New, to: TicketStatus::PendingOnCustomer },
+                actor: Actor::Person { id: pid("sam") },
+                occurred_at: at(10),
+            },
+            NewEvent {
+                kind: EventKind::TagsChanged { added: tags(&["vip"]), removed: tags(&["sso"]) },
+                actor: Actor::Person { id: pid("sam") },
+                occurred_at: at(11),
+            },
+        ];
+        let reply = NewOutbound::message(text_to(&t.origin.channel, "Waiting on you"));
+        let change = TicketChange { ticket: changed.clone(), events: events.clone(), outbox: vec![reply.clone()] };
+        let saved = s.apply(change, at(12)).await.unwrap();
+
+        let mut want = changed.clone();
+        want.version = 1;
+        want.updated_at = at(12);
+        want.card_message = None;
+        want.origin.thread = None;
+        assert_eq!(saved, want);
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(want.clone()));
+
+        let stored = s.events(t.id).await.unwrap();
+        assert_eq!(stored.len(), 3);
+        for (e, n) in stored[1..].iter().zip(&events) {
+            assert_eq!((&e.kind, &e.actor, e.occurred_at, e.recorded_at), (&n.kind, &n.actor, n.occurred_at, at(12)));
+        }
+        let rows = s.outbox(false, 10).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (&rows[0].message, rows[0].ticket, rows[0].purpose),
+            (&reply.message, None, OutboundPurpose::Message)
+        );
+
+        // The tag index follows the ticket's tags: `sso` is gone, `vip` counts for globex.
+        let reach = s.tag_reach(None, 10).await.unwrap();
+        assert_eq!(reach, vec![(tag("bug:login-loop"), 1), (tag("vip"), 1)]);
+
+        // A second change from the saved ticket works and bumps the version again.
+        let mut again = saved.clone();
+        again.status = TicketStatus::Solved;
+        let again = save(&*s, again, at(20)).await;
+        assert_eq!(again.version, 2);
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(again));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn apply_with_a_stale_version_conflicts_and_changes_nothing() {
+    on_each(|s| async move {
+        let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        let mut first = t.clone();
+        first.status = TicketStatus::Open;
+        let current = save(&*s, first, at(1)).await;
+        let events_before = s.events(t.id).await.unwrap();
+
+        // A change made from the ticket as read before the save.
+        let mut stale = t.clone();
+        stale.status = TicketStatus::Closed;
+        stale.tags = tags(&["stale"]);
+        let change = TicketChange {
+            ticket: stale,
+            events: vec![NewEvent { kind: EventKind::Reopened, actor: Actor::System, occurred_at: at(2) }],
+            outbox: vec![NewOutbound::message(text_to(&t.origin.channel, "stale"))],
+        };
+        assert!(matches!(s.apply(change.clone(), at(2)).await, Err(StoreError::Conflict)));
+
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(current));
+        assert_eq!(s.events(t.id).await.unwrap(), events_before);
+        assert!(s.outbox(false, 10).await.unwrap().is_empty());
+        assert!(s.tag_reach(None, 10).await.unwrap().iter().all(|(t, _)| t.as_str() != "stale"));
+
+        // A ticket that does not exist is a conflict too.
+        let mut ghost = change;
+        ghost.ticket.id = TicketId(t.id.0 + 1000);
+        assert!(matches!(s.apply(ghost, at(3)).await, Err(StoreError::Conflict)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_event_kind_round_trips() {
+    on_each(|s| async move {
+        let kinds = every_event_kind();
+        let covered: BTreeSet<usize> = kinds.iter().map(kind_index).collect();
+        assert_eq!(covered, (0..18).collect(), "one of each event kind");
+
+        let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        let actors = [
+            Actor::Person { id: pid("dana") },
+            Actor::ChatUser {
+                platform: Platform::Discord,
+                user: uid("330000000000000003"),
+                display_name: "Ωmega".into(),
+            },
+            Actor::System,
+        ];
+        let new: Vec<NewEvent> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| NewEvent {
+                kind: k.clone(),
+                actor: actors[i % actors.len()].clone(),
+                occurred_at: at(i as i64) + Duration::microseconds(i as i64),
+            })
+            .collect();
+        s.append_events(t.id, &new, at(100)).await.unwrap();
+
+        let stored = s.events(t.id).await.unwrap();
+        assert_eq!(stored.len(), 1 + new.len());
+        assert!(stored.windows(2).all(|w| w[0].id < w[1].id), "in order of recording");
+        for (e, n) in stored[1..].iter().zip(&new) {
+            assert_eq!(e.ticket, t.id);
+            assert_eq!(e.kind, n.kind);
+            assert_eq!(e.actor, n.actor);
+            assert_eq!(e.occurred_at, n.occurred_at);
+            assert_eq!(e.recorded_at, at(100));
+        }
+        // Appending events leaves the ticket alone.
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(t.clone()));
+        // Events are per ticket.
+        let other = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        assert_eq!(s.events(other.id).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding tickets
+
+#[tokio::test]
+async fn tickets_are_found_by_message_and_by_thread() {
+    on_each(|s| async move {
+        let c = "slack:C0ACME";
+        // Opened from a top-level message: found by it.
+        let a = open(&*s, &new_ticket("ACME", None, c, Some("100.000001")), at(0)).await;
+        // Opened from a reply in a thread: found by the message and by the thread.
+        let mut nb = new_ticket("ACME", None, c, Some("200.000002"));
+        nb.origin.thread = Some(mid("200.000001"));
+        let b = open(&*s, &nb, at(1)).await;
+        // Opened by a command (no message): found by its card once posted.
+        let cmd = open(&*s, &new_ticket("ACME", None, c, None), at(2)).await;
+
+        let find = |m: &'static str| {
+            let s = s.clone();
+            async move { s.ticket_by_message(&ch(c), &mid(m)).await.unwrap().map(|t| t.key.to_string()) }
+        };
+        assert_eq!(find("100.000001").await, Some(a.key.to_string()));
+        assert_eq!(find("200.000002").await, Some(b.key.to_string()));
+        assert_eq!(find("200.000001").await, Some(b.key.to_string()));
+        assert_eq!(find("300.000001").await, None);
+        // The same message id in another channel is not the same message.
+        assert_eq!(s.ticket_by_message(&ch("slack:C0OTHER"), &mid("100.000001")).await.unwrap(), None);
+        assert_eq!(s.ticket_by_message(&ch("discord:C0ACME"), &mid("100.000001")).await.unwrap(), None);
+
+        s.enqueue(&card_and_reply(&cmd), at(3)).await.unwrap();
+        let card_row = s.due_outbound(at(3), 10).await.unwrap().remove(0);
+        s.mark_delivered(card_row.id, Some(&mid("300.000001")), at(4)).await.unwrap();
+        assert_eq!(find("300.000001").await, Some(cmd.key.to_string()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ticket_lists_filter_by_account_status_and_channel() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme(), plain_account("globex", &["slack:C0GLOBEX"])]).await.unwrap();
+        let a1 = open(&*s, &new_ticket("ACME", Some("acme"), "slack:C0ACME", None), at(0)).await;
+        let a2 = open(&*s, &new_ticket("ACME", Some("acme"), "discord:110000000000000001", None), at(1)).await;
+        let a3 = open(&*s, &new_ticket("ACME", Some("acme"), "slack:C0ACME", None), at(2)).await;
+        let g1 = open(&*s, &new_ticket("GLOBEX", Some("globex"), "slack:C0GLOBEX", None), at(3)).await;
+        let n1 = open(&*s, &new_ticket("T", None, "slack:C0ACME", None), at(4)).await;
+
+        let mut solved = a1.clone();
+        solved.status = TicketStatus::Solved;
+        let a1 = save(&*s, solved, at(5)).await;
+        let mut closed = g1.clone();
+        closed.status = TicketStatus::Closed;
+        let g1 = save(&*s, closed, at(6)).await;
+        let mut held = a3.clone();
+        held.status = TicketStatus::OnHold;
+        let a3 = save(&*s, held, at(7)).await;
+
+        let list = |f: TicketFilter| {
+            let s = s.clone();
+            async move { s.tickets(&f).await.unwrap() }
+        };
+        assert_eq!(
+            list(TicketFilter::default()).await,
+            vec![a1.clone(), a2.clone(), a3.clone(), g1.clone(), n1.clone()]
+        );
+        assert_eq!(
+            list(TicketFilter { account: Some(aid("acme")), ..Default::default() }).await,
+            vec![a1.clone(), a2.clone(), a3.clone()]
+        );
+        assert_eq!(
+            list(TicketFilter { active_only: true, ..Default::default() }).await,
+            vec![a2.clone(), a3.clone(), n1.clone()]
+        );
+        assert_eq!(
+            list(TicketFilter { account: Some(aid("acme")), active_only: true, ..Default::default() }).await,
+            vec![a2.clone(), a3.clone()]
+        );
+        assert_eq!(
+            list(TicketFilter { channel: Some(ch("slack:C0ACME")), ..Default::default() }).await,
+            vec![a1.clone(), a3.clone(), n1.clone()]
+        );
+        assert_eq!(
+            list(TicketFilter {
+                channel: Some(ch("slack:C0ACME")),
+                active_only: true,
+                limit: Some(1),
+                ..Default::default()
+            })
+            .await,
+            vec![a3.clone()]
+        );
+        assert_eq!(list(TicketFilter { limit: Some(2), ..Default::default() }).await, vec![a1, a2]);
+        assert_eq!(list(TicketFilter { account: Some(aid("initech")), ..Default::default() }).await, vec![]);
+        assert_eq!(list(TicketFilter { channel: Some(ch("discord:C0ACME")), ..Default::default() }).await, vec![]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tag_reach_counts_distinct_accounts() {
+    on_each(|s| async move {
+        let accounts = ["acme", "globex", "initech"].map(|a| plain_account(a, &[]));
+        s.upsert_accounts(&accounts).await.unwrap();
+        let with = |account: Option<&'static str>, list: &'static [&'static str]| {
+            let s = s.clone();
+            async move {
+                let mut nt = new_ticket("T", account, "slack:C1", None);
+                nt.tags = tags(list);
+                open(&*s, &nt, at(0)).await
+            }
+        };
+        with(Some("acme"), &["bug:x", "sso"]).await;
+        with(Some("acme"), &["bug:x"]).await; // the same account again: counts once
+        with(Some("globex"), &["bug:x", "bug:y", "feature:dark-mode"]).await;
+        with(Some("initech"), &["bug:y", "bugs:z", "sso"]).await;
+        with(None, &["bug:x", "bug:w"]).await; // no account: counts for none
+
+        assert_eq!(
+            s.tag_reach(None, 10).await.unwrap(),
+            vec![
+                (tag("bug:x"), 2),
+                (tag("bug:y"), 2),
+                (tag("sso"), 2),
+                (tag("bugs:z"), 1),
+                (tag("feature:dark-mode"), 1),
+            ]
+        );
+        // A namespace is matched whole: `bug` is not `bugs`.
+        assert_eq!(s.tag_reach(Some("bug"), 10).await.unwrap(), vec![(tag("bug:x"), 2), (tag("bug:y"), 2)]);
+        assert_eq!(s.tag_reach(Some("bug"), 1).await.unwrap(), vec![(tag("bug:x"), 2)]);
+        assert_eq!(s.tag_reach(Some("bugs"), 10).await.unwrap(), vec![(tag("bugs:z"), 1)]);
+        assert_eq!(s.tag_reach(Some("sso"), 10).await.unwrap(), vec![]);
+        assert_eq!(s.tag_reach(None, 2).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tag_reach_handles_non_ascii_namespaces() {
+    on_each(|s| async move {
+        s.upsert_accounts(&[plain_account("acme", &[]), plain_account("globex", &[])]).await.unwrap();
+        for account in ["acme", "globex"] {
+            let mut nt = new_ticket("T", Some(account), "slack:C1", None);
+            nt.tags = tags(&["ошибка:вход", "ошибкаx:y"]);
+            open(&*s, &nt, at(0)).await;
+        }
+        assert_eq!(s.tag_reach(Some("ошибка"), 10).await.unwrap(), vec![(tag("ошибка:вход"), 2)]);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbox
+
+#[tokio::test]
+async fn inbox_deduplicates_and_tracks_processing() {
+    on_each(|s| async move {
+        let p1 = serde_json::json!({"type": "message", "text": "héllo \"world\"", "n": 1.5, "list": [1, null, true]});
+        let p2 = serde_json::json!({"type": "reaction", "emoji": "ticket"});
+        assert!(s.record_inbound(Platform::Slack, "Ev01", &p1, at(0)).await.unwrap());
+        assert!(s.record_inbound(Platform::Slack, "Ev02", &p2, at(1)).await.unwrap());
+        // The same id again: seen before; the first payload stays.
+        assert!(!s.record_inbound(Platform::Slack, "Ev01", &p2, at(2)).await.unwrap());
+        // The same id on another platform is another event.
+        assert!(s.record_inbound(Platform::Discord, "Ev01", &p2, at(3)).await.unwrap());
+
+        let pending = s.unprocessed_inbound(10).await.unwrap();
+        let summary: Vec<_> =
+            pending.iter().map(|e| (e.platform, e.event_id.as_str(), &e.payload, e.received_at)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (Platform::Slack, "Ev01", &p1, at(0)),
+                (Platform::Slack, "Ev02", &p2, at(1)),
+                (Platform::Discord, "Ev01", &p2, at(3)),
+            ]
+        );
+        assert_eq!(s.unprocessed_inbound(1).await.unwrap().len(), 1);
+
+        s.finish_inbound(Platform::Slack, "Ev01", at(4), None).await.unwrap();
+        s.finish_inbound(Platform::Discord, "Ev01", at(5), Some("unknown channel")).await.unwrap();
+        let pending = s.unprocessed_inbound(10).await.unwrap();
+        assert_eq!(pending.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["Ev02"]);
+        assert_eq!(pending[0].platform, Platform::Slack);
+        // Processed events still de-duplicate.
+        assert!(!s.record_inbound(Platform::Slack, "Ev01", &p1, at(6)).await.unwrap());
+        assert_eq!(s.unprocessed_inbound(10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox
+
+#[tokio::test]
+async fn outbox_delivers_in_order() {
+    on_each(|s| async move {
+        let c = ch("slack:C0ACME");
+        let dm = OutboundMessage {
+            destination: Destination::Direct { platform: Platform::Discord, user: uid("220000000000000002") },
+            text: "You have a handoff".into(),
+            card: None,
+            replaces: None,
+        };
+        let ephemeral = OutboundMessage {
+            destination: Destination::Ephemeral {
+                channel: c.clone(),
+                thread: Some(mid("1.000001")),
+                user: uid("U0DANA"),
+            },
+            text: "Only you can see this".into(),
+            card: None,
+            replaces: Some(mid("1.000009")),
+        };
+        let msgs = [
+            NewOutbound::message(text_to(&c, "first")),
+            NewOutbound::message(dm.clone()),
+            NewOutbound::message(ephemeral.clone()),
+        ];
+        s.enqueue(&msgs, at(0)).await.unwrap();
+        assert!(s.due_outbound(at(0) - Duration::microseconds(1), 10).await.unwrap().is_empty(), "not due before");
+        let due = s.due_outbound(at(0), 10).await.unwrap();
+        assert_eq!(due.iter().map(|r| r.message.clone()).collect::<Vec<_>>(), msgs.map(|m| m.message));
+        assert_eq!(
+            due.iter().map(|r| r.platform).collect::<Vec<_>>(),
+            [Platform::Slack, Platform::Discord, Platform::Slack]
+        );
+        assert_eq!(s.due_outbound(at(0), 2).await.unwrap(), due[..2].to_vec());
+
+        s.mark_delivered(due[0].id, Some(&mid("1.000010")), at(1)).await.unwrap();
+        s.mark_delivered(due[1].id, None, at(2)).await.unwrap();
+        let due_now = s.due_outbound(at(3), 10).await.unwrap();
+        assert_eq!(due_now.iter().map(|r| r.id).collect::<Vec<_>>(), [due[2].id]);
+
+        let all = s.outbox(false, 10).await.unwrap();
+        let want0 = OutboundRow {
+            attempts: 1,
+            delivered_at: Some(at(1)),
+            delivered_message: Some(mid("1.000010")),
+            ..due[0].clone()
+        };
+        assert_eq!(all[0], want0);
+        assert_eq!((all[1].attempts, all[1].delivered_at, &all[1].delivered_message), (1, Some(at(2)), &None));
+        assert_eq!(all[2], due[2]);
+        assert!(s.outbox(true, 10).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_messages_retry_later_or_die() {
+    on_each(|s| async move {
+        let c = ch("slack:C0ACME");
+        s.enqueue(&[NewOutbound::message(text_to(&c, "retry me")), NewOutbound::message(text_to(&c, "doomed"))], at(0))
+            .await
+            .unwrap();
+        let rows = s.due_outbound(at(0), 10).await.unwrap();
+        let (retry, doomed) = (rows[0].id, rows[1].id);
+
+        // Retry at a whole second: not due a microsecond before, due from then on.
+        let next = Utc.with_ymd_and_hms(2026, 11, 23, 9, 31, 0).unwrap();
+        s.mark_failed(retry, "rate limited", Some(next)).await.unwrap();
+        s.mark_failed(doomed, "channel_not_found", None).await.unwrap();
+
+        assert!(s.due_outbound(next - Duration::microseconds(1), 10).await.unwrap().is_empty());
+        let due = s.due_outbound(next, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].id, due[0].attempts, due[0].last_error.as_deref(), due[0].dead),
+            (retry, 1, Some("rate limited"), false)
+        );
+        assert_eq!(s.due_outbound(next + Duration::days(365), 10).await.unwrap().len(), 1, "the dead never come due");
+
+        // Failing again moves the next attempt and counts it.
+        let later = next + Duration::milliseconds(1_500);
+        s.mark_failed(retry, "rate limited again", Some(later)).await.unwrap();
+        assert!(s.due_outbound(later - Duration::microseconds(1), 10).await.unwrap().is_empty());
+        let due = s.due_outbound(later, 10).await.unwrap();
+        assert_eq!((due[0].attempts, due[0].last_error.as_deref()), (2, Some("rate limited again")));
+
+        let dead = s.outbox(true, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(
+            (dead[0].id, dead[0].dead, dead[0].attempts, dead[0].last_error.as_deref(), dead[0].delivered_at),
+            (doomed, true, 1, Some("channel_not_found"), None)
+        );
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 2);
+        assert_eq!(s.outbox(false, 1).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivered_card_becomes_the_tickets_card_and_thread() {
+    on_each(|s| async move {
+        // Opened by a command: no message, no thread. Its card becomes both.
+        let cmd = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        // Opened from a message in a thread: keeps its thread, gets a card.
+        let mut nt = new_ticket("ACME", None, "slack:C0ACME", Some("5.000002"));
+        nt.origin.thread = Some(mid("5.000001"));
+        let msg = open(&*s, &nt, at(1)).await;
+
+        s.enqueue(&card_and_reply(&cmd), at(2)).await.unwrap();
+        s.enqueue(&card_and_reply(&msg), at(2)).await.unwrap();
+        let rows = s.due_outbound(at(2), 10).await.unwrap();
+        let purposes: Vec<_> = rows.iter().map(|r| (r.ticket, r.purpose)).collect();
+        assert_eq!(
+            purposes,
+            [
+                (Some(cmd.id), OutboundPurpose::TicketCard),
+                (Some(msg.id), OutboundPurpose::TicketCard),
+                (Some(msg.id), OutboundPurpose::Message),
+            ]
+        );
+
+        // A reply tied to the ticket does not touch it.
+        s.mark_delivered(rows[2].id, Some(&mid("5.000099")), at(3)).await.unwrap();
+        assert_eq!(s.ticket(msg.id).await.unwrap(), Some(msg.clone()));
+
+        s.mark_delivered(rows[0].id, Some(&mid("6.000001")), at(3)).await.unwrap();
+        s.mark_delivered(rows[1].id, Some(&mid("6.000002")), at(3)).await.unwrap();
+        let cmd_now = s.ticket(cmd.id).await.unwrap().unwrap();
+        assert_eq!(cmd_now.card_message, Some(mid("6.000001")));
+        assert_eq!(cmd_now.origin.thread, Some(mid("6.000001")));
+        let msg_now = s.ticket(msg.id).await.unwrap().unwrap();
+        assert_eq!(msg_now.card_message, Some(mid("6.000002")));
+        assert_eq!(msg_now.origin.thread, Some(mid("5.000001")), "an existing thread is kept");
+        // Only the card fields changed.
+        assert_eq!(
+            Ticket { card_message: None, origin: cmd.origin.clone(), version: cmd.version, ..cmd_now.clone() },
+            cmd
+        );
+
+        // A card delivered without a message id leaves the ticket alone.
+        s.enqueue(&card_and_reply(&cmd_now)[..1], at(4)).await.unwrap();
+        let row = s.due_outbound(at(4), 10).await.unwrap().remove(0);
+        s.mark_delivered(row.id, None, at(5)).await.unwrap();
+        assert_eq!(s.ticket(cmd.id).await.unwrap(), Some(cmd_now));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delivering_a_card_is_not_lost_to_a_change_made_before_it() {
+    on_each(|s| async move {
+        let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        s.enqueue(&card_and_reply(&t), at(1)).await.unwrap();
+        // The engine reads the ticket, the outbox delivers its card, the engine saves.
+        let read = s.ticket(t.id).await.unwrap().unwrap();
+        let row = s.due_outbound(at(1), 10).await.unwrap().remove(0);
+        s.mark_delivered(row.id, Some(&mid("7.000001")), at(2)).await.unwrap();
+        let mut change = read;
+        change.status = TicketStatus::Open;
+        let saved = s.apply(TicketChange { ticket: change, events: vec![], outbox: vec![] }, at(3)).await.unwrap();
+        // The card and thread survive, and the saved ticket returned says so.
+        assert_eq!((&saved.card_message, &saved.origin.thread), (&Some(mid("7.000001")), &Some(mid("7.000001"))));
+        assert_eq!(saved.status, TicketStatus::Open);
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(saved));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_from_one_version_let_exactly_one_win() {
+    for db in each_backend().await {
+        eprintln!("--- on {:?}", db.backend);
+        let t = open(&*db.store, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..10 {
+            let (store, mut change) = (db.store.clone(), t.clone());
+            tasks.spawn(async move {
+                change.assignee = Some(pid(&format!("agent{i}")));
+                let note = NewEvent {
+                    kind: EventKind::Note { text: format!("by {i}") },
+                    actor: Actor::System,
+                    occurred_at: at(i),
+                };
+                store.apply(TicketChange { ticket: change, events: vec![note], outbox: vec![] }, at(i)).await
+            });
+        }
+        let (mut won, mut conflicts) = (Vec::new(), 0);
+        while let Some(r) = tasks.join_next().await {
+            match r.unwrap() {
+                Ok(t) => won.push(t),
+                Err(StoreError::Conflict) => conflicts += 1,
+                Err(e) => panic!("{:?}: unexpected error {e}", db.backend),
+            }
+        }
+        assert_eq!((won.len(), conflicts), (1, 9), "{:?}", db.backend);
+        let stored = db.store.ticket(t.id).await.unwrap().unwrap();
+        assert_eq!(stored, won[0]);
+        assert_eq!(stored.version, 1);
+        // Only the winner's event was written.
+        let events = db.store.events(t.id).await.unwrap();
+        assert_eq!(events.len(), 2);
+        let winner = stored.assignee.unwrap().as_str().trim_start_matches("agent").to_string();
+        assert_eq!(events[1].kind, EventKind::Note { text: format!("by {winner}") });
+        db.cleanup().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time and connections
+
+#[tokio::test]
+async fn timestamps_round_trip_exactly() {
+    on_each(|s| async move {
+        let base = Utc.with_ymd_and_hms(2026, 11, 23, 23, 59, 59).unwrap();
+        let times = [
+            base,
+            base + Duration::microseconds(1),
+            base + Duration::microseconds(999_999),
+            base + Duration::milliseconds(500),
+            base + Duration::microseconds(120_000),
+            Utc.with_ymd_and_hms(2024, 2, 29, 0, 0, 0).unwrap() + Duration::microseconds(424_242),
+        ];
+        for (i, &t) in times.iter().enumerate() {
+            let mut nt = new_ticket("T", None, "slack:C1", Some(&format!("m{i}")));
+            nt.opened_at = t;
+            let ticket = open(&*s, &nt, t).await;
+            let stored = s.ticket(ticket.id).await.unwrap().unwrap();
+            assert_eq!((stored.opened_at, stored.created_at, stored.updated_at), (t, t, t), "{t:?}");
+            let e = s.events(ticket.id).await.unwrap().remove(0);
+            assert_eq!((e.occurred_at, e.recorded_at), (t, t));
+            assert!(s.record_inbound(Platform::Slack, &format!("e{i}"), &serde_json::json!({}), t).await.unwrap());
+            s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "x"))], t).await.unwrap();
+        }
+        let received: Vec<_> = s.unprocessed_inbound(100).await.unwrap().iter().map(|e| e.received_at).collect();
+        let mut sorted = times.to_vec();
+        sorted.sort();
+        assert_eq!(received, sorted, "oldest first, exact");
+        let created: Vec<_> = s.outbox(false, 100).await.unwrap().iter().map(|r| r.created_at).collect();
+        assert_eq!(created, times);
+        // Due exactly at the creation time, whatever the number of fraction digits.
+        for (i, &t) in times.iter().enumerate() {
+            let due = s.due_outbound(t, 100).await.unwrap().len();
+            let want = times.iter().filter(|&&x| x <= t).count();
+            assert_eq!(due, want, "due at {i}: {t:?}");
+            let before = s.due_outbound(t - Duration::microseconds(1), 100).await.unwrap().len();
+            assert_eq!(before, want - 1, "due just before {i}: {t:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn times_are_kept_to_the_microsecond_on_every_backend() {
+    on_each(|s| async move {
+        // As `Utc::now()` gives them: nanoseconds.
+        let now = at(0) + Duration::nanoseconds(789);
+        let micro = at(0);
+        let mut nt = new_ticket("T", None, "slack:C1", Some("1.1"));
+        nt.opened_at = at(-1) + Duration::nanoseconds(999);
+        let (t, _) = s.open_ticket(&nt, now, &card_and_reply).await.unwrap();
+        assert_eq!((t.opened_at, t.created_at, t.updated_at), (at(-1), micro, micro));
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(t.clone()), "returned as stored");
+        let mut change = t.clone();
+        change.status = TicketStatus::Open;
+        let event =
+            NewEvent { kind: EventKind::Reopened, actor: Actor::System, occurred_at: at(5) + Duration::nanoseconds(1) };
+        let saved = s
+            .apply(
+                TicketChange { ticket: change, events: vec![event], outbox: vec![] },
+                at(6) + Duration::nanoseconds(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(saved.updated_at, at(6));
+        assert_eq!(s.ticket(t.id).await.unwrap(), Some(saved));
+        let events = s.events(t.id).await.unwrap();
+        assert_eq!((events[0].occurred_at, events[0].recorded_at), (at(-1), micro));
+        assert_eq!((events[1].occurred_at, events[1].recorded_at), (at(5), at(6)));
+        assert!(s.record_inbound(Platform::Slack, "e", &serde_json::json!({}), now).await.unwrap());
+        assert_eq!(s.unprocessed_inbound(1).await.unwrap()[0].received_at, micro);
+        let row = s.outbox(false, 1).await.unwrap().remove(0);
+        assert_eq!(row.created_at, micro);
+        s.mark_failed(row.id, "later", Some(at(10) + Duration::nanoseconds(1))).await.unwrap();
+        let due_ids = |t: DateTime<Utc>| {
+            let s = s.clone();
+            async move { s.due_outbound(t, 10).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>() }
+        };
+        assert!(!due_ids(at(10) - Duration::microseconds(1)).await.contains(&row.id));
+        assert!(due_ids(at(10)).await.contains(&row.id));
+        s.mark_delivered(row.id, None, at(11) + Duration::nanoseconds(1)).await.unwrap();
+        assert_eq!(s.outbox(false, 1).await.unwrap()[0].delivered_at, Some(at(11)));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_records_of_one_inbound_event_keep_one() {
+    for db in each_backend().await {
+        eprintln!("--- on {:?}", db.backend);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..10 {
+            let store = db.store.clone();
+            tasks.spawn(async move {
+                store.record_inbound(Platform::Slack, "Ev0DUP", &serde_json::json!({ "copy": i }), at(i)).await
+            });
+        }
+        let mut firsts = 0;
+        while let Some(r) = tasks.join_next().await {
+            firsts += usize::from(r.unwrap().unwrap());
+        }
+        assert_eq!(firsts, 1, "{:?}", db.backend);
+        assert_eq!(db.store.unprocessed_inbound(10).await.unwrap().len(), 1);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_url_reaches_the_same_database() {
+    for db in each_backend().await {
+        db.store.upsert_accounts(&[acme()]).await.unwrap();
+        let other = connect(&db.url).await.unwrap_or_else(|e| panic!("{:?}: connect {}: {e}", db.backend, db.url));
+        assert_eq!(other.backend(), db.backend);
+        other.ping().await.unwrap();
+        assert_eq!(other.accounts().await.unwrap(), vec![acme()], "{:?}", db.backend);
+        // And writes through it are seen by the test's store.
+        other.upsert_accounts(&[plain_account("globex", &[])]).await.unwrap();
+        assert_eq!(db.store.accounts().await.unwrap().len(), 2);
+        drop(other);
+        db.cleanup().await;
+    }
+    // Test databases are separate.
+    let (a, b) = (crate::testing::sqlite().await, crate::testing::sqlite().await);
+    a.store.upsert_accounts(&[acme()]).await.unwrap();
+    assert!(b.store.accounts().await.unwrap().is_empty());
+    if let (Some(a), Some(b)) = (crate::testing::postgres().await, crate::testing::postgres().await) {
+        a.store.upsert_accounts(&[acme()]).await.unwrap();
+        assert!(b.store.accounts().await.unwrap().is_empty());
+        assert_ne!(a.url, b.url);
+        a.cleanup().await;
+        b.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn backends_are_reported() {
+    let dbs = each_backend().await;
+    assert_eq!(dbs[0].store.backend(), Backend::Sqlite);
+    if let Some(pg) = dbs.get(1) {
+        assert_eq!(pg.store.backend(), Backend::Postgres);
+    }
+    for db in dbs {
+        db.store.ping().await.unwrap();
+        db.cleanup().await;
+    }
+}
