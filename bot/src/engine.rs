@@ -23,7 +23,7 @@ use crate::domain::{
     Ticket, TicketKey, TicketStatus, Title,
 };
 use crate::render::{render, Msg, Notice, Reply, UserError};
-use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange};
+use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange, TicketFilter};
 
 /// Per-channel behaviour.
 #[derive(Clone, Debug, Default)]
@@ -47,6 +47,12 @@ pub struct Settings {
     pub csat_sample_rate: f64,
     /// Nobody is asked for CSAT more often than this.
     pub csat_cooldown: chrono::Duration,
+    /// Solved tickets close after this long.
+    pub close_after: chrono::Duration,
+    /// Pending tickets get one reminder to the customer after this long…
+    pub pending_reminder_after: chrono::Duration,
+    /// …and are solved after this long without an answer.
+    pub pending_solve_after: chrono::Duration,
     pub channels: HashMap<ChannelRef, ChannelSettings>,
 }
 
@@ -64,10 +70,10 @@ impl Settings {
             reopen_window: chrono::Duration::from_std(c.tickets.reopen_window())
                 .unwrap_or_else(|_| chrono::Duration::days(7)),
             csat_sample_rate: c.tickets.csat_sample_rate.clamp(0.0, 1.0),
-            csat_cooldown: crate::config::parse_duration(&c.tickets.csat_cooldown)
-                .ok()
-                .and_then(|d| chrono::Duration::from_std(d).ok())
-                .unwrap_or_else(|| chrono::Duration::days(7)),
+            csat_cooldown: duration(&c.tickets.csat_cooldown, 7),
+            close_after: duration(&c.tickets.close_after, 3),
+            pending_reminder_after: duration(&c.tickets.pending_reminder_after, 2),
+            pending_solve_after: duration(&c.tickets.pending_solve_after, 5),
             channels: c
                 .channels
                 .iter()
@@ -794,6 +800,70 @@ impl Engine {
         Ok(Msg::Transcript { key: t.key.clone(), title: t.title.to_string(), lines })
     }
 
+    // ----- timers -----------------------------------------------------------------------
+
+    /// Runs the lifecycle timers at `now`: closes tickets solved for `close_after`, reminds
+    /// customers of tickets pending for `pending_reminder_after` (once), and solves those
+    /// pending for `pending_solve_after`. Each step is an event, so a restart or a second
+    /// replica never repeats one (a concurrent change makes this pass skip the ticket).
+    pub async fn tick(&self) -> Result<usize, EngineError> {
+        let now = self.clock.now();
+        let mut done = 0;
+        let solved = TicketFilter { status: Some(TicketStatus::Solved), ..Default::default() };
+        for t in self.store.tickets(&solved).await? {
+            let events = self.store.events(t.id).await?;
+            let Some(since) = entered(&events, TicketStatus::Solved) else { continue };
+            if now - since < self.settings.close_after {
+                continue;
+            }
+            let mut after = t.clone();
+            let mut ev = Vec::new();
+            set_status(&mut after, TicketStatus::Closed, &mut ev, Actor::System, now);
+            let replies = vec![
+                self.thread_reply(&after, Msg::Notice(Notice::AutoClosed { key: after.key.clone() })),
+                self.thread_reply(&after, self.transcript(&after).await?),
+            ];
+            done += self.save_timer(t, after, ev, replies).await?;
+        }
+        let pending = TicketFilter { status: Some(TicketStatus::PendingOnCustomer), ..Default::default() };
+        for t in self.store.tickets(&pending).await? {
+            let events = self.store.events(t.id).await?;
+            let Some(since) = entered(&events, TicketStatus::PendingOnCustomer) else { continue };
+            let waited = now - since;
+            let mut after = t.clone();
+            let mut ev = Vec::new();
+            let mut replies = Vec::new();
+            if waited >= self.settings.pending_solve_after {
+                set_status(&mut after, TicketStatus::Solved, &mut ev, Actor::System, now);
+                replies.push(self.thread_reply(&after, Msg::Notice(Notice::AutoSolved { key: after.key.clone() })));
+            } else if waited >= self.settings.pending_reminder_after {
+                let reminded = events
+                    .iter()
+                    .any(|e| matches!(e.kind, EventKind::PendingReminderSent) && e.occurred_at >= since);
+                if reminded {
+                    continue;
+                }
+                ev.push(NewEvent { kind: EventKind::PendingReminderSent, actor: Actor::System, occurred_at: now });
+                let left = self.settings.pending_solve_after - waited;
+                let days = (left.num_hours() + 23) / 24;
+                replies.push(self.thread_reply(&after, Msg::PendingReminder { key: after.key.clone(), solve_in_days: days.max(1) }));
+            } else {
+                continue;
+            }
+            done += self.save_timer(t, after, ev, replies).await?;
+        }
+        Ok(done)
+    }
+
+    async fn save_timer(&self, before: Ticket, after: Ticket, events: Vec<NewEvent>, replies: Vec<Reply>) -> Result<usize, EngineError> {
+        match self.save(before, after, events, replies).await {
+            Ok(()) => Ok(1),
+            // Someone else changed it meanwhile (a reply, another replica): next pass decides.
+            Err(EngineError::Store(StoreError::Conflict)) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
     // ----- writing ----------------------------------------------------------------------
 
     /// A reply in the ticket's thread (or channel, while the card is not yet posted).
@@ -883,6 +953,23 @@ impl Engine {
         }
         Ok((ticket, created))
     }
+}
+
+/// A configured duration; `check-config` has refused bad ones, so the fallback is a default.
+fn duration(s: &str, default_days: i64) -> chrono::Duration {
+    crate::config::parse_duration(s)
+        .ok()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .unwrap_or_else(|| chrono::Duration::days(default_days))
+}
+
+/// When the ticket last entered `status`, from its event log.
+fn entered(events: &[crate::domain::TicketEvent], status: TicketStatus) -> Option<DateTime<Utc>> {
+    events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::StatusChanged { to, .. } if to == status))
+        .map(|e| e.occurred_at)
 }
 
 /// Deterministic sampling by ticket id: the same ticket always gets the same answer.

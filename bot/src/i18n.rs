@@ -68,9 +68,22 @@ pub fn tr(lang: &LanguageIdentifier, id: &str, args: &[(&'static str, Arg)]) -> 
         })
 }
 
-/// Whether the catalogue has `id` in the fallback language.
+/// The English catalogue's source, the reference every locale is checked against.
+pub const ENGLISH_SOURCE: &str = include_str!("../locales/en-US/baton.ftl");
+
+/// Message ids defined in a Fluent source (`id = …` at the start of a line).
+pub fn message_ids(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .filter_map(|l| l.split_once(" ="))
+        .map(|(id, _)| id)
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        .collect()
+}
+
+/// Whether the English catalogue defines `id`.
 pub fn has(id: &str) -> bool {
-    LOCALES.try_lookup(&fallback(), id).is_some()
+    message_ids(ENGLISH_SOURCE).contains(&id)
 }
 
 #[cfg(test)]

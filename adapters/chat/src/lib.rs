@@ -294,6 +294,16 @@ pub enum Inbound {
 }
 
 impl Inbound {
+    /// The platform time of the event.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Inbound::Message(m) => m.sent_at,
+            Inbound::Reaction(r) => r.reacted_at,
+            Inbound::Command(c) => c.issued_at,
+            Inbound::Action(a) => a.invoked_at,
+        }
+    }
+
     pub fn channel(&self) -> &ChannelRef {
         match self {
             Inbound::Message(m) => &m.channel,

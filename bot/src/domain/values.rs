@@ -280,7 +280,12 @@ impl Tag {
             && t.chars().count() <= 64
             && !t.starts_with(':')
             && !t.ends_with(':')
-            && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | '/'));
+            // Any script: letters, digits and combining marks (Thai vowels, Persian diacritics).
+            && t.chars().all(|c| {
+                c.is_alphanumeric()
+                    || matches!(c, '-' | '_' | ':' | '.' | '/')
+                    || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+            });
         if ok {
             Ok(Self(t))
         } else {

@@ -22,6 +22,7 @@ fn acme() -> ChannelRef {
 struct World {
     db: TestDb,
     engine: Engine,
+    clock: Arc<ManualClock>,
     n: u64,
 }
 
@@ -54,9 +55,12 @@ impl World {
             ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None },
         );
         settings.channels.insert(acme(), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None });
+        settings.close_after = Duration::days(3);
+        settings.pending_reminder_after = Duration::days(2);
+        settings.pending_solve_after = Duration::days(5);
         let clock = Arc::new(ManualClock::new(t0()));
-        let engine = Engine::new(store, Arc::new(settings), clock);
-        Self { db, engine, n: 0 }
+        let engine = Engine::new(store, Arc::new(settings), clock.clone());
+        Self { db, engine, clock, n: 0 }
     }
 
     fn store(&self) -> &Arc<dyn Store> {
@@ -363,6 +367,83 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
         w.command(Some("m5"), "dana", "solve", t0() + Duration::hours(4)).await;
         let asks = w.posted().await.iter().filter(|p| p.starts_with("How did we do")).count();
         assert_eq!(asks, 1, "cooldown: one survey per requester per period");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn panel_and_close_requests() {
+    for mut w in worlds().await {
+        w.command(None, "wile", "panel", t0()).await;
+        w.command(None, "dana", "panel", t0()).await;
+        let rows = w.store().outbox(false, 100).await.unwrap();
+        let panel = rows.iter().find_map(|r| r.message.card.clone().filter(|c| c.title == "Need help?")).expect("panel");
+        let form = panel.buttons[0].form.clone().expect("the button opens a form");
+        assert_eq!(form.submit_action, "ticket.open");
+        assert_eq!(form.fields.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["title", "description", "priority"]);
+        assert_eq!(form.fields[2].options.len(), 4);
+        assert!(w.posted().await.iter().any(|p| p.starts_with("Only the support team")), "customers can't post panels");
+
+        w.say(&acme(), "m1", None, "wile", "Can't export", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Can't export", t0()).await;
+        w.command(Some("m1"), "dana", "ask-close", t0() + Duration::minutes(1)).await;
+        assert!(w.posted().await.iter().any(|p| p.starts_with("Is ACME-1 solved for you?")));
+        let click = |who: &str, id: &str| {
+            Inbound::Action(ActionInvoked {
+                channel: acme(),
+                message: None,
+                thread: Some(MessageId::parse("m1").unwrap()),
+                user: author(who),
+                action_id: id.into(),
+                value: Some("ACME-1".into()),
+                fields: Default::default(),
+                target: None,
+                invoked_at: t0() + Duration::minutes(2),
+            })
+        };
+        w.send(click("hank", "ticket.close_confirm")).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::New, "only the requester answers");
+        w.send(click("wile", "ticket.close_decline")).await;
+        assert!(w.posted().await.iter().any(|p| p == "The customer still needs help with ACME-1, so it stays open."));
+        w.send(click("wile", "ticket.close_confirm")).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Solved);
+        assert_eq!(
+            w.kinds("ACME-1").await,
+            ["opened", "close_requested", "close_declined", "status_changed", "csat_requested"]
+        );
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn timers_remind_solve_and_close_once() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Where is my invoice?", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Where is my invoice?", t0()).await;
+        w.command(Some("m1"), "dana", "pending", t0()).await;
+        w.clock.set(t0() + Duration::days(1));
+        assert_eq!(w.engine.tick().await.unwrap(), 0, "nothing due after a day");
+        w.clock.set(t0() + Duration::days(2) + Duration::hours(1));
+        assert_eq!(w.engine.tick().await.unwrap(), 1);
+        assert_eq!(w.engine.tick().await.unwrap(), 0, "the reminder is sent once, also across restarts");
+        let posted = w.posted().await;
+        assert_eq!(
+            posted.iter().filter(|p| p.starts_with("ACME-1 is waiting for your answer")).collect::<Vec<_>>(),
+            ["ACME-1 is waiting for your answer. If we don’t hear from you, it will be marked solved in 3 days."]
+        );
+        w.clock.set(t0() + Duration::days(5));
+        assert_eq!(w.engine.tick().await.unwrap(), 1);
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Solved);
+        // Three days after solving, it closes and the transcript is posted.
+        w.clock.set(t0() + Duration::days(8) - Duration::minutes(1));
+        assert_eq!(w.engine.tick().await.unwrap(), 0);
+        w.clock.set(t0() + Duration::days(8));
+        assert_eq!(w.engine.tick().await.unwrap(), 1);
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Closed);
+        assert_eq!(w.engine.tick().await.unwrap(), 0);
+        let posted = w.posted().await;
+        assert!(posted.iter().any(|p| p == "ACME-1 was marked solved because we didn’t hear back. Reply here to reopen it."));
+        assert_eq!(posted.iter().filter(|p| p.starts_with("Transcript of ACME-1")).count(), 1);
         w.db.cleanup().await;
     }
 }

@@ -127,6 +127,8 @@ pub struct TicketFilter {
     pub active_only: bool,
     /// Only tickets whose origin is this channel.
     pub channel: Option<ChannelRef>,
+    /// Only tickets in this status.
+    pub status: Option<crate::domain::TicketStatus>,
     pub limit: Option<i64>,
 }
 

@@ -654,6 +654,9 @@ macro_rules! sql_store {
                 if f.active_only {
                     qb.push(" AND status NOT IN ('solved', 'closed')");
                 }
+                if let Some(status) = f.status {
+                    qb.push(" AND status = ").push_bind(status.as_str());
+                }
                 qb.push(" ORDER BY id");
                 if let Some(l) = f.limit {
                     qb.push(" LIMIT ").push_bind(l);

@@ -160,6 +160,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
                 value: Some(t.id.to_string()),
                 style: ButtonStyle::Primary,
                 fallback_command: Some(format!("/ticket claim {}", t.key)),
+                form: None,
             }],
             footer: None,
         }),
@@ -227,6 +228,9 @@ fn every_event_kind() -> Vec<EventKind> {
         EventKind::HandedOff { csm: Some(pid("dana")), reason: "renewal risk".into(), note: None },
         EventKind::HandoffAcknowledged { by: pid("dana") },
         EventKind::CsatRequested,
+        EventKind::CloseRequested,
+        EventKind::CloseDeclined,
+        EventKind::PendingReminderSent,
         EventKind::CsatReceived { rating: Rating::new(4).unwrap(), comment: Some("thanks!".into()) },
         EventKind::SlaWarning { target: SlaTarget::FirstResponse, due: at(3_600) },
         EventKind::SlaBreached { target: SlaTarget::Resolution, due: at(86_400) + Duration::microseconds(1) },
@@ -253,6 +257,9 @@ fn kind_index(k: &EventKind) -> usize {
         EventKind::CsatReceived { .. } => 15,
         EventKind::SlaWarning { .. } => 16,
         EventKind::SlaBreached { .. } => 17,
+        EventKind::CloseRequested => 18,
+        EventKind::CloseDeclined => 19,
+        EventKind::PendingReminderSent => 20,
     }
 }
 
@@ -824,7 +831,7 @@ async fn every_event_kind_round_trips() {
     on_each(|s| async move {
         let kinds = every_event_kind();
         let covered: BTreeSet<usize> = kinds.iter().map(kind_index).collect();
-        assert_eq!(covered, (0..18).collect(), "one of each event kind");
+        assert_eq!(covered, (0..21).collect(), "one of each event kind");
 
         let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
         let actors = [
