@@ -1,8 +1,11 @@
-//! Wiring: the inbox (record, de-duplicate, handle), the engine and the outbox.
+//! Wiring: the inbox (record, de-duplicate, handle), the engine, the outbox and the timers.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use baton_chat::InboundEvent;
+use async_trait::async_trait;
+use baton_chat::{InboundEvent, Ingest, IngestError};
+use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::engine::Engine;
@@ -16,20 +19,33 @@ pub struct App {
     pub outbox: Outbox,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    inbox_wake: Arc<Notify>,
 }
 
 impl App {
     pub fn new(engine: Engine, outbox: Outbox, clock: Arc<dyn Clock>) -> Self {
         let store = engine.store().clone();
-        Self { engine, outbox, store, clock }
+        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()) }
     }
 
-    /// Records an inbound event durably (this is when a platform may be acknowledged),
-    /// then handles it. Returns `false` for an event seen before, which is not handled again.
-    pub async fn ingest(&self, event: &InboundEvent) -> Result<bool, StoreError> {
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Records an inbound event durably; `false` for an event seen before.
+    pub async fn record(&self, event: &InboundEvent) -> Result<bool, StoreError> {
         let payload = serde_json::to_value(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if !self.store.record_inbound(event.platform, &event.event_id, &payload, self.clock.now()).await? {
+        let new = self.store.record_inbound(event.platform, &event.event_id, &payload, self.clock.now()).await?;
+        if !new {
             tracing::debug!(event_id = %event.event_id, "duplicate inbound event ignored");
+        }
+        Ok(new)
+    }
+
+    /// Records and handles an event at once (the shell, tests). Returns `false` for an event
+    /// seen before, which is not handled again.
+    pub async fn ingest_now(&self, event: &InboundEvent) -> Result<bool, StoreError> {
+        if !self.record(event).await? {
             return Ok(false);
         }
         self.process(event).await?;
@@ -37,7 +53,7 @@ impl App {
     }
 
     /// Handles a recorded event and marks it done. A failure leaves it in the inbox for
-    /// [`App::recover`].
+    /// the next [`App::drain_inbox`].
     async fn process(&self, event: &InboundEvent) -> Result<(), StoreError> {
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
         let _g = span.enter();
@@ -56,23 +72,90 @@ impl App {
         }
     }
 
-    /// Handles events recorded but not processed before a crash or restart.
-    pub async fn recover(&self) -> Result<usize, StoreError> {
+    /// Handles every recorded, unprocessed event, oldest first (after a crash or restart
+    /// too). Returns how many were handled.
+    pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
         let mut n = 0;
-        for entry in self.store.unprocessed_inbound(1000).await? {
-            match serde_json::from_value::<InboundEvent>(entry.payload) {
-                Ok(event) => {
-                    if self.process(&event).await.is_ok() {
-                        n += 1;
+        loop {
+            let batch = self.store.unprocessed_inbound(200).await?;
+            if batch.is_empty() {
+                return Ok(n);
+            }
+            let mut progressed = false;
+            for entry in batch {
+                match serde_json::from_value::<InboundEvent>(entry.payload) {
+                    Ok(event) => {
+                        if self.process(&event).await.is_ok() {
+                            n += 1;
+                            progressed = true;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(event_id = %entry.event_id, error = %e, "unreadable inbox entry set aside");
+                        let msg = format!("unreadable: {e}");
+                        self.store.finish_inbound(entry.platform, &entry.event_id, self.clock.now(), Some(&msg)).await?;
+                        progressed = true;
                     }
                 }
-                Err(e) => {
-                    tracing::error!(event_id = %entry.event_id, error = %e, "unreadable inbox entry set aside");
-                    let msg = format!("unreadable: {e}");
-                    self.store.finish_inbound(entry.platform, &entry.event_id, self.clock.now(), Some(&msg)).await?;
-                }
+            }
+            if !progressed {
+                return Ok(n);
             }
         }
-        Ok(n)
+    }
+
+    /// Processes the inbox until `shutdown`, waking on new events or every `poll`.
+    pub async fn run_inbox(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.drain_inbox().await {
+                tracing::error!(error = %e, "inbox pass failed");
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+            tokio::select! {
+                _ = self.inbox_wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Runs the lifecycle timers every `every` until `shutdown`.
+    pub async fn run_timers(self, every: Duration, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            match self.engine.tick().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(changed = n, "lifecycle timers ran");
+                    self.outbox.wake();
+                }
+                Err(e) => tracing::error!(error = %e, "timers failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+}
+
+/// Adapters hand events to the app through this: record durably, then acknowledge; the
+/// inbox worker does the work.
+#[async_trait]
+impl Ingest for App {
+    async fn ingest(&self, event: InboundEvent) -> Result<bool, IngestError> {
+        match self.record(&event).await {
+            Ok(new) => {
+                if new {
+                    self.inbox_wake.notify_one();
+                }
+                Ok(new)
+            }
+            Err(e) => {
+                tracing::error!(event_id = %event.event_id, error = %e, "could not record inbound event");
+                Err(IngestError(e.to_string()))
+            }
+        }
     }
 }

@@ -13,7 +13,8 @@
 //! - [`render`]: turns the engine's replies into localised text and cards.
 //! - [`outbox`]: delivers queued messages through the adapters, with retries.
 //! - [`clock`]: time as an input (`SystemClock` in production, `ManualClock` in tests).
-//! - [`app`]: wiring: starts the engine, the outbox and an adapter, until shutdown.
+//! - [`app`]: wiring: the inbox worker, the engine, the outbox and the lifecycle timers.
+//! - [`server`]: the HTTP server: health endpoints and the adapters' routes.
 
 pub mod clock;
 pub mod domain;
@@ -27,3 +28,4 @@ pub mod engine;
 pub mod i18n;
 pub mod outbox;
 pub mod render;
+pub mod server;

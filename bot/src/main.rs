@@ -1,12 +1,14 @@
 //! The `baton` command: runs the bot, and the operator's tools around it.
 
+mod wiring;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use baton::app::App;
-use baton::clock::{Clock, SystemClock};
+use baton::clock::{Clock, ManualClock, SystemClock};
 use baton::config::{self, Config};
 use baton::engine::{Engine, Settings};
 use baton::outbox::{Outbox, Sinks};
@@ -47,6 +49,8 @@ enum Cmd {
         #[arg(long = "in", default_value = "acme")]
         channel: String,
     },
+    /// Run the HTTP server and the workers with the configured Slack/Discord adapters.
+    Serve,
     /// Apply database migrations and exit.
     Migrate,
     /// Validate the configuration, print every problem with its key, exit non-zero if any.
@@ -94,7 +98,7 @@ fn init_logging(format: LogFormat, quiet: bool) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let shell_mode = matches!(cli.command, None | Some(Cmd::Run { .. }));
+    let shell_mode = matches!(cli.command, Some(Cmd::Run { .. }));
     init_logging(cli.log_format, shell_mode);
     match run(cli).await {
         Ok(code) => code,
@@ -105,7 +109,7 @@ async fn main() -> ExitCode {
     }
 }
 
-type AnyError = Box<dyn std::error::Error + Send + Sync>;
+use wiring::AnyError;
 
 async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
     let path = cli.config.as_deref();
@@ -160,7 +164,9 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::CheckConfig) => unreachable!("handled above"),
+        Some(Cmd::Serve) => run_server(config, store).await,
         Some(Cmd::Run { script, speaker, channel }) => run_bot(config, store, script, &speaker, &channel).await,
+        None if wiring::any_platform(&config) => run_server(config, store).await,
         None => run_bot(config, store, None, "dana", "acme").await,
     }
 }
@@ -172,14 +178,21 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// Feeds shell events to the app one at a time. The shell's clock is the world's clock:
+/// `/wait 3d` followed by any line runs the lifecycle timers three days later.
 struct ShellDispatch {
     app: App,
+    clock: Arc<ManualClock>,
 }
 
 #[async_trait]
 impl baton_shell::Dispatch for ShellDispatch {
     async fn dispatch(&self, event: InboundEvent) {
-        if let Err(e) = self.app.ingest(&event).await {
+        self.clock.set(event.body.at());
+        if let Err(e) = self.app.engine.tick().await {
+            tracing::error!(error = %e, "timers failed");
+        }
+        if let Err(e) = self.app.ingest_now(&event).await {
             tracing::error!(error = %e, "event not handled");
         }
         if let Err(e) = self.app.outbox.deliver_due().await {
@@ -195,14 +208,12 @@ async fn run_bot(
     speaker: &str,
     channel: &str,
 ) -> Result<ExitCode, AnyError> {
-    let (accounts, people) = config::to_domain(&config)?;
-    // People first: accounts name their CSMs.
-    store.upsert_people(&people).await?;
-    store.upsert_accounts(&accounts).await?;
-    if config.slack.is_some() || config.discord.is_some() {
-        return Err("the Slack and Discord adapters are not available in this build yet; remove [slack]/[discord] to use the shell".into());
+    let (accounts, people) = seed(&config, &store).await?;
+    if wiring::any_platform(&config) {
+        return Err("Slack or Discord is configured: use `baton serve` (or run without a subcommand)".into());
     }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let shell_clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let clock: Arc<dyn Clock> = shell_clock.clone();
     let settings = Arc::new(Settings::from_config(&config));
     let (mut shell, sink) = baton_shell::Shell::new(Box::new(std::io::stdout()), speaker, channel);
     let mut sinks = Sinks::default();
@@ -210,12 +221,12 @@ async fn run_bot(
     let engine = Engine::new(store.clone(), settings, clock.clone());
     let outbox = Outbox::new(store.clone(), sinks, clock.clone());
     let app = App::new(engine, outbox, clock);
-    let recovered = app.recover().await?;
+    let recovered = app.drain_inbox().await?;
     if recovered > 0 {
         tracing::info!(recovered, "handled events left from the last run");
     }
     app.outbox.deliver_due().await?;
-    let dispatch = ShellDispatch { app };
+    let dispatch = ShellDispatch { app, clock: shell_clock };
     match script {
         Some(path) => {
             let file = tokio::fs::File::open(&path).await.map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -226,12 +237,74 @@ async fn run_bot(
                 "baton {} on {} with {} account(s) and {} people.\n{}\n",
                 env!("CARGO_PKG_VERSION"),
                 redact_url(&config.database.url),
-                accounts.len(),
-                people.len(),
+                accounts,
+                people,
                 baton_shell::HELP
             ));
             baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, false).await;
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the configured accounts and people into the store (people first: accounts name
+/// their CSMs).
+async fn seed(config: &Config, store: &Arc<dyn Store>) -> Result<(usize, usize), AnyError> {
+    let (accounts, people) = config::to_domain(config)?;
+    store.upsert_people(&people).await?;
+    store.upsert_accounts(&accounts).await?;
+    Ok((accounts.len(), people.len()))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, AnyError> {
+    use std::time::Duration;
+    let (accounts, people) = seed(&config, &store).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let settings = Arc::new(Settings::from_config(&config));
+    let sinks = wiring::sinks(&config)?;
+    let engine = Engine::new(store.clone(), settings, clock.clone());
+    let outbox = Outbox::new(store.clone(), sinks, clock.clone());
+    let app = App::new(engine, outbox, clock);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (adapter_routes, adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
+    let workers = [
+        tokio::spawn(app.clone().run_inbox(Duration::from_millis(500), stopped.clone())),
+        tokio::spawn(app.outbox.clone().run(Duration::from_secs(1), stopped.clone())),
+        tokio::spawn(app.clone().run_timers(Duration::from_secs(30), stopped.clone())),
+    ];
+    let listener = tokio::net::TcpListener::bind(&config.http.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.http.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, accounts, people, "baton is serving");
+    println!("baton listening on http://{addr}");
+    baton::server::serve(listener, baton::server::router(app, adapter_routes), shutdown_signal()).await?;
+    let _ = stop.send(true);
+    for w in workers.into_iter().chain(adapter_tasks) {
+        let _ = w.await;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `baton` binary, driven the way people use it, against a fresh
 //! SQLite file and a fresh PostgreSQL schema.
 
+mod serve;
 mod shell;
 
 use std::path::{Path, PathBuf};

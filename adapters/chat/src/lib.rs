@@ -10,6 +10,7 @@
 //! - [`InboundEvent`] / [`Inbound`]: what people did (posted, reacted, ran a command, clicked).
 //! - [`OutboundMessage`], [`Card`], [`Destination`]: what baton wants posted.
 //! - [`ChatSink`]: the one trait an adapter implements to deliver outbound messages.
+//! - [`Ingest`]: the one trait the core implements to take inbound events from adapters.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -430,6 +431,20 @@ pub enum DeliveryError {
     Transient(String),
     #[error("permanent failure: {0}")]
     Permanent(String),
+}
+
+/// Why an inbound event could not be recorded. The adapter must not acknowledge it (the
+/// platform will retry) and answers with a server error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("could not record the event: {0}")]
+pub struct IngestError(pub String);
+
+/// The core's inbound half, as adapters see it.
+#[async_trait::async_trait]
+pub trait Ingest: Send + Sync {
+    /// Records `event` durably and returns once it is safe to acknowledge it to the
+    /// platform; the work happens afterwards. `Ok(false)`: seen before (a retry), nothing new.
+    async fn ingest(&self, event: InboundEvent) -> Result<bool, IngestError>;
 }
 
 /// An adapter's outbound half.
