@@ -1,7 +1,7 @@
 //! Turns what the engine decided to say ([`Reply`]) into localised [`OutboundMessage`]s.
 //! The rules never build user-visible strings; this module does, from the catalogue.
 
-use baton_chat::{Button, ButtonStyle, Card, Destination, Form, FormField, OutboundMessage};
+use baton_chat::{Attachment, Button, ButtonStyle, Card, Destination, Form, FormField, OutboundMessage};
 use unic_langid::LanguageIdentifier;
 
 use crate::command::ParseError;
@@ -337,6 +337,27 @@ pub fn render(reply: &Reply) -> OutboundMessage {
             (tr(lang, "pending-reminder", &[key_arg(key), ("days", (*solve_in_days).into())]), None)
         }
         Msg::Transcript { key, title, lines } => {
+            let text = tr(lang, "transcript-posted", &[key_arg(key), ("count", (lines.len() as i64).into())]);
+            let file = transcript_text(lang, key, title, lines);
+            let attachment = Attachment {
+                filename: format!("{key}-transcript.txt"),
+                content_type: "text/plain; charset=utf-8".into(),
+                bytes: file.into_bytes(),
+            };
+            return OutboundMessage {
+                destination: reply.to.clone(),
+                text,
+                card: None,
+                replaces: None,
+                attachments: vec![attachment],
+            };
+        }
+    };
+    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone(), attachments: vec![] }
+}
+
+/// The transcript file's text: a title line, then one line per message.
+fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
             let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.as_str().into())])];
             if lines.is_empty() {
                 out.push(tr(lang, "transcript-empty", &[]));
@@ -352,8 +373,5 @@ pub fn render(reply: &Reply) -> OutboundMessage {
                     ],
                 )
             }));
-            (out.join("\n"), None)
-        }
-    };
-    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone() }
+            out.join("\n") + "\n"
 }

@@ -413,6 +413,18 @@ pub struct OutboundMessage {
     pub card: Option<Card>,
     /// Replace this earlier message instead of posting a new one (e.g. a ticket card).
     pub replaces: Option<MessageId>,
+    /// Files to upload with the message (a transcript, a digest chart).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file posted with a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// MIME type, e.g. `text/plain; charset=utf-8` or `image/png`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What a platform answered to a delivery.

@@ -142,6 +142,7 @@ fn text_to(channel: &ChannelRef, text: &str) -> OutboundMessage {
         text: text.into(),
         card: None,
         replaces: None,
+        attachments: vec![],
     }
 }
 
@@ -165,6 +166,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
             footer: None,
         }),
         replaces: None,
+        attachments: vec![],
     };
     let mut out = vec![NewOutbound { message: card, ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
     if let Some(m) = &t.origin.message {
@@ -174,6 +176,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
                 text: format!("Opened {}", t.key),
                 card: None,
                 replaces: None,
+        attachments: vec![],
             },
             ticket: Some(t.id),
             purpose: OutboundPurpose::Message,
@@ -1075,6 +1078,7 @@ async fn outbox_delivers_in_order() {
             text: "You have a handoff".into(),
             card: None,
             replaces: None,
+        attachments: vec![],
         };
         let ephemeral = OutboundMessage {
             destination: Destination::Ephemeral {
@@ -1085,6 +1089,7 @@ async fn outbox_delivers_in_order() {
             text: "Only you can see this".into(),
             card: None,
             replaces: Some(mid("1.000009")),
+            attachments: vec![],
         };
         let msgs = [
             NewOutbound::message(text_to(&c, "first")),
