@@ -358,7 +358,7 @@ pub fn render(reply: &Reply) -> OutboundMessage {
 
 /// The transcript file's text: a title line, then one line per message.
 fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
-            let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.as_str().into())])];
+            let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.into())])];
             if lines.is_empty() {
                 out.push(tr(lang, "transcript-empty", &[]));
             }

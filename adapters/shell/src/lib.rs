@@ -121,6 +121,13 @@ impl ChatSink for ShellSink {
             }
             None => m.text.clone(),
         };
+        for a in &m.attachments {
+            body.push_str(&format!("\n[file {} ({} bytes)]", a.filename, a.bytes.len()));
+            if a.content_type.starts_with("text/") {
+                body.push('\n');
+                body.push_str(String::from_utf8_lossy(&a.bytes).trim_end());
+            }
+        }
         let bot = Author { user: UserId::parse("baton").expect("valid"), display_name: "baton".into(), is_bot: true, external: false, locale: None };
         let now = Utc::now();
         match &m.destination {

@@ -1,9 +1,19 @@
 //! Configuration: one TOML file layered with `BATON_…` environment variables, loaded once
-//! into these typed structs. Secrets are [`SecretString`]s: `Debug` prints `[REDACTED]`.
+//! into these typed structs. Secrets are [`SecretString`]s: `Debug` prints `[REDACTED]`
+//! (and the database URL's password is hidden too).
 //!
 //! Stable keys deployment scripts rely on: `database.url`, `http.bind`, and every key as
 //! `BATON_<SECTION>__<KEY>` (e.g. `BATON_DATABASE__URL`, `BATON_SLACK__SIGNING_SECRET`).
+//!
+//! [`load`] reads the file (or the built-in [`EXAMPLE_CONFIG`]) and the environment, and
+//! refuses a configuration with any problem [`check`] reports: unknown keys, wrong types and
+//! values that make no sense, each named by its key path (`accounts[1].csm`). The structs
+//! here therefore accept unknown keys themselves (no `deny_unknown_fields`): the loader
+//! reports them all, instead of serde stopping at the first. [`to_domain`] turns the file's
+//! accounts and people into domain values. Cron expressions and durations are parsed by
+//! [`parse_cron`] and [`parse_duration`].
 
+pub(crate) mod checks;
 mod load;
 mod schedule;
 
@@ -14,16 +24,20 @@ use baton_chat::ChannelRef;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use load::{check, load, to_domain, ConfigError, Problem};
+pub use load::{check, load, to_domain, ConfigError, Problem, DEFAULT_FILE, EXAMPLE_CONFIG};
 pub use schedule::{parse_cron, parse_duration, CronSpec};
 
-/// The whole configuration.
-#[derive(Debug, Clone, Deserialize)]
+/// The whole configuration. Every section is optional; missing ones take their defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Config {
+    /// `[database]`
     pub database: DatabaseConfig,
+    /// `[http]`
     pub http: HttpConfig,
+    /// `[general]`
     pub general: GeneralConfig,
+    /// `[tickets]`
     pub tickets: TicketsConfig,
     /// Per-channel behaviour (intake, who may open tickets, locale).
     pub channels: Vec<ChannelConfig>,
@@ -31,33 +45,37 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// People declared in the file (CSV import adds more).
     pub people: Vec<PersonConfig>,
+    /// Scheduled summaries (`[[digests]]`).
     pub digests: Vec<DigestConfig>,
+    /// `[slack]`: present when baton should connect to Slack.
     pub slack: Option<SlackConfig>,
+    /// `[discord]`: present when baton should connect to Discord.
     pub discord: Option<DiscordConfig>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            database: DatabaseConfig::default(),
-            http: HttpConfig::default(),
-            general: GeneralConfig::default(),
-            tickets: TicketsConfig::default(),
-            channels: Vec::new(),
-            accounts: Vec::new(),
-            people: Vec::new(),
-            digests: Vec::new(),
-            slack: None,
-            discord: None,
-        }
+/// `[database]`: where baton keeps its data.
+#[derive(Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `sqlite://FILE` (default `sqlite://baton.db`) or `postgres://…`. A URL with a
+    /// password belongs in `BATON_DATABASE__URL`; `Debug` hides the password.
+    pub url: String,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig").field("url", &redact_url_password(&self.url)).finish()
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct DatabaseConfig {
-    /// `sqlite://FILE` (default `sqlite://baton.db`) or `postgres://…`.
-    pub url: String,
+/// `postgres://user:[REDACTED]@host/db` for `postgres://user:password@host/db`.
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:[REDACTED]@{host}"),
+        None => url.to_string(),
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -66,6 +84,7 @@ impl Default for DatabaseConfig {
     }
 }
 
+/// `[http]`: the HTTP listener (Slack events, health checks).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct HttpConfig {
@@ -79,6 +98,7 @@ impl Default for HttpConfig {
     }
 }
 
+/// `[general]`: defaults for the whole installation.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct GeneralConfig {
@@ -106,11 +126,13 @@ impl Default for GeneralConfig {
 pub struct TicketsConfig {
     /// Reaction that opens a ticket from a message (short name without colons, or the emoji).
     pub open_emoji: Vec<String>,
-    /// Staff emoji shortcuts on a ticket's root message.
+    /// Staff emoji shortcut on a ticket's root message: take the ticket.
     pub claim_emoji: Vec<String>,
+    /// Staff emoji shortcut: mark the ticket solved.
     pub solve_emoji: Vec<String>,
+    /// Staff emoji shortcut: make the ticket urgent.
     pub urgent_emoji: Vec<String>,
-    /// Priority of new tickets.
+    /// Priority of new tickets: `low`, `normal`, `high` or `urgent`.
     pub default_priority: String,
     /// A customer reply within this time after solving reopens the ticket; later opens a new
     /// linked ticket. Durations are written `90s`, `15m`, `4h`, `7d`.
@@ -149,7 +171,43 @@ impl TicketsConfig {
     /// Parsed durations; [`check`] guarantees they parse, so unparsable values fall back to
     /// the defaults here rather than panic.
     pub fn reopen_window(&self) -> Duration {
-        parse_duration(&self.reopen_window).unwrap_or(Duration::from_secs(7 * 86_400))
+        parse_duration(&self.reopen_window).unwrap_or(Duration::from_secs(7 * DAY))
+    }
+    /// [`Self::close_after`](field@Self::close_after), parsed.
+    pub fn close_after(&self) -> Duration {
+        parse_duration(&self.close_after).unwrap_or(Duration::from_secs(3 * DAY))
+    }
+    /// [`Self::pending_reminder_after`](field@Self::pending_reminder_after), parsed.
+    pub fn pending_reminder_after(&self) -> Duration {
+        parse_duration(&self.pending_reminder_after).unwrap_or(Duration::from_secs(2 * DAY))
+    }
+    /// [`Self::pending_solve_after`](field@Self::pending_solve_after), parsed.
+    pub fn pending_solve_after(&self) -> Duration {
+        parse_duration(&self.pending_solve_after).unwrap_or(Duration::from_secs(5 * DAY))
+    }
+    /// [`Self::csat_cooldown`](field@Self::csat_cooldown), parsed.
+    pub fn csat_cooldown(&self) -> Duration {
+        parse_duration(&self.csat_cooldown).unwrap_or(Duration::from_secs(7 * DAY))
+    }
+}
+
+const DAY: u64 = 86_400;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_password_is_not_printed() {
+        let c = DatabaseConfig { url: "postgres://baton:hunter2@db.internal:5432/baton".into() };
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("hunter2")
+                && debug.contains("postgres://baton:[REDACTED]@db.internal:5432/baton"),
+            "{debug}"
+        );
+        assert_eq!(redact_url_password("sqlite://baton.db"), "sqlite://baton.db");
+        assert_eq!(redact_url_password("postgres://baton@db/baton"), "postgres://baton@db/baton");
     }
 }
 
@@ -164,25 +222,29 @@ pub enum WhoMayOpen {
     Anyone,
 }
 
+/// A `[[channels]]` entry: how baton behaves in one channel.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     /// `platform:id`, e.g. `slack:C024BE91L`, `discord:1234…`, `shell:acme`.
     pub channel: ChannelRef,
     /// Every new top-level customer message opens a ticket.
     #[serde(default)]
     pub auto_intake: bool,
+    /// Who may open tickets here (default staff only).
     #[serde(default)]
     pub who_may_open: WhoMayOpen,
     /// Locale for customer-facing messages in this channel.
     pub locale: Option<String>,
 }
 
+/// An `[[accounts]]` entry; [`to_domain`] turns it into a [`crate::domain::Account`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AccountConfig {
+    /// Stable id: lowercase letters, digits, `-`, `_`.
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// One of `general.tiers`.
     pub tier: String,
     /// Whole currency units per year.
     pub arr: Option<i64>,
@@ -190,30 +252,41 @@ pub struct AccountConfig {
     pub currency: Option<String>,
     /// `YYYY-MM-DD`.
     pub renewal_date: Option<String>,
-    /// Person id of the assigned CSM.
+    /// Person id of the assigned CSM (a person with role csm, lead or manager).
     pub csm: Option<String>,
+    /// Ticket key prefix (`ACME` gives `ACME-42`).
     pub key_prefix: Option<String>,
+    /// `platform:id` channels that belong to this account (each to at most one account).
     #[serde(default)]
     pub channels: Vec<String>,
+    /// Numbers from elsewhere (`nps`, `usage_trend`, …).
     #[serde(default)]
     pub signals: std::collections::BTreeMap<String, f64>,
+    /// Locale for the account's customer-facing messages.
     pub locale: Option<String>,
 }
 
+/// A `[[people]]` entry; [`to_domain`] turns it into a [`crate::domain::Person`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PersonConfig {
+    /// Stable id (on the shell, also the user name).
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// `customer`, `agent`, `csm`, `lead` or `manager`.
     pub role: String,
     pub email: Option<String>,
+    /// Slack user id (`U…`): becomes the person's Slack handle.
     pub slack_id: Option<String>,
+    /// Discord user id (a number): becomes the person's Discord handle.
     pub discord_id: Option<String>,
     /// For customers: their account's id.
     pub account: Option<String>,
     /// Person id of this person's manager.
     pub manager: Option<String>,
+    /// The person's locale (BCP 47).
     pub locale: Option<String>,
+    /// The person's IANA time zone.
     pub time_zone: Option<String>,
 }
 
@@ -226,10 +299,12 @@ pub enum DigestKind {
     TeamMetrics,
 }
 
+/// A `[[digests]]` entry: a scheduled summary.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DigestConfig {
+    /// Unique name.
     pub name: String,
+    /// What it reports: `at-risk`, `sla` or `team-metrics`.
     pub kind: DigestKind,
     /// Crontab's five fields (`0 9 * * 1-5`, Monday to Friday) or six with seconds.
     pub cron: String,
@@ -237,20 +312,24 @@ pub struct DigestConfig {
     pub time_zone: String,
     /// `platform:channel` destinations, or `csm-dm` for each CSM by direct message.
     pub destinations: Vec<String>,
+    /// Locale of the digest (default `general.default_locale`).
     pub locale: Option<String>,
 }
 
+/// `[slack]`. Secrets come from the environment: `BATON_SLACK__BOT_TOKEN`,
+/// `BATON_SLACK__SIGNING_SECRET`, `BATON_SLACK__APP_TOKEN`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SlackConfig {
+    /// Bot token (`xoxb-…`); required.
     pub bot_token: Option<SecretString>,
+    /// Signing secret; required in `http` mode.
     pub signing_secret: Option<SecretString>,
-    /// Socket Mode app-level token (`xapp-…`).
+    /// Socket Mode app-level token (`xapp-…`); required in `socket` mode.
     pub app_token: Option<SecretString>,
     /// `http` (Events API) or `socket` (Socket Mode).
     #[serde(default = "default_slack_mode")]
     pub mode: String,
-    /// Web API base URL (GovSlack and tests use others).
+    /// Web API base URL, ending in `/` (GovSlack and tests use others).
     #[serde(default = "default_slack_api")]
     pub api_url: String,
 }
@@ -262,10 +341,12 @@ fn default_slack_api() -> String {
     "https://slack.com/api/".into()
 }
 
+/// `[discord]`. The bot token comes from the environment: `BATON_DISCORD__TOKEN`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DiscordConfig {
+    /// Bot token; required.
     pub token: Option<SecretString>,
+    /// The application's id (for registering commands).
     pub application_id: Option<u64>,
     /// HTTP API base URL (a rate-limit proxy, or a test fake).
     pub api_url: Option<String>,
