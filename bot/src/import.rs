@@ -796,14 +796,14 @@ short,row
         assert!(problems[0].message.contains("already belongs to account `acme`"));
         assert_eq!(store.accounts().await.unwrap(), before);
 
-        // Two accounts swapping channels in one file is refused by the store's transaction,
-        // reported as such, and leaves everything as it was.
+        // Two accounts swapping channels in one file is one consistent change: applied whole.
         let swap =
             "id,name,tier,channels\nacme,Acme,enterprise,shell:globex\nglobex,Globex,business,shell:acme\n";
-        let err = import_accounts(&store, swap, &tiers()).await.unwrap_err();
-        assert!(matches!(err, ImportError::ChannelTaken { .. }), "{err}");
-        assert!(err.to_string().starts_with("nothing was imported: channel shell:"), "{err}");
-        assert_eq!(store.accounts().await.unwrap(), before);
+        assert_eq!(import_accounts(&store, swap, &tiers()).await.unwrap(), 2);
+        let acme = store.account_for_channel(&"shell:globex".parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(acme.id.as_str(), "acme");
+        let globex = store.account_for_channel(&"shell:acme".parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(globex.id.as_str(), "globex");
     }
 
     #[tokio::test]

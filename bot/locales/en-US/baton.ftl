@@ -82,6 +82,10 @@ csat-thanks = Thank you! You rated { $key } { $rating }/5.
 csat-changed = Thanks, your rating for { $key } is now { $rating }/5.
 
 ## Transcript
+transcript-posted = Transcript of { $key } ({ $count ->
+    [one] 1 message
+   *[other] { $count } messages
+}) attached.
 transcript-title = Transcript of { $key }: { $title }
 transcript-line = [{ $time }] { $name }: { $text }
 transcript-empty = (no messages yet)
