@@ -1,0 +1,106 @@
+//! The operator's commands: check-config, import, migrate, outbox.
+
+use std::process::Command;
+
+use baton::testing;
+
+use crate::write_config;
+
+/// Runs baton; returns the exit code and stdout followed by stderr.
+fn baton(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env_remove("RUST_LOG").output().expect("run baton");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Runs baton; returns the exit code and stdout alone.
+fn baton_stdout(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).env_remove("RUST_LOG").output().expect("run baton");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+#[test]
+fn check_config_names_every_problem_by_key_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        r#"
+[http]
+bind = "localhost"
+[slack]
+bot_tokn = "xoxb-not-printed"
+[[people]]
+id = "dana"
+name = "Dana"
+role = "agent"
+[[accounts]]
+id = "acme"
+name = "Acme"
+tier = "enterprise"
+csm = "casey"
+channels = ["shell:acme"]
+[[accounts]]
+id = "globex"
+name = "Globex"
+tier = "platinum"
+channels = ["shell:acme"]
+[[digests]]
+name = "daily"
+kind = "sla"
+cron = "0 9 * * 1-5"
+time_zone = "Europe/Stockholm"
+destinations = ["shell:leads"]
+[[digests]]
+name = "weekly"
+kind = "team-metrics"
+cron = "every monday"
+time_zone = "Europe/Stockholm"
+destinations = ["shell:leads"]
+"#,
+    )
+    .unwrap();
+    let (code, out) = baton(&["check-config", "--config", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    for key in ["http.bind:", "slack.bot_tokn:", "accounts[0].csm:", "accounts[1].tier:", "accounts[1].channels[0]:", "digests[1].cron:"] {
+        assert!(out.lines().any(|l| l.starts_with(key)), "no problem reported for {key}:\n{out}");
+    }
+    assert!(!out.contains("digests[0]"), "a valid digest is not reported:\n{out}");
+    assert!(!out.contains("xoxb-not-printed"), "secrets are never printed:\n{out}");
+    // The built-in example configuration is valid.
+    let (code, out) = baton_stdout(&["check-config"]);
+    assert_eq!((code, out.trim()), (0, "configuration OK"));
+}
+
+#[tokio::test]
+async fn csv_import_is_all_or_nothing_with_line_numbers() {
+    for db in testing::each_backend().await {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &db.url);
+        let config = config.to_str().unwrap();
+        let (code, out) = baton(&["migrate", "--config", config]);
+        assert_eq!(code, 0, "{out}");
+        let people = dir.path().join("people.csv");
+        std::fs::write(&people, "id,name,role,email\nlee,Lee Lead,lead,lee@example.com\nnoor,نور,csm,noor@example.com\n").unwrap();
+        let (code, out) = baton_stdout(&["import", "people", people.to_str().unwrap(), "--config", config]);
+        let expected = format!("imported 2 row(s) from {}", people.display());
+        assert_eq!((code, out.trim()), (0, expected.as_str()), "{out}");
+        let accounts = dir.path().join("accounts.csv");
+        std::fs::write(
+            &accounts,
+            "id,name,tier,arr,currency,renewal_date,csm,key_prefix,channels\n\
+             initech,Initech,business,50000,USD,2027-03-01,noor,INI,shell:initech\n\
+             umbrella,Umbrella,business,-5,USD,2027-02-30,lee,UMB,shell:umbrella\n",
+        )
+        .unwrap();
+        let (code, out) = baton(&["import", "accounts", accounts.to_str().unwrap(), "--config", config]);
+        assert_ne!(code, 0, "{out}");
+        assert!(out.contains("line 3"), "{out}");
+        assert!(out.contains("arr") && out.contains("renewal_date"), "{out}");
+        let ids: Vec<String> = db.store.accounts().await.unwrap().into_iter().map(|a| a.id.to_string()).collect();
+        assert!(!ids.contains(&"initech".to_string()), "nothing from the bad file was applied: {ids:?}");
+        let noor = db.store.person(&"noor".parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(noor.name.as_str(), "نور");
+        db.cleanup().await;
+    }
+}
