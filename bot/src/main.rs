@@ -102,7 +102,8 @@ fn init_logging(format: LogFormat, quiet: bool) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let shell_mode = matches!(cli.command, Some(Cmd::Run { .. }));
+    // The shell keeps the terminal for the chat: only warnings are logged there.
+    let shell_mode = matches!(cli.command, None | Some(Cmd::Run { .. }));
     init_logging(cli.log_format, shell_mode);
     match run(cli).await {
         Ok(code) => code,
@@ -245,7 +246,10 @@ async fn run_bot(
                 people,
                 baton_shell::HELP
             ));
-            baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, false).await;
+            // Piped input reads like a script: echo the lines instead of prompting.
+            use std::io::IsTerminal;
+            let piped = !std::io::stdin().is_terminal();
+            baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, piped).await;
         }
     }
     Ok(ExitCode::SUCCESS)
