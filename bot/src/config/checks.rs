@@ -605,6 +605,46 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         check_digest(d, i, &mut digest_at, &mut problem);
     }
 
+    // [escalation], [handoff]
+    let known_people: BTreeSet<&str> = c.people.iter().map(|p| p.id.trim()).collect();
+    for (i, level) in c.escalation.levels.iter().enumerate() {
+        let base = format!("escalation.levels[{i}]");
+        if level.name.trim().is_empty() {
+            problem(format!("{base}.name"), "the level needs a name, e.g. \"Tier 2\"".into());
+        }
+        if let Some(ch) = &level.channel {
+            if let Err(m) = parse_channel(ch) {
+                problem(format!("{base}.channel"), m);
+            }
+        }
+        if level.channel.is_none() && level.people.is_empty() {
+            problem(base.clone(), "name a channel or people to ping at this level".into());
+        }
+        for (j, p) in level.people.iter().enumerate() {
+            if !known_people.contains(p.trim()) && !ix.broken_people.contains_key(p.trim()) {
+                problem(format!("{base}.people[{j}]"), format!("`{p}` is not a person: add them under [[people]]"));
+            }
+        }
+    }
+    if c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0 {
+        if c.escalation.levels.is_empty() {
+            problem(
+                "escalation.levels".into(),
+                "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
+            );
+        }
+    }
+    if let Some(ch) = &c.handoff.fallback_channel {
+        if let Err(m) = parse_channel(ch) {
+            problem("handoff.fallback_channel".into(), m);
+        }
+    }
+    for (key, value) in [("reping_after", &c.handoff.reping_after), ("escalate_after", &c.handoff.escalate_after)] {
+        if let Err(m) = super::parse_duration(value) {
+            problem(format!("handoff.{key}"), m);
+        }
+    }
+
     // [slack], [discord]
     if let Some(s) = &c.slack {
         use secrecy::ExposeSecret;

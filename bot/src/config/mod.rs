@@ -47,6 +47,10 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// Scheduled summaries (`[[digests]]`).
     pub digests: Vec<DigestConfig>,
+    /// `[escalation]`: the escalation chain and when to escalate automatically.
+    pub escalation: EscalationConfig,
+    /// `[handoff]`: how CSMs are told about their accounts' tickets.
+    pub handoff: HandoffConfig,
     /// `[slack]`: present when baton should connect to Slack.
     pub slack: Option<SlackConfig>,
     /// `[discord]`: present when baton should connect to Discord.
@@ -356,4 +360,66 @@ pub struct DiscordConfig {
     /// Role ids whose members are staff.
     #[serde(default)]
     pub staff_role_ids: BTreeSet<u64>,
+}
+
+/// `[escalation]`: levels a ticket climbs (tier 1 → tier 2 → engineering on-call → lead),
+/// and the automatic triggers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EscalationConfig {
+    /// `[[escalation.levels]]`, lowest first. Level 1 is the first escalation.
+    pub levels: Vec<EscalationLevelConfig>,
+    /// Escalate automatically when a ticket is opened as, or becomes, urgent.
+    pub on_urgent: bool,
+    /// Escalate automatically when an SLA target is breached.
+    pub on_breach: bool,
+    /// Escalate automatically after this many customer messages without an agent reply
+    /// (0: never).
+    pub unanswered_messages: u32,
+}
+
+/// One level of the escalation chain.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EscalationLevelConfig {
+    /// What the level is called, e.g. `Tier 2` or `Engineering on-call`.
+    pub name: String,
+    /// `platform:channel` where escalations to this level are posted.
+    pub channel: Option<String>,
+    /// Person ids pinged (by direct message when the level has no channel).
+    pub people: Vec<String>,
+}
+
+/// `[handoff]`: the CSM handoff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HandoffConfig {
+    /// `platform:channel` for handoffs on accounts without a CSM (or a CSM baton cannot reach).
+    pub fallback_channel: Option<String>,
+    /// An unacknowledged handoff is sent to the CSM again after this long…
+    pub reping_after: String,
+    /// …and to the CSM's manager after this long.
+    pub escalate_after: String,
+    /// Hand off when a ticket is opened as, or becomes, urgent.
+    pub on_urgent: bool,
+    /// Hand off when a ticket escalates.
+    pub on_escalation: bool,
+    /// Hand off when an SLA target is breached.
+    pub on_breach: bool,
+    /// How many of the latest conversation messages the handoff quotes.
+    pub summary_messages: usize,
+}
+
+impl Default for HandoffConfig {
+    fn default() -> Self {
+        Self {
+            fallback_channel: None,
+            reping_after: "4h".into(),
+            escalate_after: "24h".into(),
+            on_urgent: true,
+            on_escalation: true,
+            on_breach: true,
+            summary_messages: 6,
+        }
+    }
 }

@@ -759,6 +759,29 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn latest_delivered(
+                &self,
+                ticket: TicketId,
+                purpose: OutboundPurpose,
+            ) -> Result<Option<(OutboundMessage, MessageId)>> {
+                let row = sqlx::query(
+                    "SELECT message, delivered_message FROM outbox WHERE ticket_id = $1 AND purpose = $2 \
+                     AND delivered_message IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(ticket.0)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let message: Json<OutboundMessage> = r.try_get("message")?;
+                        let id: String = r.try_get("delivered_message")?;
+                        Ok(Some((message.0, parse_col("delivered_message", &id)?)))
+                    }
+                    None => Ok(None),
+                }
+            }
+
             async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>> {
                 let rows = sqlx::query(
                     "SELECT e.occurred_at AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
