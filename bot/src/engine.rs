@@ -1132,3 +1132,5 @@ fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, acto
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod bridge_tests;

@@ -153,6 +153,19 @@ pub fn trim_text(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// `120000` → `120,000` (English grouping; per-locale formatting comes with the locales).
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>)) -> String {
     match &thread.1 {
         Some(m) => format!("{} › {}", thread.0, m),
@@ -187,7 +200,10 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
             fields.push((tr(lang, "handoff-field-account", &[]), format!("{} ({})", a.name, a.tier)));
             let arr = a
                 .arr
-                .map(|arr| tr(lang, "money", &[("amount", (arr.amount() as i64).into()), ("currency", arr.currency().as_str().into())]))
+                .map(|arr| {
+                    let amount = group_thousands(arr.amount());
+                    tr(lang, "money", &[("amount", amount.into()), ("currency", arr.currency().as_str().into())])
+                })
                 .unwrap_or_else(|| tr(lang, "unknown", &[]));
             fields.push((tr(lang, "handoff-field-arr", &[]), arr));
             let renewal = match (a.renewal_date, a.days_to_renewal) {

@@ -172,7 +172,7 @@ duration = { $days ->
     }
    *[other] { $days } d { $hours } h
 }
-money = { $currency } { NUMBER($amount) }
+money = { $currency } { $amount }
 unknown = unknown
 
 ## Help
