@@ -27,7 +27,7 @@ use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange
 
 mod bridge;
 
-pub use bridge::{escalation_level, reach, EscalationLevel, HandoffSettings};
+pub use bridge::{escalation_level, reach, unanswered_customer_messages, EscalationLevel, HandoffSettings};
 use bridge::{BridgeCommand, BridgeOutcome, Effects};
 
 /// Per-channel behaviour.
@@ -65,6 +65,8 @@ pub struct Settings {
     /// Escalate after this many customer messages without a reply (0: never).
     pub escalate_after_unanswered: u32,
     pub handoff: HandoffSettings,
+    pub health: crate::health::HealthWeights,
+    pub at_risk: crate::health::AtRiskRules,
     pub channels: HashMap<ChannelRef, ChannelSettings>,
 }
 
@@ -99,6 +101,35 @@ impl Settings {
             escalate_on_urgent: c.escalation.on_urgent,
             escalate_on_breach: c.escalation.on_breach,
             escalate_after_unanswered: c.escalation.unanswered_messages,
+            health: crate::health::HealthWeights {
+                window: duration(&c.health.window, 30),
+                per_open_ticket: c.health.per_open_ticket,
+                per_escalation: c.health.per_escalation,
+                per_breach: c.health.per_sla_breach,
+                per_reopen: c.health.per_reopen,
+                per_unanswered: c.health.per_unanswered_message,
+                per_csat_point: c.health.per_csat_point,
+                cap: c.health.cap,
+                signals: c
+                    .health
+                    .signals
+                    .iter()
+                    .filter_map(|s| {
+                        Some(crate::health::SignalWeight {
+                            name: crate::domain::SignalName::parse(s.name.trim()).ok()?,
+                            weight: s.weight,
+                            low: s.low,
+                            high: s.high,
+                        })
+                    })
+                    .collect(),
+            },
+            at_risk: crate::health::AtRiskRules {
+                below: c.health.at_risk_below,
+                drop: c.health.at_risk_drop,
+                drop_days: i64::from(c.health.drop_days),
+                renewal_days: i64::from(c.health.renewal_days),
+            },
             handoff: HandoffSettings {
                 fallback: c.handoff.fallback_channel.as_deref().and_then(|ch| ChannelRef::parse(ch).ok()),
                 reping_after: duration(&c.handoff.reping_after, 1),
@@ -195,13 +226,15 @@ pub struct Engine {
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
+    /// The last day (days since the epoch) health was snapshotted by this process.
+    health_day: Arc<std::sync::atomic::AtomicI64>,
 }
 
 const MAX_CONFLICT_RETRIES: usize = 5;
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, settings, clock }
+        Self { store, settings, clock, health_day: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)) }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -964,7 +997,42 @@ impl Engine {
             done += self.save_timer(t, after, ev, replies).await?;
         }
         done += self.handoff_timers(now).await?;
+        let today = now.date_naive().signed_duration_since(chrono::NaiveDate::default()).num_days();
+        if self.health_day.swap(today, std::sync::atomic::Ordering::SeqCst) != today {
+            self.snapshot_health(now).await?;
+        }
         Ok(done)
+    }
+
+    /// Computes an account's health now, with the inputs it came from.
+    pub async fn account_health(
+        &self,
+        account: &crate::domain::Account,
+        now: DateTime<Utc>,
+    ) -> Result<(crate::health::Health, crate::health::HealthInputs), EngineError> {
+        let tickets = self.store.tickets(&TicketFilter { account: Some(account.id.clone()), ..Default::default() }).await?;
+        let mut logs = Vec::with_capacity(tickets.len());
+        for t in &tickets {
+            logs.push((t.status, self.store.events(t.id).await?));
+        }
+        let mut inputs = crate::health::HealthInputs::from_tickets(
+            logs.iter().map(|(s, e)| (*s, e.as_slice())),
+            self.settings.health.window,
+            now,
+        );
+        inputs.signals = account.signals.clone();
+        inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
+        Ok((crate::health::score(&inputs, &self.settings.health), inputs))
+    }
+
+    /// Saves today's health snapshot for every account (idempotent per day).
+    pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        let accounts = self.store.accounts().await?;
+        for a in &accounts {
+            let (health, _) = self.account_health(a, now).await?;
+            self.store.save_health(&a.id, now.date_naive(), &health).await?;
+        }
+        Ok(accounts.len())
     }
 
     async fn save_timer(&self, before: Ticket, after: Ticket, events: Vec<NewEvent>, replies: Vec<Reply>) -> Result<usize, EngineError> {

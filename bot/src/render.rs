@@ -115,6 +115,53 @@ pub struct AccountContext {
     pub breaches_30d: usize,
     /// The latest CSAT rating on the account's tickets, and on which ticket.
     pub last_csat: Option<(u8, TicketKey)>,
+    pub health: Option<HealthView>,
+}
+
+/// An account's health as shown to people: score, trend since a snapshot, reasons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthView {
+    pub score: u8,
+    /// The snapshot day compared with, and the change in points since.
+    pub trend: Option<(chrono::NaiveDate, i32)>,
+    pub reasons: Vec<crate::health::Reason>,
+}
+
+/// A health reason in words.
+pub fn reason_text(lang: &LanguageIdentifier, r: &crate::health::Reason) -> String {
+    use crate::health::Reason as R;
+    match r {
+        R::OpenTickets { count } => tr(lang, "health-open-tickets", &[("count", i64::from(*count).into())]),
+        R::Escalations { count, days } => {
+            tr(lang, "health-escalations", &[("count", i64::from(*count).into()), ("days", (*days).into())])
+        }
+        R::Breaches { count, days } => {
+            tr(lang, "health-breaches", &[("count", i64::from(*count).into()), ("days", (*days).into())])
+        }
+        R::Reopens { count, days } => tr(lang, "health-reopens", &[("count", i64::from(*count).into()), ("days", (*days).into())]),
+        R::Unanswered { count } => tr(lang, "health-unanswered", &[("count", i64::from(*count).into())]),
+        R::LowCsat { average, ratings } => tr(
+            lang,
+            "health-low-csat",
+            &[("average", format!("{average:.1}").into()), ("count", i64::from(*ratings).into())],
+        ),
+        R::Signal { name, value } => {
+            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format!("{value}").into())])
+        }
+        R::RenewalSoon { days } => tr(lang, "health-renewal", &[("days", (*days).into())]),
+    }
+}
+
+fn health_text(lang: &LanguageIdentifier, h: &HealthView) -> String {
+    let score = i64::from(h.score);
+    match h.trend {
+        Some((day, change)) => tr(
+            lang,
+            "health-score-trend",
+            &[("score", score.into()), ("change", i64::from(change).into()), ("since", day.format("%Y-%m-%d").to_string().into())],
+        ),
+        None => tr(lang, "health-score", &[("score", score.into())]),
+    }
 }
 
 /// One message quoted in a handoff.
@@ -237,7 +284,11 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
                 None => tr(lang, "handoff-no-csat", &[]),
             };
             fields.push((tr(lang, "handoff-field-csat", &[]), csat));
-            fields.push((tr(lang, "handoff-field-health", &[]), tr(lang, "handoff-health-pending", &[])));
+            let health = match &a.health {
+                Some(h) => health_text(lang, h),
+                None => tr(lang, "handoff-health-pending", &[]),
+            };
+            fields.push((tr(lang, "handoff-field-health", &[]), health));
         }
         None => fields.push((tr(lang, "handoff-field-account", &[]), tr(lang, "card-no-account", &[]))),
     }
@@ -251,6 +302,10 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     }
     if let Some(note) = &h.note {
         body.push(tr(lang, "handoff-note", &[("note", note.as_str().into())]));
+    }
+    if let Some(view) = h.account.as_ref().and_then(|a| a.health.as_ref()).filter(|v| !v.reasons.is_empty()) {
+        let reasons: Vec<String> = view.reasons.iter().map(|r| reason_text(lang, r)).collect();
+        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join("; ").into())]));
     }
     if !h.conversation.is_empty() {
         body.push(tr(lang, "handoff-conversation", &[]));

@@ -157,6 +157,43 @@ handoff-recent = { $escalations ->
 handoff-csat = { $rating }/5 on { $key }
 handoff-no-csat = no ratings yet
 handoff-health-pending = not scored yet
+handoff-health-reasons = Health: { $reasons }
+
+## Account health
+health-score = { $score }/100
+health-score-trend = { $score }/100 ({ $change ->
+    [0] unchanged
+   *[other] { $change } points
+} since { $since })
+health-open-tickets = { $count ->
+    [one] 1 open ticket
+   *[other] { $count } open tickets
+}
+health-escalations = { $count ->
+    [one] 1 escalation
+   *[other] { $count } escalations
+} in { $days } days
+health-breaches = { $count ->
+    [one] 1 SLA breach
+   *[other] { $count } SLA breaches
+} in { $days } days
+health-reopens = { $count ->
+    [one] 1 reopened ticket
+   *[other] { $count } reopened tickets
+} in { $days } days
+health-unanswered = { $count ->
+    [one] 1 customer message waiting for a reply
+   *[other] { $count } customer messages waiting for a reply
+}
+health-low-csat = CSAT { $average } on the last { $count ->
+    [one] rating
+   *[other] { $count } ratings
+}
+health-signal = { $name } is { $value }
+health-renewal = renewal in { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
 handoff-acknowledged = { $name } acknowledged the handoff of { $key }.
 handoff-acknowledged-csm = { $name } (CSM) acknowledged the handoff of { $key }.
 button-acknowledge = Acknowledge

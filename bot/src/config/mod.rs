@@ -47,6 +47,8 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// Scheduled summaries (`[[digests]]`).
     pub digests: Vec<DigestConfig>,
+    /// `[health]`: how the account health score is computed and when an account is at risk.
+    pub health: HealthConfig,
     /// `[escalation]`: the escalation chain and when to escalate automatically.
     pub escalation: EscalationConfig,
     /// `[handoff]`: how CSMs are told about their accounts' tickets.
@@ -422,4 +424,62 @@ impl Default for HandoffConfig {
             summary_messages: 6,
         }
     }
+}
+
+/// `[health]`: the account health score (0–100). It starts at 100 and loses points for
+/// support trouble in the window and for imported signals below their healthy range; no
+/// single signal takes more than `cap` points.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HealthConfig {
+    /// Support signals are counted over this window.
+    pub window: String,
+    pub per_open_ticket: f64,
+    pub per_escalation: f64,
+    pub per_sla_breach: f64,
+    pub per_reopen: f64,
+    pub per_unanswered_message: f64,
+    /// Points per point the CSAT average is below 4.0.
+    pub per_csat_point: f64,
+    pub cap: f64,
+    /// At risk: a score under this…
+    pub at_risk_below: u8,
+    /// …or a drop of more than this many points against `drop_days` ago…
+    pub at_risk_drop: u8,
+    pub drop_days: u32,
+    /// …or a renewal within this many days with any breach or escalation.
+    pub renewal_days: u32,
+    /// `[[health.signals]]`: imported numbers and their healthy range.
+    pub signals: Vec<HealthSignalConfig>,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self {
+            window: "30d".into(),
+            per_open_ticket: 3.0,
+            per_escalation: 8.0,
+            per_sla_breach: 10.0,
+            per_reopen: 5.0,
+            per_unanswered_message: 2.0,
+            per_csat_point: 10.0,
+            cap: 30.0,
+            at_risk_below: 60,
+            at_risk_drop: 15,
+            drop_days: 7,
+            renewal_days: 30,
+            signals: Vec::new(),
+        }
+    }
+}
+
+/// An imported signal in the health score: at or below `low` it costs `weight` points, at or
+/// above `high` nothing, linearly in between.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct HealthSignalConfig {
+    pub name: String,
+    pub weight: f64,
+    pub low: f64,
+    pub high: f64,
 }

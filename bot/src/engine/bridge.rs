@@ -9,7 +9,7 @@ use super::{Engine, EngineError, Who};
 use crate::domain::{
     Account, Actor, EventKind, NewEvent, Person, PersonId, Priority, Role, SlaTarget, Ticket, TicketEvent, TicketKey,
 };
-use crate::render::{AccountContext, ConversationLine, EscalationNotice, HandoffContext, HandoffReason, Msg, Reply};
+use crate::render::{AccountContext, ConversationLine, EscalationNotice, HandoffContext, HandoffReason, HealthView, Msg, Reply};
 use crate::store::{NewOutbound, OutboundPurpose, TicketFilter};
 
 /// One level of the escalation chain.
@@ -342,7 +342,12 @@ impl Engine {
                 }
             }
         }
+        let (health, _) = self.account_health(a, at).await?;
+        let earlier_day = at.date_naive() - Duration::days(self.settings.at_risk.drop_days);
+        let earlier = self.store.health_on_or_before(&a.id, earlier_day).await?;
+        let trend = earlier.as_ref().map(|(day, h)| (*day, i32::from(health.score) - i32::from(h.score)));
         Ok(AccountContext {
+            health: Some(HealthView { score: health.score, trend, reasons: health.reasons }),
             name: a.name.to_string(),
             tier: a.tier.to_string(),
             arr: a.arr,

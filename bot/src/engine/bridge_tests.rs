@@ -254,13 +254,14 @@ async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
             Open tickets (1): ACME-2\n\
             Last 30 days: 0 escalations, 0 SLA breaches\n\
             Last CSAT: 2/5 on ACME-1\n\
-            Health: not scored yet\n\
+            Health: 75/100\n\
             Priority: normal\n\
             Status: open\n\
             Age: 2 h 0 min\n\
             Thread: shell:acme › m5\n\
             Why now: Dana asked for your help\n\
             Note from the agent: renewal conversation next week\n\
+            Health: CSAT 2.0 on the last rating; 1 open ticket; 1 customer message waiting for a reply; renewal in 12 days\n\
             Latest messages:\n\
             • wile (customer): Dashboard shows yesterday's data since the upgrade\n\
             • Dana (agent): Checking the sync job now\n\

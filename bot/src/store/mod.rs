@@ -201,6 +201,15 @@ pub trait Store: Send + Sync + 'static {
         purpose: OutboundPurpose,
     ) -> Result<Option<(OutboundMessage, MessageId)>>;
 
+    /// Saves (or replaces) an account's health snapshot for a day.
+    async fn save_health(&self, account: &AccountId, day: chrono::NaiveDate, health: &crate::health::Health) -> Result<()>;
+    /// The latest snapshot on or before `day`.
+    async fn health_on_or_before(
+        &self,
+        account: &AccountId,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<(chrono::NaiveDate, crate::health::Health)>>;
+
     /// When a requester was last asked for CSAT on any ticket (the survey cooldown).
     async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>>;
 
