@@ -77,7 +77,8 @@ impl App {
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
         let mut n = 0;
         loop {
-            let batch = self.store.unprocessed_inbound(200).await?;
+            let now = self.clock.now();
+            let batch = self.store.claim_inbound(now, now + chrono::Duration::seconds(60), 200).await?;
             if batch.is_empty() {
                 return Ok(n);
             }

@@ -61,7 +61,9 @@ impl Outbox {
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let mut delivered = 0;
         loop {
-            let batch = self.store.due_outbound(self.clock.now(), 100).await?;
+            let now = self.clock.now();
+            // Claimed for a minute: another replica skips these meanwhile.
+            let batch = self.store.claim_outbound(now, now + chrono::Duration::seconds(60), 100).await?;
             if batch.is_empty() {
                 return Ok(delivered);
             }
