@@ -663,8 +663,9 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
             }
         }
     }
-    if c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0 {
-        if c.escalation.levels.is_empty() {
+    let automatic = c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0;
+    {
+        if automatic && c.escalation.levels.is_empty() {
             problem(
                 "escalation.levels".into(),
                 "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
