@@ -1149,6 +1149,7 @@ impl Engine {
         let (ticket, created) = self.store.open_ticket(&new, self.clock.now(), &render_card).await?;
         if created {
             tracing::info!(key = %ticket.key, account = ?ticket.account, via = %new.via, "ticket opened");
+            crate::telemetry::metrics().tickets_opened.inc();
             if ticket.priority == Priority::Urgent {
                 // Opened as urgent: the same triggers as becoming urgent.
                 let mut as_if = ticket.clone();

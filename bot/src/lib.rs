@@ -16,6 +16,7 @@
 //! - [`outbox`]: delivers queued messages through the adapters, with retries.
 //! - [`clock`]: time as an input (`SystemClock` in production, `ManualClock` in tests).
 //! - [`app`]: wiring: the inbox worker, the engine, the outbox and the lifecycle timers.
+//! - [`telemetry`]: Prometheus metrics (`GET /metrics`).
 //! - [`server`]: the HTTP server: health endpoints and the adapters' routes.
 
 pub mod clock;
@@ -33,3 +34,4 @@ pub mod render;
 pub mod server;
 pub mod metrics;
 pub mod health;
+pub mod telemetry;
