@@ -51,6 +51,15 @@ kind = "sla"
 cron = "0 9 * * 1-5"
 time_zone = "Europe/Stockholm"
 destinations = ["shell:leads"]
+[[sla.calendars]]
+name = "office"
+time_zone = "Europe/Stockholm"
+hours = { mon-fri = "17:00-09:00" }
+[[sla.policies]]
+name = "gold"
+tiers = ["gold"]
+first_response = "soon"
+calendar = "nowhere"
 [[digests]]
 name = "weekly"
 kind = "team-metrics"
@@ -62,7 +71,16 @@ destinations = ["shell:leads"]
     .unwrap();
     let (code, out) = baton(&["check-config", "--config", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
-    for key in ["http.bind:", "slack.bot_tokn:", "accounts[0].csm:", "accounts[1].tier:", "accounts[1].channels[0]:", "digests[1].cron:"] {
+    for key in [
+        "http.bind:",
+        "slack.bot_tokn:",
+        "accounts[0].csm:",
+        "accounts[1].tier:",
+        "accounts[1].channels[0]:",
+        "digests[1].cron:",
+        "sla.calendars[0]:",
+        "sla.policies[0].calendar:",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(key)), "no problem reported for {key}:\n{out}");
     }
     assert!(!out.contains("digests[0]"), "a valid digest is not reported:\n{out}");

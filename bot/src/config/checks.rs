@@ -616,20 +616,10 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         } else if !calendar_names.insert(cal.name.trim()) {
             problem(format!("sla.calendars[{i}].name"), format!("calendar `{}` is defined twice", cal.name));
         }
-        if let Err(e) = cal.spec().build() {
-            problem(format!("sla.calendars[{i}]"), e.to_string());
-        }
     }
-    for i in 0..c.sla.policies.len() {
-        let one = super::Config {
-            sla: super::SlaConfig { policies: vec![c.sla.policies[i].clone()], ..c.sla.clone() },
-            ..c.clone()
-        };
-        if let Err(mut p) = super::sla_rules(&one) {
-            p.key = p.key.replacen("sla.policies[0]", &format!("sla.policies[{i}]"), 1);
-            if !p.key.starts_with("sla.calendars") {
-                problem(p.key, p.message);
-            }
+    if let Err(problems) = super::sla_rules(c) {
+        for p in problems {
+            problem(p.key, p.message);
         }
     }
 

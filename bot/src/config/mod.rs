@@ -566,57 +566,88 @@ pub struct SlaPolicyConfig {
     pub warn_at: Option<f64>,
 }
 
-/// Builds the SLA rules; `Err` with the key of the first problem (checks report them all).
-pub fn sla_rules(c: &Config) -> Result<Vec<crate::sla::SlaRule>, Problem> {
+/// Builds the SLA rules, or every problem with its key. A policy naming a calendar that is
+/// itself broken is not reported again (the calendar is).
+pub fn sla_rules(c: &Config) -> Result<Vec<crate::sla::SlaRule>, Vec<Problem>> {
     use crate::sla::{Calendar, SlaPolicy, SlaRule};
+    let mut problems = Vec::new();
     let mut calendars = std::collections::BTreeMap::new();
+    let mut broken = std::collections::BTreeSet::new();
     for (i, cal) in c.sla.calendars.iter().enumerate() {
-        let built = cal.spec().build().map_err(|e| Problem::new(format!("sla.calendars[{i}]"), e.to_string()))?;
-        calendars.insert(cal.name.trim().to_string(), built);
+        match cal.spec().build() {
+            Ok(built) => {
+                calendars.insert(cal.name.trim().to_string(), built);
+            }
+            Err(e) => {
+                broken.insert(cal.name.trim().to_string());
+                problems.push(Problem::new(format!("sla.calendars[{i}]"), e.to_string()));
+            }
+        }
     }
     let mut rules = Vec::new();
     for (i, p) in c.sla.policies.iter().enumerate() {
         let key = |f: &str| format!("sla.policies[{i}].{f}");
+        let before = problems.len();
         let calendar = match &p.calendar {
-            None => Calendar::always(),
-            Some(name) => calendars
-                .get(name.trim())
-                .cloned()
-                .ok_or_else(|| Problem::new(key("calendar"), format!("no [[sla.calendars]] is named `{name}`")))?,
+            None => Some(Calendar::always()),
+            Some(name) => match calendars.get(name.trim()) {
+                Some(cal) => Some(cal.clone()),
+                None if broken.contains(name.trim()) => None,
+                None => {
+                    problems.push(Problem::new(key("calendar"), format!("no [[sla.calendars]] is named `{name}`")));
+                    None
+                }
+            },
         };
+        let mut target = |field: &str, v: &Option<String>| -> Option<chrono::Duration> {
+            let s = v.as_deref()?;
+            match parse_duration(s).map(chrono::Duration::from_std) {
+                Ok(Ok(d)) => Some(d),
+                Ok(Err(e)) => {
+                    problems.push(Problem::new(key(field), e.to_string()));
+                    None
+                }
+                Err(m) => {
+                    problems.push(Problem::new(key(field), m));
+                    None
+                }
+            }
+        };
+        let first_response = target("first_response", &p.first_response);
+        let next_response = target("next_response", &p.next_response);
+        let resolution = target("resolution", &p.resolution);
+        let mut tiers = Vec::new();
+        for (j, t) in p.tiers.iter().enumerate() {
+            match checks_tier(t, &c.general.tiers) {
+                Ok(t) => tiers.push(t),
+                Err(m) => problems.push(Problem::new(format!("sla.policies[{i}].tiers[{j}]"), m)),
+            }
+        }
+        let mut priorities = Vec::new();
+        for (j, s) in p.priorities.iter().enumerate() {
+            match s.parse::<crate::domain::Priority>() {
+                Ok(p) => priorities.push(p),
+                Err(e) => problems.push(Problem::new(format!("sla.policies[{i}].priorities[{j}]"), e.to_string())),
+            }
+        }
+        let Some(calendar) = calendar else { continue };
         let mut policy = SlaPolicy::new(p.name.trim(), calendar);
-        let target = |field: &str, v: &Option<String>| -> Result<Option<chrono::Duration>, Problem> {
-            v.as_deref()
-                .map(|s| {
-                    parse_duration(s)
-                        .map_err(|m| Problem::new(key(field), m))
-                        .and_then(|d| chrono::Duration::from_std(d).map_err(|e| Problem::new(key(field), e.to_string())))
-                })
-                .transpose()
-        };
-        policy.first_response = target("first_response", &p.first_response)?;
-        policy.next_response = target("next_response", &p.next_response)?;
-        policy.resolution = target("resolution", &p.resolution)?;
+        policy.first_response = first_response;
+        policy.next_response = next_response;
+        policy.resolution = resolution;
         policy.warn_fraction = p.warn_at.unwrap_or(c.sla.warn_at);
-        policy.validate().map_err(|e| Problem::new(format!("sla.policies[{i}]"), e.to_string()))?;
-        let tiers = p
-            .tiers
-            .iter()
-            .enumerate()
-            .map(|(j, t)| checks_tier(t, &c.general.tiers).map_err(|m| Problem::new(format!("sla.policies[{i}].tiers[{j}]"), m)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let priorities = p
-            .priorities
-            .iter()
-            .enumerate()
-            .map(|(j, s)| {
-                s.parse::<crate::domain::Priority>()
-                    .map_err(|e| Problem::new(format!("sla.policies[{i}].priorities[{j}]"), e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        rules.push(SlaRule { tiers, priorities, policy });
+        if let Err(e) = policy.validate() {
+            problems.push(Problem::new(format!("sla.policies[{i}]"), e.to_string()));
+        }
+        if problems.len() == before {
+            rules.push(SlaRule { tiers, priorities, policy });
+        }
     }
-    Ok(rules)
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(problems)
+    }
 }
 
 fn checks_tier(s: &str, tiers: &[String]) -> Result<crate::domain::Tier, String> {
