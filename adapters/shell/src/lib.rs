@@ -140,6 +140,14 @@ impl ChatSink for ShellSink {
                 Ok(Delivered { message: None })
             }
             Destination::Direct { user, .. } => {
+                if let Some(old) = &m.replaces {
+                    let short = w.short(old);
+                    if let Some(p) = w.messages.get_mut(old) {
+                        p.text = body.clone();
+                    }
+                    w.print(&format!("[DM → {user}] {short} baton (updated): {}", indent(&body)));
+                    return Ok(Delivered { message: Some(old.clone()) });
+                }
                 let channel = ChannelRef::new(Platform::Shell, ChannelId::parse(format!("dm-{user}")).expect("valid"));
                 let (id, short) = w.post(channel, None, bot, body.clone(), now);
                 w.print(&format!("[DM → {user}] {short} baton: {}", indent(&body)));

@@ -58,12 +58,13 @@ pub fn escalation_level(events: &[TicketEvent]) -> u32 {
     level
 }
 
-/// The open handoff (sent, not acknowledged): when it was sent and to whom.
+/// The open handoff (sent, not acknowledged): when it was last sent or updated, and to whom.
+/// Re-pings count from the latest update.
 pub fn open_handoff(events: &[TicketEvent]) -> Option<(DateTime<Utc>, Option<PersonId>)> {
     let mut open = None;
     for e in events {
         match &e.kind {
-            EventKind::HandedOff { csm, .. } if open.is_none() => open = Some((e.occurred_at, csm.clone())),
+            EventKind::HandedOff { csm, .. } => open = Some((e.occurred_at, csm.clone())),
             EventKind::HandoffAcknowledged { .. } => open = None,
             _ => {}
         }
