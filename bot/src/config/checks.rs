@@ -605,6 +605,22 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         check_digest(d, i, &mut digest_at, &mut problem);
     }
 
+    // [api]
+    if let Some(token) = &c.api.signals_token {
+        use secrecy::ExposeSecret;
+        let chars = token.expose_secret().trim().chars().count();
+        if chars < super::MIN_TOKEN_CHARS {
+            problem(
+                "api.signals_token".into(),
+                format!(
+                    "the token is too short ({chars} characters): use at least {} random characters, \
+                     e.g. from `openssl rand -hex 32`",
+                    super::MIN_TOKEN_CHARS
+                ),
+            );
+        }
+    }
+
     // [health]
     let h = &c.health;
     if let Err(m) = super::parse_duration(&h.window) {
@@ -797,6 +813,11 @@ fn check_digest(
         let key = format!("{base}.destinations[{j}]");
         if !dests.insert(dest) {
             problem(key, format!("destination `{dest}` is listed twice"));
+        } else if dest == "csm-dm" && d.kind != super::DigestKind::AtRisk {
+            problem(
+                key,
+                "\"csm-dm\" sends each CSM their at-risk accounts, so it only works with kind = \"at-risk\"".into(),
+            );
         } else if dest != "csm-dm" {
             if let Err(m) = parse_channel(dest) {
                 problem(
