@@ -33,8 +33,10 @@ use crate::digest::{Digests, DigestSpec, LateNote, Lateness, Occasion};
 use crate::outbox::Outbox;
 use crate::store::Store;
 
-/// A slot posted this long after its time is late even though baton was running.
-pub const LATE_AFTER: Duration = Duration::minutes(10);
+/// A slot posted more than this long after its time carries a note saying it is late. Well
+/// above the pass interval, so that a replica starting just after a slot, while another is
+/// about to post it on time, does not call it late.
+pub const LATE_AFTER: Duration = Duration::minutes(5);
 
 /// At most this many slots are stepped through when counting missed slots.
 const MAX_STEPS: u32 = 100_000;
@@ -83,8 +85,9 @@ pub enum Decision {
 }
 
 /// Decides what is due for a digest (see the module docs). `last`: the latest slot claimed
-/// for it; `running_since`: when this scheduler started (a slot before it was missed because
-/// baton was not running).
+/// for it; `running_since`: when this scheduler started. A slot posted more than
+/// [`LATE_AFTER`] after its time is late: because baton was not running then if it came
+/// before `running_since`, else because baton could not post it in time.
 pub fn decide(
     cron: &CronSpec,
     tz: Tz,
@@ -111,12 +114,12 @@ pub fn decide(
         slot = next;
         skipped += 1;
     }
-    let lateness = if slot < running_since {
-        Some(Lateness::NotRunning)
-    } else if now - slot > LATE_AFTER {
-        Some(Lateness::Delayed)
-    } else {
+    let lateness = if now - slot <= LATE_AFTER {
         None
+    } else if slot < running_since {
+        Some(Lateness::NotRunning)
+    } else {
+        Some(Lateness::Delayed)
     };
     Decision::Post { slot, late: lateness.map(|lateness| LateNote { lateness, slot, skipped }) }
 }

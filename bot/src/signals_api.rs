@@ -74,11 +74,10 @@ fn authorised(headers: &HeaderMap, token: &SecretString) -> bool {
 }
 
 /// Reads `{"signals": {name: number | null, …}}`, saying exactly what is wrong otherwise.
-fn parse_body(body: &[u8]) -> Result<BTreeMap<SignalName, Option<f64>>, Response> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        error(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}"))
-    })?;
-    let unprocessable = |m: String| error(StatusCode::UNPROCESSABLE_ENTITY, m);
+fn parse_body(body: &[u8]) -> Result<BTreeMap<SignalName, Option<f64>>, Box<Response>> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}"))))?;
+    let unprocessable = |m: String| Box::new(error(StatusCode::UNPROCESSABLE_ENTITY, m));
     let Value::Object(mut top) = value else {
         return Err(unprocessable("the body must be a JSON object: {\"signals\": {\"name\": number}}".into()));
     };
@@ -142,7 +141,7 @@ async fn push_signals(State(api): State<Api>, Path(id): Path<String>, headers: H
     };
     let changes = match parse_body(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match api.store.merge_account_signals(&account, &changes, api.clock.now()).await {
         Ok(Some(signals)) => {
@@ -162,7 +161,7 @@ async fn push_signals(State(api): State<Api>, Path(id): Path<String>, headers: H
 mod tests {
     use super::*;
 
-    fn status(r: Result<BTreeMap<SignalName, Option<f64>>, Response>) -> u16 {
+    fn status(r: Result<BTreeMap<SignalName, Option<f64>>, Box<Response>>) -> u16 {
         match r {
             Ok(_) => 200,
             Err(r) => r.status().as_u16(),

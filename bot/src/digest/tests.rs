@@ -630,3 +630,20 @@ fn dry_run_text_shows_destination_card_and_attachment() {
     assert!(out.contains("\n  Tickets opened: 4 (previous period: 1)\n"), "{out}");
     assert!(out.contains("[attachment daily-frt.png: image/png, "), "{out}");
 }
+
+#[test]
+fn every_message_id_used_by_digests_exists() {
+    let sources = [include_str!("text.rs"), include_str!("../digest.rs")];
+    let mut checked = 0;
+    for src in sources {
+        for id in src.split('"').skip(1).step_by(2) {
+            let looks_like_id = id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                && ["digest-", "health-", "handoff-", "sla-", "card-", "money", "unknown", "duration"].iter().any(|p| id.starts_with(p));
+            if looks_like_id {
+                assert!(crate::i18n::has(id), "message id `{id}` is missing from the catalogue");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "expected to find the digests' message ids, found {checked}");
+}
