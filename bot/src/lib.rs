@@ -11,6 +11,8 @@
 //! - [`command`]: the neutral `Command` every `/ticket` subcommand, button and emoji becomes.
 //! - [`engine`]: applies inbound chat events to tickets and queues what to post (the rules).
 //! - [`render`]: turns the engine's replies into localised text and cards.
+//! - [`health`]: the account health score, its reasons, and the at-risk rules.
+//! - [`metrics`]: support metrics from event logs (FRT, resolution, reopen rate, CSAT, NPS).
 //! - [`outbox`]: delivers queued messages through the adapters, with retries.
 //! - [`clock`]: time as an input (`SystemClock` in production, `ManualClock` in tests).
 //! - [`app`]: wiring: the inbox worker, the engine, the outbox and the lifecycle timers.
@@ -29,3 +31,5 @@ pub mod i18n;
 pub mod outbox;
 pub mod render;
 pub mod server;
+pub mod metrics;
+pub mod health;

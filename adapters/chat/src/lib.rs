@@ -371,8 +371,9 @@ pub struct Button {
 }
 
 /// A short form (a Slack or Discord modal). Adapters open it when its button is pressed and
-/// report the submission as an [`ActionInvoked`] whose `action_id` is `submit_action` and
-/// whose `fields` hold the answers by field id.
+/// report the submission as an [`ActionInvoked`] whose `action_id` is `submit_action`,
+/// whose `fields` hold the answers by field id, and whose `value` is the pressed button's
+/// `value` (e.g. the ticket key).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Form {
     pub title: String,

@@ -605,6 +605,83 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         check_digest(d, i, &mut digest_at, &mut problem);
     }
 
+    // [health]
+    let h = &c.health;
+    if let Err(m) = super::parse_duration(&h.window) {
+        problem("health.window".into(), m);
+    }
+    for (key, v) in [
+        ("per_open_ticket", h.per_open_ticket),
+        ("per_escalation", h.per_escalation),
+        ("per_sla_breach", h.per_sla_breach),
+        ("per_reopen", h.per_reopen),
+        ("per_unanswered_message", h.per_unanswered_message),
+        ("per_csat_point", h.per_csat_point),
+        ("cap", h.cap),
+    ] {
+        if !v.is_finite() || !(0.0..=100.0).contains(&v) {
+            problem(format!("health.{key}"), format!("must be between 0 and 100 points, got {v}"));
+        }
+    }
+    if h.at_risk_below > 100 {
+        problem("health.at_risk_below".into(), "must be a score between 0 and 100".into());
+    }
+    let mut seen_signals = BTreeSet::new();
+    for (i, sig) in h.signals.iter().enumerate() {
+        let base = format!("health.signals[{i}]");
+        if let Err(e) = crate::domain::SignalName::parse(sig.name.trim()) {
+            problem(format!("{base}.name"), e.to_string());
+        } else if !seen_signals.insert(sig.name.trim()) {
+            problem(format!("{base}.name"), format!("signal `{}` is listed twice", sig.name));
+        }
+        if !(sig.weight.is_finite() && sig.weight >= 0.0) {
+            problem(format!("{base}.weight"), "must be a number of points, 0 or more".into());
+        }
+        if !(sig.low.is_finite() && sig.high.is_finite() && sig.high > sig.low) {
+            problem(format!("{base}.high"), format!("must be greater than low ({} ≥ {})", sig.low, sig.high));
+        }
+    }
+
+    // [escalation], [handoff]
+    let known_people: BTreeSet<&str> = c.people.iter().map(|p| p.id.trim()).collect();
+    for (i, level) in c.escalation.levels.iter().enumerate() {
+        let base = format!("escalation.levels[{i}]");
+        if level.name.trim().is_empty() {
+            problem(format!("{base}.name"), "the level needs a name, e.g. \"Tier 2\"".into());
+        }
+        if let Some(ch) = &level.channel {
+            if let Err(m) = parse_channel(ch) {
+                problem(format!("{base}.channel"), m);
+            }
+        }
+        if level.channel.is_none() && level.people.is_empty() {
+            problem(base.clone(), "name a channel or people to ping at this level".into());
+        }
+        for (j, p) in level.people.iter().enumerate() {
+            if !known_people.contains(p.trim()) && !ix.broken_people.contains_key(p.trim()) {
+                problem(format!("{base}.people[{j}]"), format!("`{p}` is not a person: add them under [[people]]"));
+            }
+        }
+    }
+    if c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0 {
+        if c.escalation.levels.is_empty() {
+            problem(
+                "escalation.levels".into(),
+                "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
+            );
+        }
+    }
+    if let Some(ch) = &c.handoff.fallback_channel {
+        if let Err(m) = parse_channel(ch) {
+            problem("handoff.fallback_channel".into(), m);
+        }
+    }
+    for (key, value) in [("reping_after", &c.handoff.reping_after), ("escalate_after", &c.handoff.escalate_after)] {
+        if let Err(m) = super::parse_duration(value) {
+            problem(format!("handoff.{key}"), m);
+        }
+    }
+
     // [slack], [discord]
     if let Some(s) = &c.slack {
         use secrecy::ExposeSecret;

@@ -14,6 +14,7 @@
 //! sense (unknown time zones, bad cron expressions, references to missing people, …).
 //! [`load`] refuses to return a configuration with any such problem.
 
+use crate::config::{EscalationConfig, HandoffConfig, HealthConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -149,7 +150,8 @@ const SECRET_KEYS: &[&str] = &["bot_token", "signing_secret", "app_token", "toke
 
 /// The top-level keys, in the order the checks report them.
 const SECTIONS: &[&str] = &[
-    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "slack", "discord",
+    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "health", "escalation", "handoff",
+    "slack", "discord",
 ];
 
 /// Reads and checks the merged configuration. The config is `None` only when it could not be
@@ -181,6 +183,9 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
     let accounts: Vec<(usize, AccountConfig)> = r.list(dict, "accounts");
     let people: Vec<(usize, PersonConfig)> = r.list(dict, "people");
     let digests: Vec<(usize, DigestConfig)> = r.list(dict, "digests");
+    let health: Option<HealthConfig> = r.section(dict, "health");
+    let escalation: Option<EscalationConfig> = r.section(dict, "escalation");
+    let handoff: Option<HandoffConfig> = r.section(dict, "handoff");
     let slack: Option<SlackConfig> = r.section(dict, "slack");
     let discord: Option<DiscordConfig> = r.section(dict, "discord");
 
@@ -213,6 +218,9 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
         accounts: accounts.iter().map(|(_, c)| c.clone()).collect(),
         people: people.iter().map(|(_, c)| c.clone()).collect(),
         digests: digests.iter().map(|(_, c)| c.clone()).collect(),
+        health: health.unwrap_or_default(),
+        escalation: escalation.unwrap_or_default(),
+        handoff: handoff.unwrap_or_default(),
         slack,
         discord,
     };

@@ -47,6 +47,12 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// Scheduled summaries (`[[digests]]`).
     pub digests: Vec<DigestConfig>,
+    /// `[health]`: how the account health score is computed and when an account is at risk.
+    pub health: HealthConfig,
+    /// `[escalation]`: the escalation chain and when to escalate automatically.
+    pub escalation: EscalationConfig,
+    /// `[handoff]`: how CSMs are told about their accounts' tickets.
+    pub handoff: HandoffConfig,
     /// `[slack]`: present when baton should connect to Slack.
     pub slack: Option<SlackConfig>,
     /// `[discord]`: present when baton should connect to Discord.
@@ -356,4 +362,124 @@ pub struct DiscordConfig {
     /// Role ids whose members are staff.
     #[serde(default)]
     pub staff_role_ids: BTreeSet<u64>,
+}
+
+/// `[escalation]`: levels a ticket climbs (tier 1 → tier 2 → engineering on-call → lead),
+/// and the automatic triggers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EscalationConfig {
+    /// `[[escalation.levels]]`, lowest first. Level 1 is the first escalation.
+    pub levels: Vec<EscalationLevelConfig>,
+    /// Escalate automatically when a ticket is opened as, or becomes, urgent.
+    pub on_urgent: bool,
+    /// Escalate automatically when an SLA target is breached.
+    pub on_breach: bool,
+    /// Escalate automatically after this many customer messages without an agent reply
+    /// (0: never).
+    pub unanswered_messages: u32,
+}
+
+/// One level of the escalation chain.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EscalationLevelConfig {
+    /// What the level is called, e.g. `Tier 2` or `Engineering on-call`.
+    pub name: String,
+    /// `platform:channel` where escalations to this level are posted.
+    pub channel: Option<String>,
+    /// Person ids pinged (by direct message when the level has no channel).
+    pub people: Vec<String>,
+}
+
+/// `[handoff]`: the CSM handoff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HandoffConfig {
+    /// `platform:channel` for handoffs on accounts without a CSM (or a CSM baton cannot reach).
+    pub fallback_channel: Option<String>,
+    /// An unacknowledged handoff is sent to the CSM again after this long…
+    pub reping_after: String,
+    /// …and to the CSM's manager after this long.
+    pub escalate_after: String,
+    /// Hand off when a ticket is opened as, or becomes, urgent.
+    pub on_urgent: bool,
+    /// Hand off when a ticket escalates.
+    pub on_escalation: bool,
+    /// Hand off when an SLA target is breached.
+    pub on_breach: bool,
+    /// How many of the latest conversation messages the handoff quotes.
+    pub summary_messages: usize,
+}
+
+impl Default for HandoffConfig {
+    fn default() -> Self {
+        Self {
+            fallback_channel: None,
+            reping_after: "4h".into(),
+            escalate_after: "24h".into(),
+            on_urgent: true,
+            on_escalation: true,
+            on_breach: true,
+            summary_messages: 6,
+        }
+    }
+}
+
+/// `[health]`: the account health score (0–100). It starts at 100 and loses points for
+/// support trouble in the window and for imported signals below their healthy range; no
+/// single signal takes more than `cap` points.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HealthConfig {
+    /// Support signals are counted over this window.
+    pub window: String,
+    pub per_open_ticket: f64,
+    pub per_escalation: f64,
+    pub per_sla_breach: f64,
+    pub per_reopen: f64,
+    pub per_unanswered_message: f64,
+    /// Points per point the CSAT average is below 4.0.
+    pub per_csat_point: f64,
+    pub cap: f64,
+    /// At risk: a score under this…
+    pub at_risk_below: u8,
+    /// …or a drop of more than this many points against `drop_days` ago…
+    pub at_risk_drop: u8,
+    pub drop_days: u32,
+    /// …or a renewal within this many days with any breach or escalation.
+    pub renewal_days: u32,
+    /// `[[health.signals]]`: imported numbers and their healthy range.
+    pub signals: Vec<HealthSignalConfig>,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self {
+            window: "30d".into(),
+            per_open_ticket: 3.0,
+            per_escalation: 8.0,
+            per_sla_breach: 10.0,
+            per_reopen: 5.0,
+            per_unanswered_message: 2.0,
+            per_csat_point: 10.0,
+            cap: 30.0,
+            at_risk_below: 60,
+            at_risk_drop: 15,
+            drop_days: 7,
+            renewal_days: 30,
+            signals: Vec::new(),
+        }
+    }
+}
+
+/// An imported signal in the health score: at or below `low` it costs `weight` points, at or
+/// above `high` nothing, linearly in between.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct HealthSignalConfig {
+    pub name: String,
+    pub weight: f64,
+    pub low: f64,
+    pub high: f64,
 }

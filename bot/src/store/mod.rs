@@ -62,6 +62,8 @@ pub enum OutboundPurpose {
     Message,
     /// The ticket's card: its id becomes the ticket's card (and thread, if it had none).
     TicketCard,
+    /// A CSM handoff DM, updated in place while the handoff is open.
+    Handoff,
 }
 
 impl OutboundPurpose {
@@ -69,12 +71,14 @@ impl OutboundPurpose {
         match self {
             OutboundPurpose::Message => "message",
             OutboundPurpose::TicketCard => "ticket_card",
+            OutboundPurpose::Handoff => "handoff",
         }
     }
     fn parse(s: &str) -> Result<Self> {
         match s {
             "message" => Ok(Self::Message),
             "ticket_card" => Ok(Self::TicketCard),
+            "handoff" => Ok(Self::Handoff),
             other => Err(StoreError::Corrupt(format!("unknown outbox purpose `{other}`"))),
         }
     }
@@ -188,6 +192,23 @@ pub trait Store: Send + Sync + 'static {
     async fn append_events(&self, ticket: TicketId, events: &[NewEvent], now: DateTime<Utc>) -> Result<()>;
     /// For each tag, the number of distinct accounts with a ticket carrying it, most first.
     async fn tag_reach(&self, namespace: Option<&str>, limit: i64) -> Result<Vec<(Tag, i64)>>;
+
+    /// The latest delivered message of `purpose` for a ticket: where it went and its id
+    /// (to update a handoff DM in place).
+    async fn latest_delivered(
+        &self,
+        ticket: TicketId,
+        purpose: OutboundPurpose,
+    ) -> Result<Option<(OutboundMessage, MessageId)>>;
+
+    /// Saves (or replaces) an account's health snapshot for a day.
+    async fn save_health(&self, account: &AccountId, day: chrono::NaiveDate, health: &crate::health::Health) -> Result<()>;
+    /// The latest snapshot on or before `day`.
+    async fn health_on_or_before(
+        &self,
+        account: &AccountId,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<(chrono::NaiveDate, crate::health::Health)>>;
 
     /// When a requester was last asked for CSAT on any ticket (the survey cooldown).
     async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>>;

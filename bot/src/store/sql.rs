@@ -759,6 +759,72 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn latest_delivered(
+                &self,
+                ticket: TicketId,
+                purpose: OutboundPurpose,
+            ) -> Result<Option<(OutboundMessage, MessageId)>> {
+                let row = sqlx::query(
+                    "SELECT message, delivered_message FROM outbox WHERE ticket_id = $1 AND purpose = $2 \
+                     AND delivered_message IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(ticket.0)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let message: Json<OutboundMessage> = r.try_get("message")?;
+                        let id: String = r.try_get("delivered_message")?;
+                        Ok(Some((message.0, parse_col("delivered_message", &id)?)))
+                    }
+                    None => Ok(None),
+                }
+            }
+
+            async fn save_health(
+                &self,
+                account: &AccountId,
+                day: NaiveDate,
+                health: &crate::health::Health,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO health_snapshots (account_id, day, score, reasons) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
+                )
+                .bind(account.as_str())
+                .bind(day)
+                .bind(i64::from(health.score))
+                .bind(Json(&health.reasons))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn health_on_or_before(
+                &self,
+                account: &AccountId,
+                day: NaiveDate,
+            ) -> Result<Option<(NaiveDate, crate::health::Health)>> {
+                let row = sqlx::query(
+                    "SELECT day, score, reasons FROM health_snapshots WHERE account_id = $1 AND day <= $2 \
+                     ORDER BY day DESC LIMIT 1",
+                )
+                .bind(account.as_str())
+                .bind(day)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let score: i64 = r.try_get("score")?;
+                        let reasons: Json<Vec<crate::health::Reason>> = r.try_get("reasons")?;
+                        let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("health score {score}")))?;
+                        Ok(Some((r.try_get("day")?, crate::health::Health { score, reasons: reasons.0 })))
+                    }
+                    None => Ok(None),
+                }
+            }
+
             async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>> {
                 let rows = sqlx::query(
                     "SELECT e.occurred_at AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \

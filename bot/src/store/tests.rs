@@ -234,6 +234,7 @@ fn every_event_kind() -> Vec<EventKind> {
         EventKind::CloseRequested,
         EventKind::CloseDeclined,
         EventKind::PendingReminderSent,
+        EventKind::HandoffRepinged { to: Some(pid("dana")), manager: true },
         EventKind::CsatReceived { rating: Rating::new(4).unwrap(), comment: Some("thanks!".into()) },
         EventKind::SlaWarning { target: SlaTarget::FirstResponse, due: at(3_600) },
         EventKind::SlaBreached { target: SlaTarget::Resolution, due: at(86_400) + Duration::microseconds(1) },
@@ -263,6 +264,7 @@ fn kind_index(k: &EventKind) -> usize {
         EventKind::CloseRequested => 18,
         EventKind::CloseDeclined => 19,
         EventKind::PendingReminderSent => 20,
+        EventKind::HandoffRepinged { .. } => 21,
     }
 }
 
@@ -834,7 +836,7 @@ async fn every_event_kind_round_trips() {
     on_each(|s| async move {
         let kinds = every_event_kind();
         let covered: BTreeSet<usize> = kinds.iter().map(kind_index).collect();
-        assert_eq!(covered, (0..21).collect(), "one of each event kind");
+        assert_eq!(covered, (0..22).collect(), "one of each event kind");
 
         let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
         let actors = [
