@@ -91,7 +91,9 @@ pub fn definitions() -> Value {
             true,
         ),
         sub("escalate", "Escalate a ticket", vec![string("reason", "Why", false, 500)], true),
+        sub("deescalate", "Move a ticket back down one escalation level", vec![], true),
         sub("handoff", "Hand a ticket off to the account's CSM", vec![string("note", "Context for the CSM", false, 500)], true),
+        sub("ack", "Acknowledge a handoff", vec![], true),
         sub("panel", "Post an \"Open ticket\" panel in this channel", vec![], false),
         sub("help", "What baton can do", vec![], false),
     ];
@@ -239,7 +241,7 @@ mod tests {
             let req: Vec<bool> = s["options"].as_array().unwrap().iter().map(|o| o["required"] == true).collect();
             assert!(req.windows(2).all(|w| w[0] || !w[1]), "{name}: {req:?}");
         }
-        for name in ["open", "claim", "assign", "priority", "status", "escalate", "handoff", "tags", "panel"] {
+        for name in ["open", "claim", "assign", "priority", "status", "escalate", "deescalate", "handoff", "ack", "tags", "panel"] {
             assert!(subs.iter().any(|s| s["name"] == name), "{name}");
         }
         assert_eq!(defs[1]["type"], 3);

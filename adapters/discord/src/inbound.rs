@@ -337,12 +337,9 @@ impl Handler {
                 tokio::time::sleep(CLEAR_DEFERRED_AFTER).await;
             }
             let Some(token) = inner.state.clear_if_unanswered(id) else { return };
-            let result = match (recorded, &inner.settings.unavailable_text) {
-                (None, Some(text)) => {
-                    let body = json!({ "content": text, "allowed_mentions": { "parse": [] } });
-                    inner.rest.edit_original(&token, &body).await.map(drop)
-                }
-                _ => inner.rest.delete_original(&token).await,
+            let result = match recorded {
+                None => tell_unavailable(&inner, &token, true).await,
+                Some(_) => inner.rest.delete_original(&token).await,
             };
             if let Err(e) = result {
                 tracing::debug!(interaction = id, error = %e, "could not tidy up a deferred interaction");
@@ -350,9 +347,24 @@ impl Handler {
         });
     }
 
+    /// An acknowledged interaction that never reached the core: tell the user privately.
+    fn give_up(&self, token: &str, deferred: bool) {
+        let (inner, token) = (self.inner.clone(), token.to_string());
+        tokio::spawn(async move {
+            if let Err(e) = tell_unavailable(&inner, &token, deferred).await {
+                tracing::debug!(error = %e, "could not tell someone their interaction was lost");
+            }
+        });
+    }
+
     async fn on_command(&self, c: CommandInteraction) {
         let acked = self.acknowledge(c.id, &c.token, json!({ "type": 5, "data": { "flags": EPHEMERAL } })).await;
-        let Some(loc) = self.locate(c.channel_id, c.guild_id, c.channel.as_ref()).await else { return };
+        let Some(loc) = self.locate(c.channel_id, c.guild_id, c.channel.as_ref()).await else {
+            if acked {
+                self.give_up(&c.token, true);
+            }
+            return;
+        };
         let nick = c.member.as_ref().and_then(|m| m.nick.as_deref());
         let Some(user) = author(&c.user, nick, Some(&c.locale)) else { return };
         let issued_at = at(c.id.get());
@@ -442,7 +454,12 @@ impl Handler {
             CustomId::Button { action, value } | CustomId::Modal { action, value } => (action, value),
         };
         let acked = self.acknowledge(c.id, &c.token, json!({ "type": 6 })).await;
-        let Some(loc) = self.locate(c.channel_id, c.guild_id, c.channel.as_ref()).await else { return };
+        let Some(loc) = self.locate(c.channel_id, c.guild_id, c.channel.as_ref()).await else {
+            if acked {
+                self.give_up(&c.token, false);
+            }
+            return;
+        };
         let nick = c.member.as_ref().and_then(|m| m.nick.as_deref());
         let Some(user) = author(&c.user, nick, Some(&c.locale)) else { return };
         if acked {
@@ -460,13 +477,8 @@ impl Handler {
             invoked_at: at(c.id.get()),
         });
         let recorded = self.ingest(InboundEvent { event_id: format!("interaction:{}", c.id), platform: Platform::Discord, body }).await;
-        if recorded.is_none() {
-            if let Some(text) = &self.inner.settings.unavailable_text {
-                let body = json!({ "content": text, "flags": EPHEMERAL, "allowed_mentions": { "parse": [] } });
-                if let Err(e) = self.inner.rest.followup(&c.token, &body, &[]).await {
-                    tracing::debug!(error = %e, "could not tell someone their click was lost");
-                }
-            }
+        if recorded.is_none() && acked {
+            self.give_up(&c.token, false);
         }
     }
 
@@ -494,7 +506,12 @@ impl Handler {
                 }
             }
         }
-        let Some(loc) = self.locate(m.channel_id, m.guild_id, m.channel.as_ref()).await else { return };
+        let Some(loc) = self.locate(m.channel_id, m.guild_id, m.channel.as_ref()).await else {
+            if acked {
+                self.give_up(&m.token, true);
+            }
+            return;
+        };
         let nick = m.member.as_ref().and_then(|x| x.nick.as_deref());
         let Some(user) = author(&m.user, nick, Some(&m.locale)) else { return };
         if acked {
@@ -520,6 +537,25 @@ impl Handler {
 
 fn user_id(u: &User) -> u64 {
     u.id.get()
+}
+
+/// Tells the user privately that their interaction could not be handled (the configured,
+/// localised text), replacing the "thinking…" message when there is one; without a text,
+/// just removes that message.
+async fn tell_unavailable(inner: &Inner, token: &str, deferred: bool) -> Result<(), RestError> {
+    let text = inner.settings.unavailable_text.as_deref();
+    match (deferred, text) {
+        (true, Some(text)) => {
+            let body = json!({ "content": text, "allowed_mentions": { "parse": [] } });
+            inner.rest.edit_original(token, &body).await.map(drop)
+        }
+        (true, None) => inner.rest.delete_original(token).await,
+        (false, Some(text)) => {
+            let body = json!({ "content": text, "flags": EPHEMERAL, "allowed_mentions": { "parse": [] } });
+            inner.rest.followup(token, &body, &[]).await.map(drop)
+        }
+        (false, None) => Ok(()),
+    }
 }
 
 #[cfg(test)]
