@@ -201,6 +201,8 @@ pub fn trim_text(text: &str, max: usize) -> String {
 }
 
 /// `120000` → `120,000` (English grouping; per-locale formatting comes with the locales).
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();

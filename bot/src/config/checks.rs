@@ -663,13 +663,12 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
             }
         }
     }
-    if c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0 {
-        if c.escalation.levels.is_empty() {
-            problem(
-                "escalation.levels".into(),
-                "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
-            );
-        }
+    let automatic = c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0;
+    if automatic && c.escalation.levels.is_empty() {
+        problem(
+            "escalation.levels".into(),
+            "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
+        );
     }
     if let Some(ch) = &c.handoff.fallback_channel {
         if let Err(m) = parse_channel(ch) {

@@ -63,11 +63,7 @@ pub fn open_handoff(events: &[TicketEvent]) -> Option<(DateTime<Utc>, Option<Per
     let mut open = None;
     for e in events {
         match &e.kind {
-            EventKind::HandedOff { csm, .. } => {
-                if open.is_none() {
-                    open = Some((e.occurred_at, csm.clone()));
-                }
-            }
+            EventKind::HandedOff { csm, .. } if open.is_none() => open = Some((e.occurred_at, csm.clone())),
             EventKind::HandoffAcknowledged { .. } => open = None,
             _ => {}
         }
