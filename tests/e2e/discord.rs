@@ -162,6 +162,19 @@ fn interaction(id: u64, kind: u8, user_id: u64, channel: u64, thread_of: Option<
     i
 }
 
+/// The same interaction as it arrives from a DM with the bot: no guild, a user instead of a
+/// member, a DM channel.
+fn in_dm(mut i: Value, user_id: u64, dm: u64) -> Value {
+    let o = i.as_object_mut().unwrap();
+    for field in ["guild_id", "guild", "guild_locale", "member"] {
+        o.remove(field);
+    }
+    o.insert("user".into(), user(user_id, name_of(user_id), false));
+    o.insert("context".into(), json!(1));
+    o.insert("channel".into(), json!({ "id": dm.to_string(), "type": 1, "flags": 0, "recipients": [user(user_id, name_of(user_id), false)] }));
+    i
+}
+
 fn ticket_command(command_id: u64, sub: &str, options: Value) -> Value {
     json!({
         "type": 1, "name": "ticket", "id": command_id.to_string(), "guild_id": GUILD.to_string(),
@@ -912,6 +925,29 @@ async fn slash_commands_buttons_and_forms_are_answered_in_time() {
         let handoff_ids = custom_ids(&handoff.body);
         assert!(handoff_ids.iter().any(|id| id.contains("handoff.ack")), "{handoff_ids:?}");
 
+        // The CSM acknowledges from the DM.
+        let dm = CASEY + 7;
+        let handoff_message = fake
+            .api
+            .messages
+            .lock()
+            .unwrap()
+            .values()
+            .find(|m| m["channel_id"] == json!(dm.to_string()) && !custom_ids(m).is_empty())
+            .cloned()
+            .expect("the handoff message is on the fake");
+        let ack_id = custom_ids(&handoff_message).into_iter().find(|id| id.contains("handoff.ack")).unwrap();
+        let i9 = snowflake_at(t0 + 200_000, 9);
+        let data = json!({ "custom_id": ack_id, "component_type": 2 });
+        let since = Instant::now();
+        fake.gateway.dispatch("INTERACTION_CREATE", in_dm(interaction(i9, 3, CASEY, dm, None, data, Some(handoff_message)), CASEY, dm));
+        assert_eq!(answered(&fake, i9, since).await, json!({ "type": 6 }));
+        eventually("the handoff is acknowledged", || async {
+            let events = events_of(&db, "ACME-1").await?;
+            events.iter().any(|e| matches!(e.kind, EventKind::HandoffAcknowledged { .. })).then_some(())
+        })
+        .await;
+
         // The card's Escalate button opens a form; its submission escalates with the reason.
         let card = card_of(&fake, card_id);
         let escalate = custom_ids(&card).into_iter().find(|id| id.contains("ticket.escalate")).expect("an escalate button");
@@ -1126,6 +1162,26 @@ async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
         let in_thread = format!("/channels/{m1}/messages");
         eventually("the card is posted", || async { fake.calls_to("POST", &in_thread).pop() }).await;
         let card_id = eventually("the card is remembered", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
+        // An intake panel, posted before the restart.
+        let i1 = snowflake_at(t0 + 10_000, 11);
+        let since = Instant::now();
+        let panel_cmd = ticket_command(snowflake_at(t0, 900), "panel", json!([]));
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 2, DANA, SUPPORT, None, panel_cmd, None));
+        answered(&fake, i1, since).await;
+        let channel_posts = format!("/channels/{SUPPORT}/messages");
+        eventually("the panel is posted", || async {
+            fake.calls_to("POST", &channel_posts).into_iter().find(|c| c.body.get("components").is_some())
+        })
+        .await;
+        let panel = fake
+            .api
+            .messages
+            .lock()
+            .unwrap()
+            .values()
+            .find(|m| m["channel_id"] == json!(SUPPORT.to_string()) && custom_ids(m).iter().any(|id| id.contains("ticket.panel")))
+            .cloned()
+            .expect("the panel is on the fake");
         baton.stop().await;
 
         // A new process knows nothing of the thread: it asks Discord what the channel is.
@@ -1152,6 +1208,35 @@ async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
         let edit = format!("/channels/{m1}/messages/{card_id}");
         eventually("the card in the thread is edited", || async { fake.calls_to("PATCH", &edit).pop() }).await;
         assert!(fake.calls_to("POST", &format!("/channels/{SUPPORT}/messages/{m1}/threads")).len() <= 2);
+
+        // The panel's button still opens its form after the restart, and the form opens a
+        // ticket (a typed choice is read like the option it names).
+        let open = custom_ids(&panel).into_iter().find(|id| id.contains("ticket.panel")).unwrap();
+        let i2 = snowflake_at(t0 + 700_000, 12);
+        let since = Instant::now();
+        let data = json!({ "custom_id": open, "component_type": 2 });
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i2, 3, WILE, SUPPORT, None, data, Some(panel.clone())));
+        let modal = answered(&fake, i2, since).await;
+        assert_eq!(modal["type"], 9, "the form opens: {modal}");
+        let inputs: Vec<String> = modal["data"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|row| row["components"][0]["custom_id"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(inputs, ["title", "description", "priority"]);
+        let i3 = snowflake_at(t0 + 710_000, 13);
+        let answer = |id: &str, value: &str| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] });
+        let data = json!({
+            "custom_id": modal["data"]["custom_id"],
+            "components": [answer("title", "Cannot export invoices"), answer("description", ""), answer("priority", " High ")],
+        });
+        let since = Instant::now();
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i3, 5, WILE, SUPPORT, None, data, Some(panel)));
+        answered(&fake, i3, since).await;
+        let t2 = eventually("the form opens ACME-2", || async { ticket(&db, "ACME-2").await }).await;
+        assert_eq!((t2.title.as_str(), t2.priority), ("Cannot export invoices", Priority::High));
+        assert_eq!(t2.requester.user.as_str(), WILE.to_string());
         baton.assert_running();
         baton.stop().await;
         db.cleanup().await;

@@ -105,7 +105,7 @@ pub fn definitions() -> Value {
             "options": subcommands,
             "contexts": [0],
         },
-        { "type": 3, "name": OPEN_TICKET, "contexts": [0] },
+        { "type": 3, "name": OPEN_TICKET, "description": "", "contexts": [0] },
     ])
 }
 
