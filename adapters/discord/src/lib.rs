@@ -9,8 +9,16 @@
 //! remembered from the messages that carry them.
 //!
 //! - [`Discord::sink`]: the [`ChatSink`] (see [`outbound`]).
-//! - [`Discord::run_gateway`]: the gateway connection, feeding [`Ingest`] (see [`inbound`]).
-//! - [`wire`]: Discord's JSON shapes and limits; [`commands`]: the registered commands.
+//! - [`Discord::run_gateway`]: the gateway connection, feeding [`Ingest`] (see `inbound.rs`).
+//! - [`wire`]: Discord's JSON shapes and limits; [`commands`]: the registered commands;
+//!   [`rest`]: the HTTP calls.
+//!
+//! Known limits: forms a button opens are remembered in memory (the intake panel's are
+//! registered at start in every configured language; a ticket card's Escalate form is known
+//! again once the card is next posted or updated, and until then a press escalates without
+//! asking for a reason). serenity does not pass on a 429's Retry-After when its own rate
+//! limiter is off (behind `api_url`), so the outbox then waits
+//! [`rest::DEFAULT_RETRY_AFTER`].
 
 pub mod commands;
 mod gateway;
