@@ -222,6 +222,9 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<bool>;
     async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>>;
+    /// Claims up to `limit` unprocessed events until `lease_until`, oldest first; events
+    /// another replica holds an unexpired claim on are skipped.
+    async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>>;
     async fn finish_inbound(
         &self,
         platform: Platform,
@@ -234,10 +237,18 @@ pub trait Store: Send + Sync + 'static {
     async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()>;
     /// Undelivered, live messages whose next attempt is due, oldest first.
     async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
+    /// Claims up to `limit` due messages until `lease_until`, oldest first, skipping those
+    /// another replica holds.
+    async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
     async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()>;
     /// Records a failed attempt; `next_attempt` `None` parks the message as dead.
     async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()>;
     async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>>;
+    /// Messages waiting (not delivered, not dead), and when the oldest was queued.
+    async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)>;
+    /// Makes a dead (or waiting) message due again now; `false` if there is no such
+    /// undelivered message.
+    async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
 }
 
 /// Opens the store for a `sqlite://…` or `postgres://…` URL. Does not migrate.

@@ -70,7 +70,7 @@ where
 }
 
 macro_rules! sql_store {
-    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $migrator:expr) => {
+    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal, $migrator:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -879,6 +879,35 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE inbound_events SET claimed_until = $1 WHERE (platform, event_id) IN (\
+                     SELECT platform, event_id FROM inbound_events WHERE processed_at IS NULL \
+                     AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY received_at, event_id LIMIT $3",
+                    $skip_locked,
+                    ") RETURNING platform, event_id, payload, received_at"
+                ))
+                .bind(micros(lease_until))
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = rows
+                    .iter()
+                    .map(|r| {
+                        let payload: Json<serde_json::Value> = r.try_get("payload")?;
+                        Ok(InboxEntry {
+                            platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
+                            event_id: r.try_get("event_id")?,
+                            payload: payload.0,
+                            received_at: r.try_get("received_at")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                out.sort_by(|a, b| (a.received_at, &a.event_id).cmp(&(b.received_at, &b.event_id)));
+                Ok(out)
+            }
+
             async fn finish_inbound(
                 &self,
                 platform: Platform,
@@ -916,6 +945,25 @@ macro_rules! sql_store {
                 rows.iter().map(Self::outbound_from_row).collect()
             }
 
+            async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                     SELECT id FROM outbox WHERE delivered_at IS NULL AND dead = $2 AND next_attempt_at <= $3 \
+                     AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING ", outbox_cols!()
+                ))
+                .bind(micros(lease_until))
+                .bind(false)
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = rows.iter().map(Self::outbound_from_row).collect::<Result<Vec<_>>>()?;
+                out.sort_by_key(|r| r.id);
+                Ok(out)
+            }
+
             async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.begin().await?;
                 let row: Option<(Option<i64>, String)> = sqlx::query_as(
@@ -947,7 +995,7 @@ macro_rules! sql_store {
             async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()> {
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
-                     next_attempt_at = COALESCE($2, next_attempt_at), dead = $3 WHERE id = $4",
+                     next_attempt_at = COALESCE($2, next_attempt_at), dead = $3, claimed_until = NULL WHERE id = $4",
                 )
                 .bind(error)
                 .bind(next_attempt.map(micros))
@@ -956,6 +1004,33 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
+                let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dead = $1")
+                    .bind(false)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let oldest: Option<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox WHERE delivered_at IS NULL AND dead = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(false)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok((depth, oldest))
+            }
+
+            async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE outbox SET dead = $1, next_attempt_at = $2, attempts = 0, claimed_until = NULL \
+                     WHERE id = $3 AND delivered_at IS NULL",
+                )
+                .bind(false)
+                .bind(micros(now))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>> {
@@ -983,6 +1058,8 @@ sql_store!(
     sqlx::Sqlite,
     Backend::Sqlite,
     "BEGIN IMMEDIATE",
+    // One writer at a time: a single UPDATE claims atomically.
+    "",
     sqlx::migrate!("../migrations/sqlite")
 );
 
@@ -992,5 +1069,6 @@ sql_store!(
     sqlx::Postgres,
     Backend::Postgres,
     "BEGIN",
+    " FOR UPDATE SKIP LOCKED",
     sqlx::migrate!("../migrations/postgres")
 );
