@@ -93,6 +93,9 @@ fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord:
     settings.watched_emoji = [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
     settings.unavailable_text = Some(baton::i18n::tr(&engine.default_lang, "error-internal", &[]));
     settings.forms = forms;
+    settings.on_malformed = Some(baton_discord::MalformedHook(Arc::new(|_event: &str| {
+        baton::telemetry::metrics().events_rejected.get_or_create(&baton::telemetry::reason("malformed")).inc();
+    })));
     if !d.staff_role_ids.is_empty() {
         tracing::warn!("discord.staff_role_ids is not used yet: staff are the people listed with a discord_id");
     }

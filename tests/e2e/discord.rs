@@ -665,6 +665,8 @@ guild_ids = [{GUILD}]
 struct Baton {
     child: tokio::process::Child,
     log: PathBuf,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
 }
 
 impl Baton {
@@ -689,8 +691,8 @@ impl Baton {
         let Ok(Ok(Some(line))) = line else {
             panic!("baton did not start:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
         };
-        assert!(line.starts_with("baton listening on "), "{line}");
-        Baton { child, log }
+        let base = line.strip_prefix("baton listening on ").expect("the listening line").trim().to_string();
+        Baton { child, log, base }
     }
 
     fn log(&self) -> String {
@@ -1139,6 +1141,9 @@ async fn malformed_dispatches_are_logged_and_ignored() {
             assert!(log.contains(expected), "{expected} not in the log:\n{log}");
         }
         assert!(!log.contains("SOMETHING_DISCORD_ADDED_LATER\" cannot"), "unknown events are not warnings");
+        // …and counted where Prometheus scrapes.
+        let metrics = reqwest::get(format!("{}/metrics", baton.base)).await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("baton_events_rejected_total{reason=\"malformed\"} 5"), "{metrics}");
         let all = db.store.tickets(&Default::default()).await.unwrap();
         assert_eq!(all.len(), 1, "nothing came of the malformed events: {all:?}");
         assert_eq!(fake.gateway.snapshot(|g| g.identifies.len()), 1, "no reconnect was needed");

@@ -130,6 +130,9 @@ impl Handler {
             }
         };
         let total = self.inner.stats.malformed();
+        if let Some(hook) = &self.inner.settings.on_malformed {
+            (hook.0)(&u.kind);
+        }
         match error {
             Some(e) => tracing::warn!(event = %u.kind, error = %e, malformed_events = total, "Discord sent an event baton cannot read; ignored"),
             None => tracing::warn!(event = %u.kind, malformed_events = total, "Discord sent an event serenity could not read; ignored"),

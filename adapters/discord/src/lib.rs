@@ -53,6 +53,17 @@ pub fn intents() -> serenity::all::GatewayIntents {
 #[error("{0}")]
 pub struct SetupError(pub String);
 
+/// Called with the event's name (`MESSAGE_CREATE`…) for every dispatch baton uses but cannot
+/// decode: the place to count them in metrics.
+#[derive(Clone)]
+pub struct MalformedHook(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for MalformedHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MalformedHook")
+    }
+}
+
 /// What the adapter needs to run. `Debug` never shows the token.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -73,6 +84,8 @@ pub struct Settings {
     pub unavailable_text: Option<String>,
     /// Forms that buttons posted earlier (before a restart) may open.
     pub forms: Vec<Form>,
+    /// Told of every dispatch that could not be decoded (besides the log and [`Stats`]).
+    pub on_malformed: Option<MalformedHook>,
 }
 
 impl Settings {
@@ -87,6 +100,7 @@ impl Settings {
             watched_emoji: Vec::new(),
             unavailable_text: None,
             forms: Vec::new(),
+            on_malformed: None,
         }
     }
 
