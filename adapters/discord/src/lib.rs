@@ -207,6 +207,9 @@ pub struct Discord {
 impl Discord {
     /// Checks the settings and builds the HTTP client; connects nothing yet.
     pub fn new(settings: Settings) -> Result<Self, SetupError> {
+        if settings.guild_ids.contains(&0) {
+            return Err(SetupError("discord.guild_ids: 0 is not a guild id".into()));
+        }
         let http = rest::http(&settings)?;
         let inner = Inner {
             rest: rest::Rest::new(http),
@@ -278,5 +281,8 @@ mod tests {
         let mut s = Settings::new(SecretString::from("t"));
         s.api_url = Some("not a url".into());
         assert!(Discord::new(s).is_err());
+        let mut s = Settings::new(SecretString::from("t"));
+        s.guild_ids = vec![0];
+        assert!(Discord::new(s).is_err(), "a zero id would panic in serenity later");
     }
 }
