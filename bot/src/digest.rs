@@ -19,6 +19,7 @@
 
 pub mod chart;
 pub mod content;
+pub mod sla_outlook;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use crate::i18n::tr;
 use crate::store::{Store, StoreError, TicketFilter};
 
 pub use content::{History, Period, SlaOutlook};
+pub use sla_outlook::SlaClocksOutlook;
 pub use text::{Audience, LateNote, Lateness, Rendered};
 
 /// Days of history each digest's chart shows.
