@@ -8,7 +8,7 @@ use crate::command::ParseError;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Priority, Rating, Tag, Ticket, TicketKey, TicketStatus};
-use crate::i18n::{tr, Arg};
+use crate::i18n::{format, tr, Arg};
 
 /// Something to tell people, in a language, somewhere.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,8 +55,8 @@ pub enum Msg {
     Handoff(Box<HandoffContext>),
     /// Posted in the ticket thread when the CSM acknowledges.
     HandoffAcknowledged { key: TicketKey, name: String, csm: bool },
-    /// The ticket's conversation as text.
-    Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine> },
+    /// The ticket's conversation as text, with times in `tz`.
+    Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine>, tz: chrono_tz::Tz },
 }
 
 /// An escalation, for the level's channel.
@@ -143,10 +143,10 @@ pub fn reason_text(lang: &LanguageIdentifier, r: &crate::health::Reason) -> Stri
         R::LowCsat { average, ratings } => tr(
             lang,
             "health-low-csat",
-            &[("average", format!("{average:.1}").into()), ("count", i64::from(*ratings).into())],
+            &[("average", format::decimal(lang, *average, 1, 1).into()), ("count", i64::from(*ratings).into())],
         ),
         R::Signal { name, value } => {
-            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format!("{value}").into())])
+            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format::decimal(lang, *value, 0, 2).into())])
         }
         R::RenewalSoon { days } => tr(lang, "health-renewal", &[("days", (*days).into())]),
     }
@@ -158,7 +158,7 @@ fn health_text(lang: &LanguageIdentifier, h: &HealthView) -> String {
         Some((day, change)) => tr(
             lang,
             "health-score-trend",
-            &[("score", score.into()), ("change", i64::from(change).into()), ("since", day.format("%Y-%m-%d").to_string().into())],
+            &[("score", score.into()), ("change", i64::from(change).into()), ("since", format::date(lang, day).into())],
         ),
         None => tr(lang, "health-score", &[("score", score.into())]),
     }
@@ -189,28 +189,11 @@ pub struct HandoffContext {
     pub no_csm: bool,
 }
 
-/// Shortens `text` to at most `max` characters on a character boundary, with an ellipsis;
-/// newlines become spaces.
+/// Shortens `text` to at most `max` characters (code points), cut on a grapheme cluster
+/// boundary, with an ellipsis; runs of whitespace and newlines become one space.
 pub fn trim_text(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
-}
-
-/// `120000` → `120,000` (English grouping; per-locale formatting comes with the locales).
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::i18n::text::truncate(&flat, max)
 }
 
 fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>)) -> String {
@@ -218,12 +201,6 @@ fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>))
         Some(m) => format!("{} › {}", thread.0, m),
         None => thread.0.to_string(),
     }
-}
-
-fn duration_text(lang: &LanguageIdentifier, d: chrono::Duration) -> String {
-    let minutes = d.num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    tr(lang, "duration", &[("days", days.into()), ("hours", hours.into()), ("minutes", mins.into())])
 }
 
 fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
@@ -245,19 +222,13 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     match &h.account {
         Some(a) => {
             fields.push((tr(lang, "handoff-field-account", &[]), format!("{} ({})", a.name, a.tier)));
-            let arr = a
-                .arr
-                .map(|arr| {
-                    let amount = group_thousands(arr.amount());
-                    tr(lang, "money", &[("amount", amount.into()), ("currency", arr.currency().as_str().into())])
-                })
-                .unwrap_or_else(|| tr(lang, "unknown", &[]));
+            let arr = a.arr.map(|arr| format::money(lang, &arr)).unwrap_or_else(|| tr(lang, "unknown", &[]));
             fields.push((tr(lang, "handoff-field-arr", &[]), arr));
             let renewal = match (a.renewal_date, a.days_to_renewal) {
                 (Some(d), Some(days)) => tr(
                     lang,
                     "handoff-renewal",
-                    &[("date", d.format("%Y-%m-%d").to_string().into()), ("days", days.into())],
+                    &[("date", format::date(lang, d).into()), ("days", days.into())],
                 ),
                 _ => tr(lang, "unknown", &[]),
             };
@@ -294,7 +265,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     }
     fields.push((tr(lang, "card-field-priority", &[]), priority_text(lang, h.priority)));
     fields.push((tr(lang, "card-field-status", &[]), status_text(lang, h.status)));
-    fields.push((tr(lang, "handoff-field-age", &[]), duration_text(lang, h.age)));
+    fields.push((tr(lang, "handoff-field-age", &[]), format::duration(lang, h.age)));
     fields.push((tr(lang, "handoff-field-thread", &[]), thread_text(&h.thread)));
     let mut body = vec![tr(lang, "handoff-reason", &[("reason", reason.as_str().into())])];
     if h.no_csm {
@@ -697,9 +668,9 @@ pub fn render(reply: &Reply) -> OutboundMessage {
         Msg::PendingReminder { key, solve_in_days } => {
             (tr(lang, "pending-reminder", &[key_arg(key), ("days", (*solve_in_days).into())]), None)
         }
-        Msg::Transcript { key, title, lines } => {
+        Msg::Transcript { key, title, lines, tz } => {
             let text = tr(lang, "transcript-posted", &[key_arg(key), ("count", (lines.len() as i64).into())]);
-            let file = transcript_text(lang, key, title, lines);
+            let file = transcript_text(lang, *tz, key, title, lines);
             let attachment = Attachment {
                 filename: format!("{key}-transcript.txt"),
                 content_type: "text/plain; charset=utf-8".into(),
@@ -718,7 +689,7 @@ pub fn render(reply: &Reply) -> OutboundMessage {
 }
 
 /// The transcript file's text: a title line, then one line per message.
-fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
+fn transcript_text(lang: &LanguageIdentifier, tz: chrono_tz::Tz, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
             let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.into())])];
             if lines.is_empty() {
                 out.push(tr(lang, "transcript-empty", &[]));
@@ -728,7 +699,7 @@ fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, line
                     lang,
                     "transcript-line",
                     &[
-                        ("time", l.at.format("%Y-%m-%d %H:%M:%S UTC").to_string().into()),
+                        ("time", format::datetime(lang, l.at, tz).into()),
                         ("name", l.name.as_str().into()),
                         ("text", l.text.as_str().into()),
                     ],
@@ -736,3 +707,6 @@ fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, line
             }));
             out.join("\n") + "\n"
 }
+
+#[cfg(test)]
+mod l10n_tests;
