@@ -236,7 +236,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
             let open = if a.open_tickets.is_empty() {
                 tr(lang, "tags-none", &[])
             } else {
-                a.open_tickets.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                a.open_tickets.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(&list_sep(lang))
             };
             fields.push((
                 tr(lang, "handoff-field-open-tickets", &[("count", (a.open_tickets.len() as i64).into())]),
@@ -276,7 +276,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     }
     if let Some(view) = h.account.as_ref().and_then(|a| a.health.as_ref()).filter(|v| !v.reasons.is_empty()) {
         let reasons: Vec<String> = view.reasons.iter().map(|r| reason_text(lang, r)).collect();
-        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join("; ").into())]));
+        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join(&tr(lang, "clause-separator", &[])).into())]));
     }
     if !h.conversation.is_empty() {
         body.push(tr(lang, "handoff-conversation", &[]));
@@ -322,7 +322,7 @@ fn escalation(lang: &LanguageIdentifier, n: &EscalationNotice) -> String {
     }
     lines.push(tr(lang, "escalation-thread", &[("thread", thread_text(&n.thread).into())]));
     if !n.ping.is_empty() {
-        lines.push(tr(lang, "escalation-ping", &[("names", n.ping.join(", ").into())]));
+        lines.push(tr(lang, "escalation-ping", &[("names", n.ping.join(&list_sep(lang)).into())]));
     }
     lines.join("\n")
 }
@@ -399,6 +399,11 @@ fn priority_text(lang: &LanguageIdentifier, p: Priority) -> String {
     tr(lang, id, &[])
 }
 
+/// Between the items of a list (tags, ticket keys, names): `, ` or Persian `، `.
+fn list_sep(lang: &LanguageIdentifier) -> String {
+    tr(lang, "list-separator", &[])
+}
+
 fn key_arg(key: &TicketKey) -> (&'static str, Arg) {
     ("key", Arg::Str(key.to_string()))
 }
@@ -432,7 +437,7 @@ fn card(lang: &LanguageIdentifier, t: &Ticket, account: Option<&str>, assignee: 
     ];
     if !t.tags.is_empty() {
         let tags: Vec<&str> = t.tags.iter().map(Tag::as_str).collect();
-        fields.push((tr(lang, "card-field-tags", &[]), tags.join(", ")));
+        fields.push((tr(lang, "card-field-tags", &[]), tags.join(&list_sep(lang))));
     }
     let mut buttons = Vec::new();
     if t.status.is_active() {
@@ -486,7 +491,7 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
             let list = if tags.is_empty() {
                 tr(lang, "tags-none", &[])
             } else {
-                tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
+                tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(&list_sep(lang))
             };
             tr(lang, "notice-tags", &[key_arg(key), ("tags", list.into())])
         }

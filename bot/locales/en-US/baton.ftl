@@ -249,6 +249,9 @@ money = { $currency ->
     [GBP] £{ $amount }
    *[other] { $currency }{ -nbsp }{ $amount }
 }
+# Between the items of a list (tags, ticket keys, names), and between longer clauses.
+list-separator = { ", " }
+clause-separator = { "; " }
 unknown = unknown
 
 -nbsp = { "\u00A0" }

@@ -202,8 +202,13 @@ money = { $currency ->
     [USD] { $amount } دلار
     [EUR] { $amount } یورو
     [GBP] { $amount } پوند
+    [SEK] { $amount } کرون سوئد
+    [RUB] { $amount } روبل
+    [THB] { $amount } بات
    *[other] { $amount } { $currency }
 }
+list-separator = { "، " }
+clause-separator = { "؛ " }
 unknown = نامشخص
 
 ## Help

@@ -126,7 +126,7 @@ handoff-title = Передача { $key }: { $title }
 handoff-text = Передача { $key } ({ $reason }): { $title }
 handoff-reason = Почему сейчас: { $reason }
 handoff-reason-escalated = эскалировано на уровень «{ $level }»
-handoff-reason-breach = нарушен SLA: { $target }
+handoff-reason-breach = SLA «{ $target }» нарушен
 handoff-reason-urgent = обращение срочное
 handoff-reason-manual = { $name } просит вашей помощи
 handoff-reason-reminder = всё ещё не подтверждено спустя { $hours ->
@@ -162,7 +162,17 @@ handoff-renewal = { $date } ({ $days ->
     [many] через { $days } дней
    *[other] через { $days } дня
 })
-handoff-recent = эскалаций: { $escalations }, нарушений SLA: { $breaches }
+handoff-recent = { $escalations ->
+    [one] { $escalations } эскалация
+    [few] { $escalations } эскалации
+    [many] { $escalations } эскалаций
+   *[other] { $escalations } эскалации
+}, { $breaches ->
+    [one] { $breaches } нарушение SLA
+    [few] { $breaches } нарушения SLA
+    [many] { $breaches } нарушений SLA
+   *[other] { $breaches } нарушения SLA
+}
 handoff-csat = { $rating }/5 за { $key }
 handoff-no-csat = оценок пока нет
 handoff-health-pending = ещё не рассчитано
@@ -283,6 +293,8 @@ money = { $currency ->
     [EUR] { $amount }{ -nbsp }€
    *[other] { $amount }{ -nbsp }{ $currency }
 }
+list-separator = { ", " }
+clause-separator = { "; " }
 unknown = неизвестно
 
 -nbsp = { "\u00A0" }

@@ -139,7 +139,7 @@ handoff-field-renewal = Förnyelse
 handoff-field-open-tickets = Öppna ärenden ({ $count })
 handoff-field-recent = Senaste 30 dagarna
 handoff-field-csat = Senaste CSAT
-handoff-field-health = Hälsa
+handoff-field-health = Kundhälsa
 handoff-field-age = Ålder
 handoff-field-thread = Tråd
 handoff-renewal = { $date } ({ $days ->
@@ -157,7 +157,7 @@ handoff-recent = { $escalations ->
 handoff-csat = { $rating }/5 på { $key }
 handoff-no-csat = inga betyg ännu
 handoff-health-pending = inte beräknad ännu
-handoff-health-reasons = Hälsa: { $reasons }
+handoff-health-reasons = Kundhälsa: { $reasons }
 
 ## Account health
 health-score = { $score }/100
@@ -243,6 +243,8 @@ money = { $currency ->
     [DKK] { $amount }{ -nbsp }Dkr
    *[other] { $amount }{ -nbsp }{ $currency }
 }
+list-separator = { ", " }
+clause-separator = { "; " }
 unknown = okänt
 
 -nbsp = { "\u00A0" }

@@ -202,6 +202,8 @@ money = { $currency ->
     [EUR] €{ $amount }
    *[other] { $currency }{ -nbsp }{ $amount }
 }
+list-separator = { ", " }
+clause-separator = { ", " }
 unknown = ไม่ทราบ
 
 -nbsp = { "\u00A0" }

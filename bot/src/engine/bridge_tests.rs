@@ -249,15 +249,15 @@ async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
         let expected = "Handoff ACME-2 (Dana asked for your help): Dashboard shows yesterday's data\n\
             Handoff ACME-2: Dashboard shows yesterday's data\n\
             Account: Acme Corp (enterprise)\n\
-            ARR: USD 120,000\n\
-            Renewal: 2026-12-05 (in 12 days)\n\
+            ARR: $120,000\n\
+            Renewal: Dec 5, 2026 (in 12 days)\n\
             Open tickets (1): ACME-2\n\
             Last 30 days: 0 escalations, 0 SLA breaches\n\
             Last CSAT: 2/5 on ACME-1\n\
             Health: 75/100\n\
             Priority: normal\n\
             Status: open\n\
-            Age: 2 h 0 min\n\
+            Age: 2h\n\
             Thread: shell:acme › m5\n\
             Why now: Dana asked for your help\n\
             Note from the agent: renewal conversation next week\n\

@@ -90,3 +90,133 @@ impl Engine {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The wiring: which language the engine picks for channel, ephemeral and direct
+    //! messages, on SQLite and PostgreSQL.
+
+    use std::sync::Arc;
+
+    use baton_chat::*;
+    use chrono::{TimeZone, Utc};
+
+    use super::super::{ChannelSettings, Engine, Settings};
+    use crate::clock::ManualClock;
+    use crate::config::Config;
+    use crate::domain::{Account, AccountId, KeyPrefix, Locale, Name, Person, PersonId, Role, Tier};
+    use crate::testing;
+
+    fn ch(s: &str) -> ChannelRef {
+        ChannelRef::parse(s).unwrap()
+    }
+
+    fn author(name: &str, locale: Option<&str>) -> Author {
+        Author { locale: locale.map(str::to_string), ..Author::human(UserId::parse(name).unwrap(), name) }
+    }
+
+    struct World {
+        engine: Engine,
+        store: Arc<dyn crate::store::Store>,
+        n: u64,
+    }
+
+    impl World {
+        async fn send(&mut self, body: Inbound) {
+            self.n += 1;
+            let ev = InboundEvent { event_id: format!("e{}", self.n), platform: Platform::Shell, body };
+            self.engine.handle(&ev).await.unwrap();
+        }
+
+        async fn command(&mut self, channel: &str, thread: Option<&str>, who: Author, text: &str) {
+            let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+            let c = ch(channel);
+            let thread = thread.map(|t| MessageId::parse(t).unwrap());
+            self.send(Inbound::Command(SlashCommand { channel: c, thread, user: who, command: "ticket".into(), text: text.into(), issued_at: at }))
+                .await
+        }
+
+        /// Texts queued for `dest`, oldest first.
+        async fn to(&self, dest: &Destination) -> Vec<String> {
+            let rows = self.store.outbox(false, 1000).await.unwrap();
+            rows.into_iter().filter(|r| &r.message.destination == dest).map(|r| r.message.text).collect()
+        }
+    }
+
+    fn eph(channel: &str, user: &str) -> Destination {
+        Destination::Ephemeral { channel: ch(channel), thread: None, user: UserId::parse(user).unwrap() }
+    }
+
+    #[tokio::test]
+    async fn replies_follow_person_platform_channel_account_default() {
+        for db in testing::each_backend().await {
+            let store = db.store.clone();
+            let person = |id: &str, name: &str, role: Role, locale: Option<&str>| {
+                let mut p = Person::new(PersonId::parse(id).unwrap(), Name::parse(name).unwrap(), role);
+                p.locale = locale.map(|l| Locale::parse(l).unwrap());
+                p
+            };
+            store
+                .upsert_people(&[
+                    person("dana", "Dana", Role::Agent, Some("th")),
+                    person("casey", "Casey", Role::Csm, Some("fa-IR")),
+                    person("lee", "Lee", Role::Agent, None),
+                ])
+                .await
+                .unwrap();
+            let account = |id: &str, prefix: &str, channel: &str, locale: Option<&str>| {
+                let mut a = Account::new(AccountId::parse(id).unwrap(), Name::parse(id).unwrap(), Tier::parse("enterprise").unwrap())
+                    .with_channels([ch(channel)])
+                    .unwrap();
+                a.key_prefix = Some(KeyPrefix::parse(prefix).unwrap());
+                a.locale = locale.map(|l| Locale::parse(l).unwrap());
+                a.csm = Some(PersonId::parse("casey").unwrap());
+                a
+            };
+            // Globex speaks Swedish (account locale, channel not configured); Acme's channel
+            // is configured Russian, which beats the account's Thai.
+            store
+                .upsert_accounts(&[account("globex", "GLX", "shell:globex", Some("sv")), account("acme", "ACME", "shell:acme", Some("th"))])
+                .await
+                .unwrap();
+            let mut settings = Settings::from_config(&Config::default());
+            settings.channels.insert(ch("shell:acme"), ChannelSettings { lang: Some("ru".parse().unwrap()), ..Default::default() });
+            let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
+            let mut w = World { engine: Engine::new(store.clone(), Arc::new(settings), clock), store, n: 0 };
+
+            // Cards: the channel's language, else its account's.
+            w.command("shell:globex", None, author("dana", None), "Inloggningen loopar").await;
+            w.command("shell:acme", None, author("dana", None), "Вход через SSO зацикливается").await;
+            let globex = w.to(&Destination::Channel { channel: ch("shell:globex") }).await;
+            assert!(globex[0].starts_with("Ärende GLX-1 (nytt, normal)"), "{globex:?}");
+            let acme = w.to(&Destination::Channel { channel: ch("shell:acme") }).await;
+            assert!(acme[0].starts_with("Обращение ACME-1 (новое, обычный)"), "{acme:?}");
+
+            // Ephemeral replies: the person's locale first, then the platform's, then the
+            // channel's (or its account's).
+            w.command("shell:globex", None, author("dana", Some("ru-RU")), "priority GLX-1 sky").await;
+            assert_eq!(w.to(&eph("shell:globex", "dana")).await, ["“sky” ไม่ใช่ระดับความสำคัญ ใช้ได้เฉพาะ low, normal, high หรือ urgent"]);
+            w.command("shell:globex", None, author("lee", Some("ru-RU")), "priority GLX-1 sky").await;
+            assert_eq!(w.to(&eph("shell:globex", "lee")).await, ["«sky» — не приоритет. Используйте low, normal, high или urgent."]);
+            w.command("shell:globex", None, author("wile", Some("pt-BR")), "priority GLX-1 sky").await;
+            assert_eq!(w.to(&eph("shell:globex", "wile")).await, ["”sky” är ingen prioritet. Använd low, normal, high eller urgent."]);
+            w.command("shell:acme", None, author("wile", None), "priority GLX-1 sky").await;
+            assert_eq!(w.to(&eph("shell:acme", "wile")).await, ["«sky» — не приоритет. Используйте low, normal, high или urgent."]);
+            w.command("shell:elsewhere", None, author("wile", None), "priority GLX-1 sky").await;
+            assert_eq!(w.to(&eph("shell:elsewhere", "wile")).await, ["“sky” is not a priority. Use one of: low, normal, high, urgent."]);
+
+            // A direct message to the CSM is in the CSM's language (fa-IR reads fa), while
+            // the notice in the customer's thread stays Swedish.
+            w.command("shell:globex", None, author("dana", None), "handoff GLX-1 renewal next week").await;
+            let dm = w.to(&Destination::Direct { platform: Platform::Shell, user: UserId::parse("casey").unwrap() }).await;
+            assert!(dm[0].starts_with("تحویل GLX-1 ("), "{dm:?}");
+            let globex = w.store.outbox(false, 1000).await.unwrap();
+            assert!(
+                globex.iter().any(|r| r.message.text == "Kundens CSM har fått all bakgrund till GLX-1."),
+                "{:?}",
+                globex.iter().map(|r| &r.message.text).collect::<Vec<_>>()
+            );
+            db.cleanup().await;
+        }
+    }
+}

@@ -28,7 +28,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use unic_langid::LanguageIdentifier;
 
-use super::{tr, Arg};
+use super::tr;
 use crate::domain::Arr;
 
 /// How one language writes numbers.

@@ -163,16 +163,17 @@ mod tests {
     fn numbers_in_messages_follow_the_language() {
         let count = |lang: &str, n: i64| tr(&lang.parse().unwrap(), "tags-top-line", &[("tag", "bug:x".into()), ("count", n.into())]);
         assert_eq!(count("en-US", 1234), "bug:x: 1,234 accounts");
-        assert_eq!(count("sv-SE", 1234), "bug:x: 1\u{a0}234 konton");
-        assert_eq!(count("fa", 1234), "bug:x: ۱٬۲۳۴ حساب");
+        assert_eq!(count("sv-SE", 1234), "bug:x: 1\u{a0}234 kunder");
+        assert_eq!(count("sv-SE", 1), "bug:x: 1 kund");
+        assert_eq!(count("fa", 1234), "bug:x: ۱٬۲۳۴ مشتری");
         // Russian plural categories: one, few, many.
-        assert_eq!(count("ru", 1), "bug:x: 1 аккаунт");
-        assert_eq!(count("ru", 3), "bug:x: 3 аккаунта");
-        assert_eq!(count("ru", 5), "bug:x: 5 аккаунтов");
-        assert_eq!(count("ru", 11), "bug:x: 11 аккаунтов");
-        assert_eq!(count("ru", 21), "bug:x: 21 аккаунт");
-        assert_eq!(count("ru", 22), "bug:x: 22 аккаунта");
-        assert_eq!(count("th", 1), "bug:x: 1 บัญชี");
+        assert_eq!(count("ru", 1), "bug:x: 1 клиент");
+        assert_eq!(count("ru", 3), "bug:x: 3 клиента");
+        assert_eq!(count("ru", 5), "bug:x: 5 клиентов");
+        assert_eq!(count("ru", 11), "bug:x: 11 клиентов");
+        assert_eq!(count("ru", 21), "bug:x: 21 клиент");
+        assert_eq!(count("ru", 22), "bug:x: 22 клиента");
+        assert_eq!(count("th", 1), "bug:x: ลูกค้า 1 ราย");
     }
 
     #[test]
@@ -183,7 +184,7 @@ mod tests {
             for id in src.split('"').skip(1).step_by(2) {
                 let looks_like_id = id.contains('-')
                     && id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
-                    && ["card-", "button-", "status-", "priority-", "notice-", "tags-", "help", "error-", "what-", "csat-", "transcript-", "panel-", "close-", "pending-", "health-", "handoff-", "escalation-", "sla-"]
+                    && ["card-", "list-", "clause-", "button-", "status-", "priority-", "notice-", "tags-", "help", "error-", "what-", "csat-", "transcript-", "panel-", "close-", "pending-", "health-", "handoff-", "escalation-", "sla-"]
                         .iter()
                         .any(|p| id.starts_with(p));
                 if looks_like_id {
