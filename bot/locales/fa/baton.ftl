@@ -155,7 +155,7 @@ health-low-csat = CSAT { $average } در { $count ->
    *[other] { $count } امتیاز آخر
 }
 health-signal = { $name }: { $value }
-health-renewal = تمدید تا { $days } روز دیگر
+health-renewal = { $days } روز تا تمدید
 handoff-acknowledged = { $name } دریافت تحویل { $key } را تأیید کرد.
 handoff-acknowledged-csm = { $name } (CSM) دریافت تحویل { $key } را تأیید کرد.
 button-acknowledge = تأیید دریافت

@@ -153,7 +153,7 @@ handoff-field-open-tickets = Открытые обращения ({ $count })
 handoff-field-recent = За 30 дней
 handoff-field-csat = Последний CSAT
 handoff-field-health = Здоровье
-handoff-field-age = Открыто
+handoff-field-age = С момента открытия
 handoff-field-thread = Ветка
 handoff-renewal = { $date } ({ $days ->
     [0] сегодня
@@ -173,7 +173,7 @@ handoff-recent = { $escalations ->
     [many] { $breaches } нарушений SLA
    *[other] { $breaches } нарушения SLA
 }
-handoff-csat = { $rating }/5 за { $key }
+handoff-csat = { $rating }/5 по { $key }
 handoff-no-csat = оценок пока нет
 handoff-health-pending = ещё не рассчитано
 handoff-health-reasons = Здоровье: { $reasons }

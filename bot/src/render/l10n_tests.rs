@@ -127,24 +127,237 @@ fn transcript_msg(tz: chrono_tz::Tz) -> Msg {
         lines: vec![
             TranscriptLine { at: at("2026-11-23T09:00:00Z"), name: "Wile".into(), text: "Our SSO login loops forever".into() },
             TranscriptLine { at: at("2026-11-23T09:10:00Z"), name: "Dana".into(), text: "Looking into it now".into() },
+            TranscriptLine { at: at("2026-11-23T09:12:00Z"), name: "نیلوفر".into(), text: "ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้".into() },
         ],
         tz,
     }
 }
 
-#[test]
-fn snapshot_dump() {
-    for lang in crate::i18n::SUPPORTED {
-        println!("===== {lang} card\n{}", render_in(lang, card_msg()));
-        println!("===== {lang} handoff\n{}", render_in(lang, handoff_msg()));
+/// Compares line by line, so a failure names the line that changed.
+fn assert_same(lang: &str, got: &str, want: &str) {
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "{lang}, line {}", i + 1);
     }
-    for (lang, tz) in [
-        ("en-US", chrono_tz::UTC),
-        ("sv-SE", chrono_tz::Europe::Stockholm),
-        ("ru", chrono_tz::Europe::Moscow),
-        ("th", chrono_tz::Asia::Bangkok),
-        ("fa", chrono_tz::Asia::Tehran),
-    ] {
-        println!("===== {lang} transcript\n{}", render_in(lang, transcript_msg(tz)));
+    assert_eq!(got, want, "{lang}");
+}
+
+#[test]
+fn ticket_card_in_five_languages() {
+    let cases = [
+        ("en-US", "Ticket ACME-7 (open, high): SSO login loops forever\n\
+## ACME-7: SSO login loops forever\n\
+Status: open\n\
+Priority: high\n\
+Assignee: Dana\n\
+Account: Acme Corp\n\
+Requester: Wile\n\
+Tags: bug:sso-loop\n\
+Escalated to: Tier 2\n\
+[Mark urgent] [Escalate] [Solve]\n\
+Follow-up to ACME-3"),
+        ("sv-SE", "Ärende ACME-7 (öppet, hög): SSO login loops forever\n\
+## ACME-7: SSO login loops forever\n\
+Status: öppet\n\
+Prioritet: hög\n\
+Ansvarig: Dana\n\
+Kund: Acme Corp\n\
+Anmälare: Wile\n\
+Taggar: bug:sso-loop\n\
+Eskalerat till: Tier 2\n\
+[Markera som brådskande] [Eskalera] [Markera som löst]\n\
+Uppföljning av ACME-3"),
+        ("ru", "Обращение ACME-7 (открыто, высокий): SSO login loops forever\n\
+## ACME-7: SSO login loops forever\n\
+Статус: открыто\n\
+Приоритет: высокий\n\
+Исполнитель: Dana\n\
+Клиент: Acme Corp\n\
+Заявитель: Wile\n\
+Теги: bug:sso-loop\n\
+Эскалация: Tier 2\n\
+[Сделать срочным] [Эскалировать] [Решено]\n\
+Продолжение ACME-3"),
+        ("th", "เคส ACME-7 (เปิดอยู่, สูง): SSO login loops forever\n\
+## ACME-7: SSO login loops forever\n\
+สถานะ: เปิดอยู่\n\
+ระดับความสำคัญ: สูง\n\
+ผู้รับผิดชอบ: Dana\n\
+ลูกค้า: Acme Corp\n\
+ผู้แจ้ง: Wile\n\
+แท็ก: bug:sso-loop\n\
+ยกระดับไปที่: Tier 2\n\
+[ตั้งเป็นด่วน] [ยกระดับ] [แก้ไขแล้ว]\n\
+ต่อจากเคส ACME-3"),
+        ("fa", "تیکت ACME-7 (باز، بالا): SSO login loops forever\n\
+## ACME-7: SSO login loops forever\n\
+وضعیت: باز\n\
+اولویت: بالا\n\
+مسئول: Dana\n\
+مشتری: Acme Corp\n\
+درخواست‌دهنده: Wile\n\
+برچسب‌ها: bug:sso-loop\n\
+ارجاع‌شده به: Tier 2\n\
+[فوری کردن] [ارجاع] [حل شد]\n\
+پیگیری ACME-3"),
+    ];
+    for (lang, want) in cases {
+        assert_same(lang, &render_in(lang, card_msg()), want);
+    }
+}
+
+#[test]
+fn csm_handoff_dm_in_five_languages() {
+    // An SEK account: `SEK 120,000` in English, `120 000 kr` in Swedish; dates in each
+    // language's calendar; the age as a duration with the language's units.
+    let cases = [
+        ("en-US", "Handoff ACME-7 (the first response SLA was breached): SSO login loops forever\n\
+## Handoff ACME-7: SSO login loops forever\n\
+Account: Acme Corp (enterprise)\n\
+ARR: SEK\u{a0}120,000\n\
+Renewal: Dec 5, 2026 (in 12 days)\n\
+Open tickets (2): ACME-7, ACME-9\n\
+Last 30 days: 1 escalation, 3 SLA breaches\n\
+Last CSAT: 2/5 on ACME-3\n\
+Health: 62/100 (-8 points since Nov 16, 2026)\n\
+Priority: high\n\
+Status: open\n\
+Age: 1h 10m\n\
+Thread: slack:C0ACME0001 › m5\n\
+Why now: the first response SLA was breached\n\
+Note from the agent: Renewal call on Friday\n\
+Health: CSAT 2.0 on the last rating; 3 SLA breaches in 30 days; 2 customer messages waiting for a reply; renewal in 12 days\n\
+Latest messages:\n\
+• Wile (customer): Login loops after SSO 🔁\n\
+• Dana (agent): Checking the IdP logs\n\
+[Acknowledge]"),
+        ("sv-SE", "Överlämning ACME-7 (SLA:n för första svar har överskridits): SSO login loops forever\n\
+## Överlämning ACME-7: SSO login loops forever\n\
+Kund: Acme Corp (enterprise)\n\
+ARR: 120\u{a0}000\u{a0}kr\n\
+Förnyelse: 5 dec. 2026 (om 12 dagar)\n\
+Öppna ärenden (2): ACME-7, ACME-9\n\
+Senaste 30 dagarna: 1 eskalering, 3 SLA-överträdelser\n\
+Senaste CSAT: 2/5 på ACME-3\n\
+Kundhälsa: 62/100 (−8 poäng sedan 16 nov. 2026)\n\
+Prioritet: hög\n\
+Status: öppet\n\
+Ålder: 1 tim 10 min\n\
+Tråd: slack:C0ACME0001 › m5\n\
+Varför nu: SLA:n för första svar har överskridits\n\
+Meddelande från supporten: Renewal call on Friday\n\
+Kundhälsa: CSAT 2,0 på det senaste betyget; 3 SLA-överträdelser på 30 dagar; 2 kundmeddelanden väntar på svar; förnyelse om 12 dagar\n\
+Senaste meddelandena:\n\
+• Wile (kund): Login loops after SSO 🔁\n\
+• Dana (support): Checking the IdP logs\n\
+[Bekräfta]"),
+        ("ru", "Передача ACME-7 (SLA «первый ответ» нарушен): SSO login loops forever\n\
+## Передача ACME-7: SSO login loops forever\n\
+Клиент: Acme Corp (enterprise)\n\
+ARR: 120\u{a0}000\u{a0}SEK\n\
+Продление: 5 дек. 2026 г. (через 12 дней)\n\
+Открытые обращения (2): ACME-7, ACME-9\n\
+За 30 дней: 1 эскалация, 3 нарушения SLA\n\
+Последний CSAT: 2/5 по ACME-3\n\
+Здоровье: 62/100 (-8 баллов с 16 нояб. 2026 г.)\n\
+Приоритет: высокий\n\
+Статус: открыто\n\
+С момента открытия: 1 ч 10 мин\n\
+Ветка: slack:C0ACME0001 › m5\n\
+Почему сейчас: SLA «первый ответ» нарушен\n\
+Комментарий агента: Renewal call on Friday\n\
+Здоровье: CSAT 2,0 по последней оценке; 3 нарушения SLA за 30 дней; 2 сообщения клиента ждут ответа; продление через 12 дней\n\
+Последние сообщения:\n\
+• Wile (клиент): Login loops after SSO 🔁\n\
+• Dana (поддержка): Checking the IdP logs\n\
+[Подтвердить]"),
+        ("th", "ส่งต่อ ACME-7 (เกินเวลา SLA สำหรับการตอบครั้งแรก): SSO login loops forever\n\
+## ส่งต่อ ACME-7: SSO login loops forever\n\
+ลูกค้า: Acme Corp (enterprise)\n\
+ARR: SEK\u{a0}120,000\n\
+ต่อสัญญา: 5 ธ.ค. 2569 (อีก 12 วัน)\n\
+เคสที่เปิดอยู่ (2): ACME-7, ACME-9\n\
+30 วันล่าสุด: ยกระดับ 1 ครั้ง เกิน SLA 3 ครั้ง\n\
+CSAT ล่าสุด: 2/5 ใน ACME-3\n\
+สุขภาพบัญชี: 62/100 (-8 คะแนน นับจาก 16 พ.ย. 2569)\n\
+ระดับความสำคัญ: สูง\n\
+สถานะ: เปิดอยู่\n\
+เปิดมาแล้ว: 1 ชม. 10 นาที\n\
+เธรด: slack:C0ACME0001 › m5\n\
+ทำไมต้องตอนนี้: เกินเวลา SLA สำหรับการตอบครั้งแรก\n\
+บันทึกจากเจ้าหน้าที่: Renewal call on Friday\n\
+สุขภาพบัญชี: CSAT 2.0 จากคะแนนล่าสุด, เกิน SLA 3 ครั้งใน 30 วัน, ข้อความจากลูกค้า 2 ข้อความยังรอการตอบกลับ, ต่อสัญญาในอีก 12 วัน\n\
+ข้อความล่าสุด:\n\
+• Wile (ลูกค้า): Login loops after SSO 🔁\n\
+• Dana (ซัพพอร์ต): Checking the IdP logs\n\
+[รับทราบ]"),
+        ("fa", "تحویل ACME-7 (مهلت SLA برای اولین پاسخ گذشته است): SSO login loops forever\n\
+## تحویل ACME-7: SSO login loops forever\n\
+مشتری: Acme Corp (enterprise)\n\
+ARR: ۱۲۰٬۰۰۰ کرون سوئد\n\
+تمدید: ۱۴ آذر ۱۴۰۵ (۱۲ روز دیگر)\n\
+تیکت‌های باز (۲): ACME-7، ACME-9\n\
+۳۰ روز گذشته: ۱ ارجاع، ۳ نقض SLA\n\
+آخرین CSAT: ۲ از ۵ برای ACME-3\n\
+سلامت: ۶۲ از ۱۰۰ (\u{200e}−۸ امتیاز از ۲۵ آبان ۱۴۰۵)\n\
+اولویت: بالا\n\
+وضعیت: باز\n\
+عمر تیکت: ۱ ساعت و ۱۰ دقیقه\n\
+رشته‌ی گفتگو: slack:C0ACME0001 › m5\n\
+چرا الان: مهلت SLA برای اولین پاسخ گذشته است\n\
+یادداشت کارشناس: Renewal call on Friday\n\
+سلامت: CSAT ۲٫۰ در آخرین امتیاز؛ ۳ نقض SLA در ۳۰ روز؛ ۲ پیام مشتری در انتظار پاسخ؛ ۱۲ روز تا تمدید\n\
+آخرین پیام‌ها:\n\
+• Wile (مشتری): Login loops after SSO 🔁\n\
+• Dana (پشتیبانی): Checking the IdP logs\n\
+[تأیید دریافت]"),
+    ];
+    for (lang, want) in cases {
+        assert_same(lang, &render_in(lang, handoff_msg()), want);
+    }
+}
+
+#[test]
+fn transcript_in_five_languages_and_time_zones() {
+    // The same three messages (09:00, 09:10 and 09:12 UTC; the last in Persian, Thai and an
+    // emoji, kept as written) in each reader's time zone.
+    let cases = [
+        ("en-US", chrono_tz::UTC, "Transcript of ACME-7 (3 messages) attached.\n\
+-- ACME-7-transcript.txt --\n\
+Transcript of ACME-7: SSO login loops forever\n\
+[Nov 23, 2026, 9:00 AM UTC] Wile: Our SSO login loops forever\n\
+[Nov 23, 2026, 9:10 AM UTC] Dana: Looking into it now\n\
+[Nov 23, 2026, 9:12 AM UTC] نیلوفر: ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้\n\
+"),
+        ("sv-SE", chrono_tz::Europe::Stockholm, "Konversationen i ACME-7 (3 meddelanden) finns i den bifogade filen.\n\
+-- ACME-7-transcript.txt --\n\
+Konversationen i ACME-7: SSO login loops forever\n\
+[23 nov. 2026 10:00 CET] Wile: Our SSO login loops forever\n\
+[23 nov. 2026 10:10 CET] Dana: Looking into it now\n\
+[23 nov. 2026 10:12 CET] نیلوفر: ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้\n\
+"),
+        ("ru", chrono_tz::Europe::Moscow, "Переписка по ACME-7 (3 сообщения) во вложении.\n\
+-- ACME-7-transcript.txt --\n\
+Переписка по ACME-7: SSO login loops forever\n\
+[23 нояб. 2026 г., 12:00 MSK] Wile: Our SSO login loops forever\n\
+[23 нояб. 2026 г., 12:10 MSK] Dana: Looking into it now\n\
+[23 нояб. 2026 г., 12:12 MSK] نیلوفر: ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้\n\
+"),
+        ("th", chrono_tz::Asia::Bangkok, "แนบบันทึกการสนทนาของ ACME-7 (3 ข้อความ) ไว้แล้ว\n\
+-- ACME-7-transcript.txt --\n\
+บันทึกการสนทนาของ ACME-7: SSO login loops forever\n\
+[23 พ.ย. 2569 16:00 น. UTC+7] Wile: Our SSO login loops forever\n\
+[23 พ.ย. 2569 16:10 น. UTC+7] Dana: Looking into it now\n\
+[23 พ.ย. 2569 16:12 น. UTC+7] نیلوفر: ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้\n\
+"),
+        ("fa", chrono_tz::Asia::Tehran, "متن گفتگوی ACME-7 (۳ پیام) پیوست شد.\n\
+-- ACME-7-transcript.txt --\n\
+متن گفتگوی ACME-7: SSO login loops forever\n\
+[۲ آذر ۱۴۰۵، ساعت ۱۲:۳۰ UTC+3:30] Wile: Our SSO login loops forever\n\
+[۲ آذر ۱۴۰۵، ساعت ۱۲:۴۰ UTC+3:30] Dana: Looking into it now\n\
+[۲ آذر ۱۴۰۵، ساعت ۱۲:۴۲ UTC+3:30] نیلوفر: ورود با SSO هنوز در حلقه است 🔁 ล็อกอินไม่ได้\n\
+"),
+    ];
+    for (lang, tz, want) in cases {
+        assert_same(lang, &render_in(lang, transcript_msg(tz)), want);
     }
 }
