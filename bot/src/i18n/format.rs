@@ -65,7 +65,7 @@ pub fn digits(lang: &LanguageIdentifier, s: &str) -> String {
 fn group(sym: &Symbols, d: &str) -> String {
     let mut out = String::with_capacity(d.len() * 2);
     for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
             out.push_str(sym.group);
         }
         match sym.digits {
