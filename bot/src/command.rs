@@ -306,6 +306,20 @@ mod tests {
         assert_eq!(remove[0].as_str(), "old");
     }
 
+    proptest::proptest! {
+        /// Whatever people type after `/ticket`, parsing answers (a command or a clear
+        /// error) and never panics.
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn parsing_words_never_panics(words in proptest::collection::vec("[a-zA-Z0-9:+\\-@<>|_]{0,12}", 0..8)) {
+            let _ = parse(&words.join(" "));
+        }
+    }
+
     #[test]
     fn rejects_bad_input_clearly() {
         assert_eq!(parse("priority asap"), Err(ParseError::UnknownPriority("asap".into())));

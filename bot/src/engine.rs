@@ -27,6 +27,7 @@ use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange
 
 mod bridge;
 mod locale;
+mod sla_sweep;
 
 pub use bridge::{escalation_level, reach, unanswered_customer_messages, EscalationLevel, HandoffSettings};
 use bridge::{BridgeCommand, BridgeOutcome, Effects};
@@ -68,6 +69,8 @@ pub struct Settings {
     /// Escalate after this many customer messages without a reply (0: never).
     pub escalate_after_unanswered: u32,
     pub handoff: HandoffSettings,
+    /// SLA policies by tier × priority, first match wins.
+    pub sla_rules: Vec<crate::sla::SlaRule>,
     pub health: crate::health::HealthWeights,
     pub at_risk: crate::health::AtRiskRules,
     pub channels: HashMap<ChannelRef, ChannelSettings>,
@@ -105,6 +108,7 @@ impl Settings {
             escalate_on_urgent: c.escalation.on_urgent,
             escalate_on_breach: c.escalation.on_breach,
             escalate_after_unanswered: c.escalation.unanswered_messages,
+            sla_rules: crate::config::sla_rules(c).unwrap_or_default(),
             health: crate::health::HealthWeights {
                 window: duration(&c.health.window, 30),
                 per_open_ticket: c.health.per_open_ticket,
@@ -994,6 +998,7 @@ impl Engine {
             }
             done += self.save_timer(t, after, ev, replies).await?;
         }
+        done += self.sla_sweep(now).await?;
         done += self.handoff_timers(now).await?;
         let today = now.date_naive().signed_duration_since(chrono::NaiveDate::default()).num_days();
         if self.health_day.swap(today, std::sync::atomic::Ordering::SeqCst) != today {
@@ -1067,12 +1072,20 @@ impl Engine {
             Some(id) => self.store.ticket(id).await?.map(|t| t.key),
             None => None,
         };
-        let level = escalation_level(&self.store.events(t.id).await?);
+        let events = self.store.events(t.id).await?;
+        let level = escalation_level(&events);
         let escalation = match level {
             0 => None,
             l => self.settings.escalation_levels.get(l as usize - 1).map(|spec| spec.name.clone()),
         };
-        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of, escalation })
+        let sla = self
+            .sla_clocks(t, &events, self.clock.now())
+            .await?
+            .into_iter()
+            .filter(|c| matches!(c.state, crate::sla::ClockState::Running | crate::sla::ClockState::Breached) && c.stopped_at.is_none())
+            .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
+            .collect();
+        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of, escalation, sla })
     }
 
     /// Saves a changed ticket with its events, notices and an updated card.
@@ -1128,6 +1141,15 @@ impl Engine {
             opened_by: req.opened_by,
             description: req.description,
         };
+        // The new ticket's SLA due times, for its first card.
+        let sla_due: Vec<(crate::domain::SlaTarget, DateTime<Utc>, bool)> =
+            match crate::sla::select(&self.settings.sla_rules, account.as_ref().map(|a| &a.tier), new.priority) {
+                Some(policy) => crate::sla::clocks(policy, new.opened_at, &[], self.clock.now().max(new.opened_at))
+                    .into_iter()
+                    .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
+                    .collect(),
+                None => Vec::new(),
+            };
         let lang = self.settings.channel_lang_with(&req.channel, account.as_ref());
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
@@ -1142,6 +1164,7 @@ impl Engine {
                 assignee: None,
                 follow_up_of: follow_up_key.clone(),
                 escalation: None,
+                sla: sla_due.clone(),
             };
             let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
             vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }]
@@ -1149,6 +1172,7 @@ impl Engine {
         let (ticket, created) = self.store.open_ticket(&new, self.clock.now(), &render_card).await?;
         if created {
             tracing::info!(key = %ticket.key, account = ?ticket.account, via = %new.via, "ticket opened");
+            crate::telemetry::metrics().tickets_opened.inc();
             if ticket.priority == Priority::Urgent {
                 // Opened as urgent: the same triggers as becoming urgent.
                 let mut as_if = ticket.clone();

@@ -82,6 +82,11 @@ enum OutboxCmd {
         #[arg(long)]
         dead: bool,
     },
+    /// Make a dead (or waiting) message due again now.
+    Retry {
+        /// The message's id, as `outbox list` shows it.
+        id: i64,
+    },
 }
 
 fn init_logging(format: LogFormat, quiet: bool) {
@@ -167,6 +172,15 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Outbox { action: OutboxCmd::Retry { id } }) => {
+            if store.retry_outbound(id, SystemClock.now()).await? {
+                println!("message {id} will be delivered by the next running baton");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("baton: no undelivered message {id} in the outbox");
+                Ok(ExitCode::FAILURE)
+            }
         }
         Some(Cmd::CheckConfig) => unreachable!("handled above"),
         Some(Cmd::Serve) => run_server(config, store).await,

@@ -84,6 +84,7 @@ impl Outbox {
         let now = self.clock.now();
         let Some(sink) = self.sinks.get(row.platform) else {
             let error = format!("no adapter for {} is running", row.platform);
+            crate::telemetry::metrics().delivery_failures.get_or_create(&crate::telemetry::reason("no_adapter")).inc();
             tracing::warn!(outbox_id = row.id, %error, "cannot deliver");
             self.store.mark_failed(row.id, &error, Some(now + chrono::Duration::minutes(5))).await?;
             return Ok(false);
@@ -91,9 +92,16 @@ impl Outbox {
         match sink.deliver(&row.message).await {
             Ok(d) => {
                 self.store.mark_delivered(row.id, d.message.as_ref(), now).await?;
+                crate::telemetry::metrics().messages_delivered.get_or_create(&crate::telemetry::platform(row.platform)).inc();
                 Ok(true)
             }
             Err(e) => {
+                let reason = match &e {
+                    DeliveryError::RateLimited(_) => "rate_limited",
+                    DeliveryError::Transient(_) => "transient",
+                    DeliveryError::Permanent(_) => "permanent",
+                };
+                crate::telemetry::metrics().delivery_failures.get_or_create(&crate::telemetry::reason(reason)).inc();
                 let attempts = row.attempts + 1;
                 let next: Option<DateTime<Utc>> = match &e {
                     DeliveryError::Permanent(_) => None,

@@ -31,6 +31,8 @@ pub enum Msg {
         follow_up_of: Option<TicketKey>,
         /// The escalation level's name, when escalated.
         escalation: Option<String>,
+        /// SLA targets still open: kind, due time, breached.
+        sla: Vec<(crate::domain::SlaTarget, DateTime<Utc>, bool)>,
     },
     Notice(Notice),
     Error(UserError),
@@ -350,6 +352,8 @@ pub enum Notice {
     CloseDeclined { key: TicketKey },
     Escalated { key: TicketKey, level: String },
     Deescalated { key: TicketKey },
+    SlaWarning { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
+    SlaBreached { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
     HandoffSent { key: TicketKey },
     AutoSolved { key: TicketKey },
     AutoClosed { key: TicketKey },
@@ -501,6 +505,16 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
         Notice::CloseDeclined { key } => tr(lang, "notice-close-declined", &[key_arg(key)]),
         Notice::Escalated { key, level } => tr(lang, "notice-escalated", &[key_arg(key), ("level", level.as_str().into())]),
         Notice::Deescalated { key } => tr(lang, "notice-deescalated", &[key_arg(key)]),
+        Notice::SlaWarning { key, target, due } => tr(
+            lang,
+            "notice-sla-warning",
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
+        ),
+        Notice::SlaBreached { key, target, due } => tr(
+            lang,
+            "notice-sla-breached",
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
+        ),
         Notice::HandoffSent { key } => tr(lang, "notice-handoff-sent", &[key_arg(key)]),
         Notice::AutoSolved { key } => tr(lang, "notice-auto-solved", &[key_arg(key)]),
         Notice::AutoClosed { key } => tr(lang, "notice-auto-closed", &[key_arg(key)]),
@@ -557,8 +571,13 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
 pub fn render(reply: &Reply) -> OutboundMessage {
     let lang = &reply.lang;
     let (text, card) = match &reply.msg {
-        Msg::Card { ticket, account, assignee, follow_up_of, escalation } => {
+        Msg::Card { ticket, account, assignee, follow_up_of, escalation, sla } => {
             let (text, mut card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
+            for (target, due, breached) in sla {
+                let id = if *breached { "card-sla-breached" } else { "card-sla-due" };
+                let value = tr(lang, id, &[("due", format::datetime(lang, *due, chrono_tz::UTC).into())]);
+                card.fields.push((target_text(lang, *target), value));
+            }
             if let Some(level) = escalation {
                 card.fields.push((tr(lang, "card-field-escalation", &[]), level.clone()));
             }

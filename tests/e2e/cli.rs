@@ -51,6 +51,15 @@ kind = "sla"
 cron = "0 9 * * 1-5"
 time_zone = "Europe/Stockholm"
 destinations = ["shell:leads"]
+[[sla.calendars]]
+name = "office"
+time_zone = "Europe/Stockholm"
+hours = { mon-fri = "17:00-09:00" }
+[[sla.policies]]
+name = "gold"
+tiers = ["gold"]
+first_response = "soon"
+calendar = "nowhere"
 [[digests]]
 name = "weekly"
 kind = "team-metrics"
@@ -62,7 +71,16 @@ destinations = ["shell:leads"]
     .unwrap();
     let (code, out) = baton(&["check-config", "--config", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
-    for key in ["http.bind:", "slack.bot_tokn:", "accounts[0].csm:", "accounts[1].tier:", "accounts[1].channels[0]:", "digests[1].cron:"] {
+    for key in [
+        "http.bind:",
+        "slack.bot_tokn:",
+        "accounts[0].csm:",
+        "accounts[1].tier:",
+        "accounts[1].channels[0]:",
+        "digests[1].cron:",
+        "sla.calendars[0]:",
+        "sla.policies[0].calendar:",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(key)), "no problem reported for {key}:\n{out}");
     }
     assert!(!out.contains("digests[0]"), "a valid digest is not reported:\n{out}");
@@ -101,6 +119,40 @@ async fn csv_import_is_all_or_nothing_with_line_numbers() {
         assert!(!ids.contains(&"initech".to_string()), "nothing from the bad file was applied: {ids:?}");
         let noor = db.store.person(&"noor".parse().unwrap()).await.unwrap().unwrap();
         assert_eq!(noor.name.as_str(), "نور");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn outbox_list_and_retry_a_dead_message() {
+    use baton::store::NewOutbound;
+    use baton_chat::{ChannelRef, Destination, OutboundMessage};
+    for db in testing::each_backend().await {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &db.url);
+        let config = config.to_str().unwrap();
+        let msg = OutboundMessage {
+            destination: Destination::Channel { channel: ChannelRef::parse("slack:C0DEAD").unwrap() },
+            text: "hello".into(),
+            card: None,
+            replaces: None,
+            attachments: vec![],
+        };
+        let now = chrono::Utc::now();
+        db.store.enqueue(&[NewOutbound::message(msg)], now).await.unwrap();
+        let id = db.store.outbox(false, 10).await.unwrap()[0].id;
+        db.store.mark_failed(id, "HTTP 404 channel_not_found", None).await.unwrap();
+        let (code, out) = baton_stdout(&["outbox", "list", "--dead", "--config", config]);
+        assert_eq!(code, 0);
+        assert!(out.starts_with(&format!("{id}\tslack\tdead\tattempts=1")), "{out}");
+        assert!(out.contains("channel_not_found"), "{out}");
+        let (code, out) = baton_stdout(&["outbox", "retry", &id.to_string(), "--config", config]);
+        assert_eq!(code, 0, "{out}");
+        assert!(db.store.outbox(true, 10).await.unwrap().is_empty(), "no longer dead");
+        let due = db.store.due_outbound(chrono::Utc::now(), 10).await.unwrap();
+        assert_eq!(due.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+        let (code, _) = baton_stdout(&["outbox", "retry", "999999", "--config", config]);
+        assert_eq!(code, 1);
         db.cleanup().await;
     }
 }

@@ -605,6 +605,24 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         check_digest(d, i, &mut digest_at, &mut problem);
     }
 
+    // [sla]: every calendar and policy on its own, so each problem is reported.
+    if !(c.sla.warn_at > 0.0 && c.sla.warn_at <= 1.0) {
+        problem("sla.warn_at".into(), format!("must be more than 0 and at most 1, got {}", c.sla.warn_at));
+    }
+    let mut calendar_names = BTreeSet::new();
+    for (i, cal) in c.sla.calendars.iter().enumerate() {
+        if cal.name.trim().is_empty() {
+            problem(format!("sla.calendars[{i}].name"), "the calendar needs a name".into());
+        } else if !calendar_names.insert(cal.name.trim()) {
+            problem(format!("sla.calendars[{i}].name"), format!("calendar `{}` is defined twice", cal.name));
+        }
+    }
+    if let Err(problems) = super::sla_rules(c) {
+        for p in problems {
+            problem(p.key, p.message);
+        }
+    }
+
     // [health]
     let h = &c.health;
     if let Err(m) = super::parse_duration(&h.window) {

@@ -14,7 +14,7 @@
 //! sense (unknown time zones, bad cron expressions, references to missing people, …).
 //! [`load`] refuses to return a configuration with any such problem.
 
-use crate::config::{EscalationConfig, HandoffConfig, HealthConfig};
+use crate::config::{EscalationConfig, HandoffConfig, HealthConfig, SlaConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -150,7 +150,7 @@ const SECRET_KEYS: &[&str] = &["bot_token", "signing_secret", "app_token", "toke
 
 /// The top-level keys, in the order the checks report them.
 const SECTIONS: &[&str] = &[
-    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "health", "escalation", "handoff",
+    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "sla", "health", "escalation", "handoff",
     "slack", "discord",
 ];
 
@@ -183,6 +183,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
     let accounts: Vec<(usize, AccountConfig)> = r.list(dict, "accounts");
     let people: Vec<(usize, PersonConfig)> = r.list(dict, "people");
     let digests: Vec<(usize, DigestConfig)> = r.list(dict, "digests");
+    let sla: Option<SlaConfig> = r.section(dict, "sla");
     let health: Option<HealthConfig> = r.section(dict, "health");
     let escalation: Option<EscalationConfig> = r.section(dict, "escalation");
     let handoff: Option<HandoffConfig> = r.section(dict, "handoff");
@@ -218,6 +219,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
         accounts: accounts.iter().map(|(_, c)| c.clone()).collect(),
         people: people.iter().map(|(_, c)| c.clone()).collect(),
         digests: digests.iter().map(|(_, c)| c.clone()).collect(),
+        sla: sla.unwrap_or_default(),
         health: health.unwrap_or_default(),
         escalation: escalation.unwrap_or_default(),
         handoff: handoff.unwrap_or_default(),
@@ -787,7 +789,7 @@ bot_tokn = "xoxb-1"
             &[
                 ("BATON_HTTP__BIND", "nowhere"),
                 ("BATON_SLACK__BOT_TOKN", "xoxb-typo"),
-                ("BATON_SLAK__BOT_TOKEN", "xoxb-typo"),
+                ("BATON_SLAKC__BOT_TOKEN", "xoxb-typo"),
             ],
         );
         in_child("example", &path, &[("BATON_HTTP__BIND", "127.0.0.1:7000")]);
@@ -837,10 +839,10 @@ bot_tokn = "xoxb-1"
                     "{all}"
                 );
                 assert!(find(&err.0, "slack.bot_tokn").message.contains("BATON_SLACK__BOT_TOKN"), "{all}");
-                let slak = find(&err.0, "slak");
+                let slak = find(&err.0, "slakc");
                 assert!(
                     slak.message
-                        .contains("did you mean `slack`?) (set by the environment variable BATON_SLAK__…)"),
+                        .contains("did you mean `slack`?) (set by the environment variable BATON_SLAKC__…)"),
                     "{all}"
                 );
                 assert!(!all.contains("xoxb-typo"));

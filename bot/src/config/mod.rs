@@ -47,6 +47,8 @@ pub struct Config {
     pub people: Vec<PersonConfig>,
     /// Scheduled summaries (`[[digests]]`).
     pub digests: Vec<DigestConfig>,
+    /// `[sla]`: SLA policies by tier × priority, and business-hours calendars.
+    pub sla: SlaConfig,
     /// `[health]`: how the account health score is computed and when an account is at risk.
     pub health: HealthConfig,
     /// `[escalation]`: the escalation chain and when to escalate automatically.
@@ -482,4 +484,172 @@ pub struct HealthSignalConfig {
     pub weight: f64,
     pub low: f64,
     pub high: f64,
+}
+
+/// `[sla]`: the promises (first response, next response, resolution) by account tier and
+/// ticket priority, each counted on calendar time or on a business-hours calendar.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SlaConfig {
+    /// Warn in the ticket's thread when this share of a target is used (0 < warn_at ≤ 1).
+    pub warn_at: f64,
+    /// `[[sla.calendars]]`: business hours in a time zone, with holidays.
+    pub calendars: Vec<SlaCalendarConfig>,
+    /// `[[sla.policies]]`, most specific first: the first that matches a ticket applies.
+    pub policies: Vec<SlaPolicyConfig>,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        Self { warn_at: 0.75, calendars: Vec::new(), policies: Vec::new() }
+    }
+}
+
+/// One interval string, or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A business-hours calendar.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SlaCalendarConfig {
+    /// Policies refer to the calendar by this name.
+    pub name: String,
+    /// IANA time zone the hours are read in.
+    pub time_zone: String,
+    /// Opening hours by weekday or weekday range: `{ mon-fri = "09:00-17:00" }`; a value is one
+    /// interval, a list, or comma-separated intervals; days not listed are closed.
+    pub hours: std::collections::BTreeMap<String, OneOrMany>,
+    /// Closed dates, `YYYY-MM-DD`.
+    pub holidays: Vec<String>,
+}
+
+impl SlaCalendarConfig {
+    pub fn spec(&self) -> crate::sla::CalendarSpec {
+        crate::sla::CalendarSpec {
+            time_zone: self.time_zone.clone(),
+            hours: self.hours.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect(),
+            holidays: self.holidays.clone(),
+        }
+    }
+}
+
+/// An SLA policy and the tickets it applies to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SlaPolicyConfig {
+    pub name: String,
+    /// Account tiers it applies to (empty: any, including tickets without an account).
+    pub tiers: Vec<String>,
+    /// Ticket priorities it applies to (empty: any).
+    pub priorities: Vec<String>,
+    /// Targets, as durations (`1h`, `30m`, `3d`); leave one out for no such promise.
+    pub first_response: Option<String>,
+    pub next_response: Option<String>,
+    pub resolution: Option<String>,
+    /// A `[[sla.calendars]]` name; without it, calendar time (24/7).
+    pub calendar: Option<String>,
+    /// Overrides `sla.warn_at` for this policy.
+    pub warn_at: Option<f64>,
+}
+
+/// Builds the SLA rules, or every problem with its key. A policy naming a calendar that is
+/// itself broken is not reported again (the calendar is).
+pub fn sla_rules(c: &Config) -> Result<Vec<crate::sla::SlaRule>, Vec<Problem>> {
+    use crate::sla::{Calendar, SlaPolicy, SlaRule};
+    let mut problems = Vec::new();
+    let mut calendars = std::collections::BTreeMap::new();
+    let mut broken = std::collections::BTreeSet::new();
+    for (i, cal) in c.sla.calendars.iter().enumerate() {
+        match cal.spec().build() {
+            Ok(built) => {
+                calendars.insert(cal.name.trim().to_string(), built);
+            }
+            Err(e) => {
+                broken.insert(cal.name.trim().to_string());
+                problems.push(Problem::new(format!("sla.calendars[{i}]"), e.to_string()));
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, p) in c.sla.policies.iter().enumerate() {
+        let key = |f: &str| format!("sla.policies[{i}].{f}");
+        let before = problems.len();
+        let calendar = match &p.calendar {
+            None => Some(Calendar::always()),
+            Some(name) => match calendars.get(name.trim()) {
+                Some(cal) => Some(cal.clone()),
+                None if broken.contains(name.trim()) => None,
+                None => {
+                    problems.push(Problem::new(key("calendar"), format!("no [[sla.calendars]] is named `{name}`")));
+                    None
+                }
+            },
+        };
+        let mut target = |field: &str, v: &Option<String>| -> Option<chrono::Duration> {
+            let s = v.as_deref()?;
+            match parse_duration(s).map(chrono::Duration::from_std) {
+                Ok(Ok(d)) => Some(d),
+                Ok(Err(e)) => {
+                    problems.push(Problem::new(key(field), e.to_string()));
+                    None
+                }
+                Err(m) => {
+                    problems.push(Problem::new(key(field), m));
+                    None
+                }
+            }
+        };
+        let first_response = target("first_response", &p.first_response);
+        let next_response = target("next_response", &p.next_response);
+        let resolution = target("resolution", &p.resolution);
+        let mut tiers = Vec::new();
+        for (j, t) in p.tiers.iter().enumerate() {
+            match checks_tier(t, &c.general.tiers) {
+                Ok(t) => tiers.push(t),
+                Err(m) => problems.push(Problem::new(format!("sla.policies[{i}].tiers[{j}]"), m)),
+            }
+        }
+        let mut priorities = Vec::new();
+        for (j, s) in p.priorities.iter().enumerate() {
+            match s.parse::<crate::domain::Priority>() {
+                Ok(p) => priorities.push(p),
+                Err(e) => problems.push(Problem::new(format!("sla.policies[{i}].priorities[{j}]"), e.to_string())),
+            }
+        }
+        let Some(calendar) = calendar else { continue };
+        let mut policy = SlaPolicy::new(p.name.trim(), calendar);
+        policy.first_response = first_response;
+        policy.next_response = next_response;
+        policy.resolution = resolution;
+        policy.warn_fraction = p.warn_at.unwrap_or(c.sla.warn_at);
+        if let Err(e) = policy.validate() {
+            problems.push(Problem::new(format!("sla.policies[{i}]"), e.to_string()));
+        }
+        if problems.len() == before {
+            rules.push(SlaRule { tiers, priorities, policy });
+        }
+    }
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(problems)
+    }
+}
+
+fn checks_tier(s: &str, tiers: &[String]) -> Result<crate::domain::Tier, String> {
+    checks::parse_tier(s.trim(), tiers)
 }

@@ -58,12 +58,13 @@ pub fn escalation_level(events: &[TicketEvent]) -> u32 {
     level
 }
 
-/// The open handoff (sent, not acknowledged): when it was sent and to whom.
+/// The open handoff (sent, not acknowledged): when it was last sent or updated, and to whom.
+/// Re-pings count from the latest update.
 pub fn open_handoff(events: &[TicketEvent]) -> Option<(DateTime<Utc>, Option<PersonId>)> {
     let mut open = None;
     for e in events {
         match &e.kind {
-            EventKind::HandedOff { csm, .. } if open.is_none() => open = Some((e.occurred_at, csm.clone())),
+            EventKind::HandedOff { csm, .. } => open = Some((e.occurred_at, csm.clone())),
             EventKind::HandoffAcknowledged { .. } => open = None,
             _ => {}
         }
@@ -226,7 +227,10 @@ impl Engine {
             actor: Actor::System,
             occurred_at: at,
         });
-        let ctx = self.handoff_context(t, history, account.as_ref(), reason, note, reachable.is_none(), at).await?;
+        let pending = fx.events.clone();
+        let ctx = self
+            .handoff_context(t, history, &pending, account.as_ref(), reason, note, reachable.is_none(), at)
+            .await?;
         match reachable {
             Some((person, (platform, user))) => {
                 let lang = self.person_lang(person);
@@ -266,6 +270,7 @@ impl Engine {
         &self,
         t: &Ticket,
         history: &[TicketEvent],
+        pending: &[NewEvent],
         account: Option<&Account>,
         reason: HandoffReason,
         note: Option<String>,
@@ -273,7 +278,7 @@ impl Engine {
         at: DateTime<Utc>,
     ) -> Result<HandoffContext, EngineError> {
         let account_ctx = match account {
-            Some(a) => Some(self.account_context(a, at).await?),
+            Some(a) => Some(self.account_context(a, pending, at).await?),
             None => None,
         };
         // The last few messages of the conversation, oldest first.
@@ -314,7 +319,9 @@ impl Engine {
         })
     }
 
-    async fn account_context(&self, a: &Account, at: DateTime<Utc>) -> Result<AccountContext, EngineError> {
+    /// The account's context; `pending` are events of the change being made (the breach or
+    /// escalation that triggered the handoff), counted as if already saved.
+    async fn account_context(&self, a: &Account, pending: &[NewEvent], at: DateTime<Utc>) -> Result<AccountContext, EngineError> {
         let tickets = self
             .store
             .tickets(&TicketFilter { account: Some(a.id.clone()), ..Default::default() })
@@ -336,6 +343,13 @@ impl Engine {
                     }
                     _ => {}
                 }
+            }
+        }
+        for e in pending.iter().filter(|e| e.occurred_at >= since) {
+            match e.kind {
+                EventKind::Escalated { .. } => escalations += 1,
+                EventKind::SlaBreached { .. } => breaches += 1,
+                _ => {}
             }
         }
         let (health, _) = self.account_health(a, at).await?;
@@ -507,7 +521,7 @@ impl Engine {
             } else {
                 HandoffReason::Reminder { hours: waited.num_hours() }
             };
-            let ctx = self.handoff_context(&t, &history, account.as_ref(), reason, None, false, now).await?;
+            let ctx = self.handoff_context(&t, &history, &[], account.as_ref(), reason, None, false, now).await?;
             let reply = Reply {
                 to: Destination::Direct { platform, user },
                 lang: self.person_lang(&target),
@@ -525,7 +539,6 @@ impl Engine {
     }
 
     /// After an SLA breach: escalate (which hands off) or hand off, as configured.
-    #[allow(dead_code)] // called by the SLA sweep
     pub(super) async fn on_breach(
         &self,
         t: &Ticket,

@@ -359,3 +359,78 @@ async fn automatic_escalation_and_one_open_handoff_per_ticket() {
     }
 }
 
+
+/// Enterprise tickets: first response in 1 business hour, resolution in 8, Mon–Fri
+/// 09:00–17:00 Stockholm.
+fn enterprise_sla() -> Vec<crate::sla::SlaRule> {
+    let spec = crate::sla::CalendarSpec {
+        time_zone: "Europe/Stockholm".into(),
+        hours: [("mon-fri".to_string(), vec!["09:00-17:00".to_string()])].into(),
+        holidays: vec![],
+    };
+    let mut policy = crate::sla::SlaPolicy::new("enterprise", spec.build().unwrap());
+    policy.first_response = Some(Duration::hours(1));
+    policy.resolution = Some(Duration::hours(8));
+    vec![crate::sla::SlaRule { tiers: vec![Tier::parse("enterprise").unwrap()], priorities: vec![], policy }]
+}
+
+#[tokio::test]
+async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escalates() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| {
+            s.sla_rules = enterprise_sla();
+            s.escalate_on_breach = true;
+        })
+        .await;
+        // Friday 2026-11-27 16:30 Stockholm (15:30 UTC): first response due Monday 09:30
+        // local (08:30 UTC) after 30 business minutes on Friday and 30 on Monday.
+        let friday = Utc.with_ymd_and_hms(2026, 11, 27, 15, 30, 0).unwrap();
+        w.clock.set(friday);
+        w.say("shell:acme", "m1", None, "wile", "Our SSO is down", friday).await;
+        w.send(
+            Platform::Shell,
+            Inbound::Reaction(ReactionAdded {
+                target: MessageRef { channel: ch("shell:acme"), message: MessageId::parse("m1").unwrap() },
+                thread: None,
+                emoji: "ticket".into(),
+                user: author("dana"),
+                message_author: Some(author("wile")),
+                message_text: Some("Our SSO is down".into()),
+                message_sent_at: Some(friday),
+                reacted_at: friday,
+            }),
+        )
+        .await;
+        let card = w.outbox().await.into_iter().find_map(|r| r.message.card).unwrap();
+        assert!(card.fields.contains(&("first response".into(), "due Nov 30, 2026, 8:30 AM UTC".into())), "{:?}", card.fields);
+        let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m1").unwrap() };
+        // The weekend counts for nothing.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 20, 0, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        assert!(!w.to(&thread).await.iter().any(|m| m.starts_with('⚠')));
+        // Monday 09:16 local: 46 of 60 minutes used → one warning, however often the sweep runs.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 8, 16, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        w.engine.tick().await.unwrap();
+        // A restart: a new engine on the same database.
+        let restarted = Engine::new(w.store().clone(), w.engine.settings.clone(), w.clock.clone());
+        restarted.tick().await.unwrap();
+        let warnings: Vec<String> = w.to(&thread).await.into_iter().filter(|m| m.starts_with('⚠')).collect();
+        assert_eq!(warnings, ["⚠ ACME-1: the first response target is due at Nov 30, 2026, 8:30 AM UTC."]);
+        // 09:31 local: breached, posted once, escalated by baton, CSM handed off.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 8, 31, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        restarted.tick().await.unwrap();
+        let breaches: Vec<String> = w.to(&thread).await.into_iter().filter(|m| m.starts_with('🔴')).collect();
+        assert_eq!(breaches, ["🔴 ACME-1: the first response target was due at Nov 30, 2026, 8:30 AM UTC and is breached."]);
+        let kinds = w.kinds("ACME-1").await;
+        assert_eq!(kinds.iter().filter(|k| **k == "sla_warning").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "sla_breached").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 1, "{kinds:?}");
+        let tier2 = w.to(&channel_dest("shell:tier2")).await;
+        assert!(tier2[0].contains("Reason: sla_breach:first_response"), "{tier2:?}");
+        let casey = w.to(&dm(Platform::Shell, "casey")).await;
+        assert!(casey[0].contains("Last 30 days: 1 escalation, 1 SLA breach"), "{}", casey[0]);
+        w.db.cleanup().await;
+    }
+}

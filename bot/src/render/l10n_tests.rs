@@ -77,6 +77,7 @@ fn card_msg() -> Msg {
         assignee: Some("Dana".into()),
         follow_up_of: Some(key("ACME-3")),
         escalation: Some("Tier 2".into()),
+        sla: vec![(SlaTarget::Resolution, at("2026-11-24T17:00:00Z"), false)],
     }
 }
 
@@ -152,6 +153,7 @@ Assignee: Dana\n\
 Account: Acme Corp\n\
 Requester: Wile\n\
 Tags: bug:sso-loop\n\
+resolution: due Nov 24, 2026, 5:00 PM UTC\n\
 Escalated to: Tier 2\n\
 [Mark urgent] [Escalate] [Solve]\n\
 Follow-up to ACME-3"),
@@ -163,6 +165,7 @@ Ansvarig: Dana\n\
 Kund: Acme Corp\n\
 Anmälare: Wile\n\
 Taggar: bug:sso-loop\n\
+lösning: senast 24 nov. 2026 17:00 UTC\n\
 Eskalerat till: Tier 2\n\
 [Markera som brådskande] [Eskalera] [Markera som löst]\n\
 Uppföljning av ACME-3"),
@@ -174,6 +177,7 @@ Uppföljning av ACME-3"),
 Клиент: Acme Corp\n\
 Заявитель: Wile\n\
 Теги: bug:sso-loop\n\
+решение: до 24 нояб. 2026 г., 17:00 UTC\n\
 Эскалация: Tier 2\n\
 [Сделать срочным] [Эскалировать] [Решено]\n\
 Продолжение ACME-3"),
@@ -185,6 +189,7 @@ Uppföljning av ACME-3"),
 ลูกค้า: Acme Corp\n\
 ผู้แจ้ง: Wile\n\
 แท็ก: bug:sso-loop\n\
+การแก้ไขปัญหา: ครบกำหนด 24 พ.ย. 2569 17:00 น. UTC\n\
 ยกระดับไปที่: Tier 2\n\
 [ตั้งเป็นด่วน] [ยกระดับ] [แก้ไขแล้ว]\n\
 ต่อจากเคส ACME-3"),
@@ -196,6 +201,7 @@ Uppföljning av ACME-3"),
 مشتری: Acme Corp\n\
 درخواست‌دهنده: Wile\n\
 برچسب‌ها: bug:sso-loop\n\
+حل مشکل: مهلت تا ۳ آذر ۱۴۰۵، ساعت ۱۷:۰۰ UTC\n\
 ارجاع‌شده به: Tier 2\n\
 [فوری کردن] [ارجاع] [حل شد]\n\
 پیگیری ACME-3"),

@@ -244,6 +244,11 @@ pub trait Store: Send + Sync + 'static {
     /// Records a failed attempt; `next_attempt` `None` parks the message as dead.
     async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()>;
     async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>>;
+    /// Messages waiting (not delivered, not dead), and when the oldest was queued.
+    async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)>;
+    /// Makes a dead (or waiting) message due again now; `false` if there is no such
+    /// undelivered message.
+    async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
 }
 
 /// Opens the store for a `sqlite://…` or `postgres://…` URL. Does not migrate.

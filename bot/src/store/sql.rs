@@ -1006,6 +1006,33 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
+                let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dead = $1")
+                    .bind(false)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let oldest: Option<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox WHERE delivered_at IS NULL AND dead = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(false)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok((depth, oldest))
+            }
+
+            async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE outbox SET dead = $1, next_attempt_at = $2, attempts = 0, claimed_until = NULL \
+                     WHERE id = $3 AND delivered_at IS NULL",
+                )
+                .bind(false)
+                .bind(micros(now))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>> {
                 let rows = if dead_only {
                     sqlx::query(concat!("SELECT ", outbox_cols!(), " FROM outbox WHERE dead = $1 ORDER BY id LIMIT $2"))
