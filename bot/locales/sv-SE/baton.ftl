@@ -59,7 +59,7 @@ priority-high = hög
 priority-urgent = brådskande
 
 ## Lifecycle notices posted in the ticket thread
-notice-claimed = { $name } tog { $key }.
+notice-claimed = { $name } tog sig an { $key }.
 notice-assigned = { $key } har nu { $name } som ansvarig.
 notice-unassigned = { $key } har inte längre någon ansvarig.
 notice-status = Status för { $key }: { $status }.
