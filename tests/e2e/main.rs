@@ -2,6 +2,8 @@
 //! SQLite file and a fresh PostgreSQL schema.
 
 mod cli;
+mod digest;
+mod discord;
 mod layout;
 mod serve;
 mod shell;

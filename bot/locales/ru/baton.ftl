@@ -354,3 +354,124 @@ what-priority = приоритет
 what-status = статус
 what-tags = теги для добавления (+тег) или удаления (-тег)
 what-rating = оценку от 1 до 5
+
+## Digests (scheduled summaries for managers, leads and CSMs)
+digest-period = { $from } – { $to }
+digest-no-data = нет данных
+digest-compare = { $now } (в прошлом периоде: { $before })
+digest-p50-p90 = медиана { $p50 }, p90 { $p90 }
+digest-ratio = { $percent }{ -nbsp }% ({ $part } из { $whole })
+digest-csat-value = в среднем { $mean }, { $satisfied }{ -nbsp }% оценок 4–5 ({ $count ->
+    [one] { $count } оценка
+    [few] { $count } оценки
+    [many] { $count } оценок
+   *[other] { $count } оценки
+})
+digest-nps-value = { $score } ({ $count ->
+    [one] { $count } клиент
+    [few] { $count } клиента
+    [many] { $count } клиентов
+   *[other] { $count } клиента
+}; импортировано, без сравнения)
+digest-unassigned = Не назначен
+digest-late-not-running = Отправлено с опозданием: в плановое время ({ $time }) baton не работал.
+digest-late-delayed = Отправлено с опозданием: плановое время этой сводки — { $time }.
+digest-late-skipped = { $count ->
+    [one] Ещё { $count } более ранний запуск пропущен и отдельно не отправляется.
+    [few] Ещё { $count } более ранних запуска пропущены и отдельно не отправляются.
+    [many] Ещё { $count } более ранних запусков пропущены и отдельно не отправляются.
+   *[other] Ещё { $count } более раннего запуска пропущены и отдельно не отправляются.
+}
+digest-at-risk-title = Клиенты в зоне риска
+digest-at-risk-title-csm = { $name }, ваши клиенты в зоне риска
+digest-at-risk-text = { $count ->
+    [one] { $count } клиент в зоне риска
+    [few] { $count } клиента в зоне риска
+    [many] { $count } клиентов в зоне риска
+   *[other] { $count } клиента в зоне риска
+}, ARR: { $arr }.
+digest-at-risk-empty = Клиентов в зоне риска нет.
+digest-at-risk-empty-csm = { $name }, никто из ваших клиентов не в зоне риска.
+digest-at-risk-account = { $name } ({ $tier })
+digest-at-risk-figures = Здоровье { $health } · ARR { $arr } · продление { $renewal } · { $open ->
+    [one] { $open } открытое обращение
+    [few] { $open } открытых обращения
+    [many] { $open } открытых обращений
+   *[other] { $open } открытого обращения
+}, эскалировано: { $escalated }
+digest-at-risk-why = Причины: { $reasons }
+digest-at-risk-flags = В зоне риска: { $flags }
+digest-flag-low-score = оценка ниже { $below }
+digest-flag-dropped = снижение с { $from } до { $to } по сравнению с показателем { $days ->
+    [one] { $days } день назад
+    [few] { $days } дня назад
+    [many] { $days } дней назад
+   *[other] { $days } дня назад
+}
+digest-flag-renewal = продление через { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+    [many] { $days } дней
+   *[other] { $days } дня
+}, а были нарушения SLA или эскалации
+digest-at-risk-chart = График: здоровье каждого клиента из списка выше, в том же порядке, по шкале 0–100; пунктир — порог зоны риска, { $below }.
+digest-team-title = Показатели команды, { $period }
+digest-team-text = Показатели команды за { $period }: открыто { $opened }, решено { $solved }.
+digest-team-empty = За { $period } не было ни новых, ни отвеченных, ни решённых, ни оценённых обращений.
+digest-team-previous = Сравнение с предыдущим периодом: { $period }. Время календарное, по отметкам времени сообщений в чате.
+digest-field-opened = Открыто обращений
+digest-field-solved = Решено обращений
+digest-field-frt = Время первого ответа
+digest-field-resolution = Время решения
+digest-field-reopen = Доля повторно открытых
+digest-field-csat = CSAT
+digest-field-nps = NPS
+digest-team-by-assignee = По исполнителям (медианное время):
+digest-team-assignee = { $name }: решено { $solved } (ранее { $solved_before }) · первый ответ { $frt } (ранее { $frt_before }) · решение { $resolution } (ранее { $resolution_before }) · CSAT { $csat } (ранее { $csat_before })
+digest-team-chart = График: время первого ответа по дням за последние { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+    [many] { $days } дней
+   *[other] { $days } дня
+}, медиана (синяя линия) и p90 (оранжевая), по шкале 0–{ $max }.
+digest-sla-title = SLA, { $period }
+digest-sla-text = { $count ->
+    [one] { $count } нарушение SLA
+    [few] { $count } нарушения SLA
+    [many] { $count } нарушений SLA
+   *[other] { $count } нарушения SLA
+} за { $period }.
+digest-sla-empty = За { $period } нарушений SLA нет.
+digest-sla-breaches = Нарушены сроки:
+digest-sla-breach = { $key } { $title } ({ $account }): срок «{ $target }» истёк { $due }; ответственный: { $owner }
+digest-sla-due-soon = Под угрозой нарушения в течение { $hours ->
+    [one] { $hours } часа
+    [few] { $hours } часов
+    [many] { $hours } часов
+   *[other] { $hours } часа
+}:
+digest-sla-due-soon-line = { $key } { $title }: «{ $target }» до { $due }; ответственный: { $owner }
+digest-sla-due-soon-none = В течение { $hours ->
+    [one] { $hours } часа
+    [few] { $hours } часов
+    [many] { $hours } часов
+   *[other] { $hours } часа
+} нарушений SLA не ожидается.
+digest-sla-compliance = Соблюдение SLA по политикам:
+digest-sla-compliance-line = { $policy }, { $target }: { $ratio }
+digest-sla-no-clocks = Ближайшие сроки и соблюдение по политикам недоступны: часы SLA не настроены.
+digest-sla-chart = График: нарушения SLA по дням за последние { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+    [many] { $days } дней
+   *[other] { $days } дня
+}, по шкале 0–{ $max }.
+digest-dry-run-to = ── { $destination } ──
+digest-dry-run-channel = канал { $channel }
+digest-dry-run-dm = личное сообщение для { $platform }:{ $user }
+digest-dry-run-attachment = [вложение { $name }: { $type }, { $bytes ->
+    [one] { $bytes } байт
+    [few] { $bytes } байта
+    [many] { $bytes } байт
+   *[other] { $bytes } байта
+}]

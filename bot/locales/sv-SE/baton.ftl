@@ -304,3 +304,89 @@ what-priority = en prioritet
 what-status = en status
 what-tags = taggar att lägga till (+tagg) eller ta bort (-tagg)
 what-rating = ett betyg från 1 till 5
+
+## Digests (scheduled summaries for managers, leads and CSMs)
+digest-period = { $from } – { $to }
+digest-no-data = inga data
+digest-compare = { $now } (föregående period: { $before })
+digest-p50-p90 = median { $p50 }, p90 { $p90 }
+digest-ratio = { $percent }{ -nbsp }% ({ $part } av { $whole })
+digest-csat-value = snitt { $mean }, { $satisfied }{ -nbsp }% gav 4–5 ({ $count ->
+    [one] 1 betyg
+   *[other] { $count } betyg
+})
+digest-nps-value = { $score } ({ $count ->
+    [one] 1 kund
+   *[other] { $count } kunder
+}; importerat, jämförs inte)
+digest-unassigned = Ingen ansvarig
+digest-late-not-running = Skickad sent: baton var inte igång { $time }.
+digest-late-delayed = Skickad sent: den här sammanfattningen skulle ha kommit { $time }.
+digest-late-skipped = { $count ->
+    [one] En tidigare körning missades också och skickas inte separat.
+   *[other] { $count } tidigare körningar missades också och skickas inte separat.
+}
+digest-at-risk-title = Kunder i riskzonen
+digest-at-risk-title-csm = Dina kunder i riskzonen, { $name }
+digest-at-risk-text = { $count ->
+    [one] 1 kund är i riskzonen
+   *[other] { $count } kunder är i riskzonen
+}, { $arr } i ARR.
+digest-at-risk-empty = Inga kunder är i riskzonen.
+digest-at-risk-empty-csm = Ingen av dina kunder är i riskzonen, { $name }.
+digest-at-risk-account = { $name } ({ $tier })
+digest-at-risk-figures = Kundhälsa { $health } · ARR { $arr } · förnyelse { $renewal } · { $open ->
+    [one] 1 öppet ärende
+   *[other] { $open } öppna ärenden
+}, { $escalated } eskalerade
+digest-at-risk-why = Varför: { $reasons }
+digest-at-risk-flags = I riskzonen: { $flags }
+digest-flag-low-score = poäng under { $below }
+digest-flag-dropped = ned från { $from } till { $to } jämfört med för { $days ->
+    [one] 1 dag
+   *[other] { $days } dagar
+} sedan
+digest-flag-renewal = förnyas om { $days ->
+    [one] 1 dag
+   *[other] { $days } dagar
+} efter SLA-överträdelser eller eskaleringar
+digest-at-risk-chart = Diagram: kundhälsan för varje kund ovan, i samma ordning, på en skala 0–100; den streckade linjen är gränsen för riskzonen, { $below }.
+digest-team-title = Teamets nyckeltal, { $period }
+digest-team-text = Teamets nyckeltal för { $period }: { $opened } öppnade, { $solved } lösta.
+digest-team-empty = Inga ärenden öppnades, besvarades, löstes eller betygsattes under { $period }.
+digest-team-previous = Jämfört med föregående period, { $period }. Tiderna är kalendertid enligt chattmeddelandenas tidsstämplar.
+digest-field-opened = Öppnade ärenden
+digest-field-solved = Lösta ärenden
+digest-field-frt = Tid till första svar
+digest-field-resolution = Lösningstid
+digest-field-reopen = Andel återöppnade
+digest-field-csat = CSAT
+digest-field-nps = NPS
+digest-team-by-assignee = Per ansvarig (mediantider):
+digest-team-assignee = { $name }: { $solved } lösta (tidigare { $solved_before }) · första svar { $frt } (tidigare { $frt_before }) · lösning { $resolution } (tidigare { $resolution_before }) · CSAT { $csat } (tidigare { $csat_before })
+digest-team-chart = Diagram: tid till första svar per dag de senaste { $days } dagarna, median (blå) och p90 (orange), på en skala 0–{ $max }.
+digest-sla-title = SLA, { $period }
+digest-sla-text = { $count ->
+    [one] 1 SLA-överträdelse
+   *[other] { $count } SLA-överträdelser
+} under { $period }.
+digest-sla-empty = Inga SLA-överträdelser under { $period }.
+digest-sla-breaches = Överskridna:
+digest-sla-breach = { $key } { $title } ({ $account }): { $target } skulle ha skett senast { $due }; ansvarig: { $owner }
+digest-sla-due-soon = Riskerar att överskridas { $hours ->
+    [one] inom den närmaste timmen
+   *[other] inom de närmaste { $hours } timmarna
+}:
+digest-sla-due-soon-line = { $key } { $title }: { $target } senast { $due }; ansvarig: { $owner }
+digest-sla-due-soon-none = Inget riskerar att överskridas { $hours ->
+    [one] inom den närmaste timmen
+   *[other] inom de närmaste { $hours } timmarna
+}.
+digest-sla-compliance = Måluppfyllelse per policy:
+digest-sla-compliance-line = { $policy }, { $target }: { $ratio }
+digest-sla-no-clocks = Mål som snart förfaller och måluppfyllelse per policy kan inte visas: inga SLA-klockor är konfigurerade.
+digest-sla-chart = Diagram: SLA-överträdelser per dag de senaste { $days } dagarna, på en skala 0–{ $max }.
+digest-dry-run-to = ── { $destination } ──
+digest-dry-run-channel = kanal { $channel }
+digest-dry-run-dm = direktmeddelande till { $platform }:{ $user }
+digest-dry-run-attachment = [bilaga { $name }: { $type }, { $bytes } byte]
