@@ -647,3 +647,22 @@ fn every_message_id_used_by_digests_exists() {
     }
     assert!(checked > 40, "expected to find the digests' message ids, found {checked}");
 }
+
+#[test]
+fn digests_are_written_in_the_readers_language_and_formats() {
+    let m = content::team_metrics(&pure_history(), period(), chrono_tz::UTC, 14);
+    let sv: LanguageIdentifier = "sv-SE".parse().unwrap();
+    let r = text::team(&Style { lang: &sv, ..style(None) }, &m);
+    let card = r.card.unwrap();
+    assert_eq!(field(&card, "Tid till första svar"), "median 15 min, p90 45 min (föregående period: median 30 min, p90 30 min)");
+    assert_eq!(field(&card, "Andel återöppnade"), "50\u{a0}% (1 av 2) (föregående period: 0\u{a0}% (0 av 1))");
+    assert!(field(&card, "CSAT").starts_with("snitt 3,5, 50\u{a0}% gav 4–5 (2 betyg)"), "{card:#?}");
+    assert!(card.title.contains("2 nov. 2026"), "{}", card.title);
+
+    let fa: LanguageIdentifier = "fa".parse().unwrap();
+    let r = text::team(&Style { lang: &fa, ..style(None) }, &m);
+    let card = r.card.unwrap();
+    assert!(field(&card, "نرخ بازگشایی").starts_with("۵۰٪ (۱ از ۲)"), "{card:#?}");
+    assert!(field(&card, "CSAT").starts_with("میانگین ۳٫۵،"), "{card:#?}");
+    assert!(!r.text.chars().any(|c| c.is_ascii_digit()), "Persian digits only: {}", r.text);
+}
