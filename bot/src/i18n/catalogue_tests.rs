@@ -24,8 +24,10 @@ const CATALOGUES: [(&str, &str); 5] = [
 const CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
 
 /// Arguments that are numbers (plural or numeric selectors, or shown as counts).
-const NUMERIC: [&str; 15] =
-    ["count", "days", "hours", "minutes", "rating", "score", "change", "number", "escalations", "breaches", "month", "pm", "open", "escalated", "below"];
+const NUMERIC: [&str; 21] = [
+    "count", "days", "hours", "minutes", "rating", "score", "change", "number", "escalations", "breaches", "month", "pm", "open", "escalated", "below",
+    "opened", "solved", "solved_before", "part", "whole", "bytes",
+];
 
 /// One message as the tests see it.
 #[derive(Debug, Default)]
