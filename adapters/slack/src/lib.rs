@@ -76,9 +76,4 @@ impl Slack {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn default_api_url_is_slacks() {
-        assert_eq!(super::DEFAULT_API_URL, "https://slack.com/api");
-    }
-}
+mod tests;
