@@ -36,11 +36,14 @@ struct Call {
     body: Value,
 }
 
+/// A canned answer: status, headers, JSON body.
+type Canned = (StatusCode, Vec<(&'static str, String)>, Value);
+
 #[derive(Default)]
 struct FakeState {
     calls: Vec<Call>,
     /// Canned answers by method, used first to last (then the default answer).
-    scripted: BTreeMap<String, VecDeque<(StatusCode, Vec<(&'static str, String)>, Value)>>,
+    scripted: BTreeMap<String, VecDeque<Canned>>,
     messages: Vec<Value>,
     users: BTreeMap<String, Value>,
     next_ts: u64,
