@@ -19,6 +19,9 @@
 pub mod clock;
 pub mod domain;
 pub mod store;
+// `Config`'s hand-written `Default` is replaced by a derive in the config-loading branch;
+// until then the lint is silenced here rather than editing the module twice.
+#[allow(clippy::derivable_impls)]
 pub mod config;
 pub mod import;
 pub mod testing;

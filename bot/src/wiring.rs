@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use baton::config::Config;
+use baton::config::{Config, SlackConfig};
 use baton::outbox::Sinks;
 use baton_chat::Ingest;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -19,9 +20,9 @@ pub fn any_platform(config: &Config) -> bool {
 
 /// The outbound halves of the configured adapters.
 pub fn sinks(config: &Config) -> Result<Sinks, AnyError> {
-    let sinks = Sinks::default();
-    if config.slack.is_some() {
-        return Err(slack_missing());
+    let mut sinks = Sinks::default();
+    if let Some(slack) = &config.slack {
+        sinks.add(Arc::new(slack_connection(slack)?.sink()));
     }
     if config.discord.is_some() {
         return Err(discord_missing());
@@ -36,11 +37,24 @@ pub fn inbound(
     ingest: Arc<dyn Ingest>,
     stop: watch::Receiver<bool>,
 ) -> Result<(Router, Vec<JoinHandle<()>>), AnyError> {
-    let _ = (ingest, stop);
-    let routes = Router::new();
+    let _ = &stop;
+    let mut routes = Router::new();
     let tasks = Vec::new();
-    if config.slack.is_some() {
-        return Err(slack_missing());
+    if let Some(slack) = &config.slack {
+        let connection = slack_connection(slack)?;
+        let reactions = slack_reactions(config);
+        match slack.mode.trim() {
+            "http" => {
+                let secret = required(&slack.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
+                routes = routes.merge(connection.http_routes(ingest.clone(), secret, reactions));
+            }
+            "socket" => {
+                return Err("slack.mode = \"socket\" (Socket Mode) is not supported yet: use slack.mode = \"http\" \
+                            with the Events API endpoints (see the README's Slack setup)"
+                    .into())
+            }
+            other => return Err(format!("slack.mode `{other}` is not a Slack mode: use \"http\" or \"socket\"").into()),
+        }
     }
     if config.discord.is_some() {
         return Err(discord_missing());
@@ -48,8 +62,26 @@ pub fn inbound(
     Ok((routes, tasks))
 }
 
-fn slack_missing() -> AnyError {
-    "the Slack adapter is not available in this build yet; remove [slack] from the configuration".into()
+/// A secret that must be set (and not blank).
+fn required(secret: &Option<SecretString>, key: &str, env: &str) -> Result<SecretString, AnyError> {
+    match secret {
+        Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
+        _ => Err(format!("{key} is required when [slack] is configured; set {env}").into()),
+    }
+}
+
+/// The Slack Web API client for the configured base URL and bot token.
+fn slack_connection(slack: &SlackConfig) -> Result<baton_slack::Slack, AnyError> {
+    let token = required(&slack.bot_token, "slack.bot_token", "BATON_SLACK__BOT_TOKEN")?;
+    baton_slack::Slack::new(&slack.api_url, &token).map_err(|e| format!("slack.api_url: {e}").into())
+}
+
+/// The reactions baton acts on; for the ones that open tickets, the adapter fetches the
+/// reacted-to message first (Slack's event does not include it).
+fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
+    let t = &config.tickets;
+    let relevant = [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
+    baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
 }
 
 fn discord_missing() -> AnyError {
