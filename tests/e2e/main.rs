@@ -3,6 +3,7 @@
 
 mod serve;
 mod shell;
+mod slack;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
