@@ -37,9 +37,8 @@ pub fn inbound(
     ingest: Arc<dyn Ingest>,
     stop: watch::Receiver<bool>,
 ) -> Result<(Router, Vec<JoinHandle<()>>), AnyError> {
-    let _ = &stop;
     let mut routes = Router::new();
-    let tasks = Vec::new();
+    let mut tasks = Vec::new();
     if let Some(slack) = &config.slack {
         let connection = slack_connection(slack)?;
         let reactions = slack_reactions(config);
@@ -49,9 +48,11 @@ pub fn inbound(
                 routes = routes.merge(connection.http_routes(ingest.clone(), secret, reactions));
             }
             "socket" => {
-                return Err("slack.mode = \"socket\" (Socket Mode) is not supported yet: use slack.mode = \"http\" \
-                            with the Events API endpoints (see the README's Slack setup)"
-                    .into())
+                let app_token = required(&slack.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
+                let task = connection
+                    .socket_mode(ingest.clone(), &app_token, reactions, stop.clone())
+                    .map_err(|e| format!("Slack Socket Mode: {e}"))?;
+                tasks.push(task);
             }
             other => return Err(format!("slack.mode `{other}` is not a Slack mode: use \"http\" or \"socket\"").into()),
         }
@@ -66,7 +67,7 @@ pub fn inbound(
 fn required(secret: &Option<SecretString>, key: &str, env: &str) -> Result<SecretString, AnyError> {
     match secret {
         Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
-        _ => Err(format!("{key} is required when [slack] is configured; set {env}").into()),
+        _ => Err(format!("{key} is required for this [slack] configuration; set {env}").into()),
     }
 }
 

@@ -297,7 +297,7 @@ struct ReactionItem {
 }
 
 /// A slash command, form-encoded over HTTP or a JSON object over Socket Mode.
-#[derive(Deserialize, serde::Serialize)]
+#[derive(Deserialize)]
 pub struct CommandPayload {
     command: String,
     #[serde(default)]

@@ -20,6 +20,7 @@ pub mod blocks;
 pub mod inbound;
 pub mod signature;
 pub mod sink;
+pub mod socket;
 pub mod text;
 pub mod web;
 
@@ -45,12 +46,13 @@ pub const DEFAULT_API_URL: &str = slack_morphism::prelude::SlackClientHttpApiUri
 #[derive(Clone, Debug)]
 pub struct Slack {
     web: Arc<WebApi>,
+    api_url: String,
 }
 
 impl Slack {
     /// A connection to the Web API at `api_url` with `bot_token` (`xoxb-…`).
     pub fn new(api_url: &str, bot_token: &SecretString) -> Result<Self, SetupError> {
-        Ok(Self { web: Arc::new(WebApi::new(api_url, bot_token)?) })
+        Ok(Self { web: Arc::new(WebApi::new(api_url, bot_token)?), api_url: api_url.to_string() })
     }
 
     /// The Web API client.
@@ -71,7 +73,37 @@ impl Slack {
     /// The HTTP endpoints Slack calls (Events API, slash commands, interactivity), to mount
     /// on baton's HTTP server.
     pub fn http_routes(&self, ingest: Arc<dyn Ingest>, signing_secret: SecretString, reactions: ReactionPolicy) -> Router {
+        warm_up(&self.web);
         inbound::routes(self.handler(ingest, reactions), Verifier::new(signing_secret))
+    }
+
+    /// Socket Mode instead of HTTP endpoints: a task that holds a WebSocket to Slack open
+    /// (with the app-level token, `xapp-…`) and feeds the same handler, until `stop` is true.
+    pub fn socket_mode(
+        &self,
+        ingest: Arc<dyn Ingest>,
+        app_token: &SecretString,
+        reactions: ReactionPolicy,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<tokio::task::JoinHandle<()>, SetupError> {
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| SetupError::NoRuntime)?;
+        let app_api = WebApi::new(&self.api_url, app_token)?;
+        warm_up(&self.web);
+        Ok(rt.spawn(socket::run(self.handler(ingest, reactions), app_api, stop)))
+    }
+}
+
+/// Learns the workspace and bot user (`auth.test`) in the background, so the first event
+/// does not wait for it.
+fn warm_up(web: &Arc<WebApi>) {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let web = web.clone();
+        rt.spawn(async move {
+            match web.identity().await {
+                Ok(id) => tracing::info!(team = %id.team, bot_user = ?id.bot_user, "Slack workspace identified"),
+                Err(e) => tracing::warn!(error = %e, "auth.test failed: is slack.bot_token valid? (retried on the next event)"),
+            }
+        });
     }
 }
 

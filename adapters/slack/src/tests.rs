@@ -144,11 +144,13 @@ async fn fake_api(
 struct Recorder {
     events: Mutex<Vec<InboundEvent>>,
     fail: Mutex<bool>,
+    attempts: std::sync::atomic::AtomicUsize,
 }
 
 #[async_trait]
 impl Ingest for Recorder {
     async fn ingest(&self, event: InboundEvent) -> Result<bool, IngestError> {
+        self.attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if *self.fail.lock().unwrap() {
             return Err(IngestError("database down".into()));
         }
@@ -256,7 +258,8 @@ async fn unsigned_stale_oversized_and_malformed_requests_are_refused_before_anyt
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     assert!(h.ingest.bodies().is_empty());
-    assert!(h.fake.0.lock().unwrap().calls.is_empty(), "no Web API call for a refused request");
+    let calls: Vec<String> = h.fake.0.lock().unwrap().calls.iter().map(|c| c.method.clone()).filter(|m| m != "auth.test").collect();
+    assert!(calls.is_empty(), "no Web API call for a refused request: {calls:?}");
 }
 
 #[tokio::test]
@@ -606,4 +609,87 @@ async fn an_unreachable_slack_is_a_temporary_failure() {
 #[test]
 fn default_api_url_is_slacks() {
     assert_eq!(crate::DEFAULT_API_URL, "https://slack.com/api");
+}
+
+// ----- Socket Mode ------------------------------------------------------------------------
+
+async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
+        match m {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Message::Close(_) => return json!({ "closed": true }),
+            _ => continue,
+        }
+    }
+}
+
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn socket_mode_feeds_the_same_handler_and_acknowledges_only_recorded_envelopes() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let h = harness().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_url = format!("ws://{}/link/?ticket=t-secret&app_id=A1", listener.local_addr().unwrap());
+    for _ in 0..2 {
+        h.fake.script("apps.connections.open", 200, vec![], json!({ "ok": true, "url": ws_url }));
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let policy = ReactionPolicy { relevant: vec![], fetch_message: vec!["ticket".into()] };
+    let task = h.slack.socket_mode(h.ingest.clone(), &SecretString::from("xapp-app-token"), policy, stopped).unwrap();
+
+    let (tcp, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await.unwrap().unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let send = |v: Value| Message::text(v.to_string());
+    ws.send(send(json!({ "type": "hello", "num_connections": 1, "connection_info": { "app_id": "A1" } }))).await.unwrap();
+
+    // An Events API envelope: recorded, then acknowledged.
+    let event = json!({ "type": "event_callback", "team_id": HOME, "event_id": "EvSock1",
+        "event": { "type": "message", "channel": "C0ACME0001", "user": "U0WILE", "text": "hi", "ts": "1800000000.000001" } });
+    ws.send(send(json!({ "envelope_id": "env-1", "type": "events_api", "accepts_response_payload": false, "retry_attempt": 0, "payload": event }))).await.unwrap();
+    assert_eq!(next_json(&mut ws).await, json!({ "envelope_id": "env-1" }));
+    assert_eq!(h.ingest.ids(), ["EvSock1"]);
+
+    // One that cannot be recorded is not acknowledged (Slack redelivers it).
+    *h.ingest.fail.lock().unwrap() = true;
+    let before = h.ingest.attempts.load(std::sync::atomic::Ordering::SeqCst);
+    let event2 = json!({ "type": "event_callback", "team_id": HOME, "event_id": "EvSock2",
+        "event": { "type": "message", "channel": "C0ACME0001", "user": "U0WILE", "text": "again", "ts": "1800000000.000002" } });
+    ws.send(send(json!({ "envelope_id": "env-2", "type": "events_api", "payload": event2 }))).await.unwrap();
+    eventually("the failed attempt", || h.ingest.attempts.load(std::sync::atomic::Ordering::SeqCst) > before).await;
+    *h.ingest.fail.lock().unwrap() = false;
+
+    // A slash command and a button click, as JSON payloads.
+    let command = json!({ "token": "x", "team_id": HOME, "channel_id": "C0ACME0001", "user_id": "U0DANA", "user_name": "dana",
+        "command": "/ticket", "text": "help", "trigger_id": "9.9.socket" });
+    ws.send(send(json!({ "envelope_id": "env-3", "type": "slash_commands", "accepts_response_payload": true, "payload": command }))).await.unwrap();
+    assert_eq!(next_json(&mut ws).await, json!({ "envelope_id": "env-3" }), "env-2 was never acknowledged");
+    let click = block_actions(json!([{ "action_id": "ticket.solve", "value": "ACME-1", "type": "button", "action_ts": "1800000500.000001" }]));
+    ws.send(send(json!({ "envelope_id": "env-4", "type": "interactive", "accepts_response_payload": false, "payload": click }))).await.unwrap();
+    assert_eq!(next_json(&mut ws).await, json!({ "envelope_id": "env-4" }));
+    assert_eq!(h.ingest.ids(), ["EvSock1", "command:9.9.socket", "action:333.444.def"]);
+
+    // Slack asks for a new connection: baton opens one.
+    ws.send(send(json!({ "type": "disconnect", "reason": "refresh_requested" }))).await.unwrap();
+    let (tcp, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await.unwrap().unwrap();
+    let mut ws2 = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let opened = h.fake.calls("apps.connections.open");
+    assert_eq!(opened.len(), 2);
+    assert!(opened.iter().all(|c| c.auth.as_deref() == Some("Bearer xapp-app-token")), "the app-level token opens connections");
+
+    // And stops when baton stops.
+    stop.send(true).unwrap();
+    assert_eq!(next_json(&mut ws2).await, json!({ "closed": true }));
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("Socket Mode stops").unwrap();
 }

@@ -119,6 +119,8 @@ pub enum SetupError {
     BadUrl(String),
     #[error("cannot load the system's TLS root certificates for {url}: {error}")]
     Tls { url: String, error: String },
+    #[error("Socket Mode must be started from within the Tokio runtime")]
+    NoRuntime,
 }
 
 /// A user as `users.info` describes them.
