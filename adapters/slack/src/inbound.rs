@@ -36,11 +36,32 @@ use crate::web::{CallError, FetchedMessage, WebApi};
 /// Largest request body accepted (Slack's payloads are a few kilobytes).
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// How long a name or team lookup may delay an acknowledgement (it is optional).
+/// Slack wants an answer within 3 seconds. The Web API lookups a payload needs all finish
+/// (or are given up) within this budget, leaving time to record the event.
+const ACK_BUDGET: Duration = Duration::from_millis(2200);
+
+/// How long one optional lookup (a name, a team) may take within the budget.
 const LOOKUP_TIMEOUT: Duration = Duration::from_millis(1500);
 
-/// How long fetching a reacted-to message may take (Slack wants an answer in 3 s).
-const FETCH_TIMEOUT: Duration = Duration::from_millis(2000);
+tokio::task_local! {
+    /// When the lookups for the payload being handled must be done.
+    static DEADLINE: tokio::time::Instant;
+}
+
+/// Runs the handling of one payload within [`ACK_BUDGET`].
+async fn within_budget<T>(f: impl std::future::Future<Output = T>) -> T {
+    DEADLINE.scope(tokio::time::Instant::now() + ACK_BUDGET, f).await
+}
+
+/// The end of the whole budget (for lookups the event cannot do without).
+fn budget_end() -> tokio::time::Instant {
+    DEADLINE.try_with(|d| *d).unwrap_or_else(|_| tokio::time::Instant::now() + ACK_BUDGET)
+}
+
+/// The deadline of one optional lookup.
+fn lookup_end() -> tokio::time::Instant {
+    budget_end().min(tokio::time::Instant::now() + LOOKUP_TIMEOUT)
+}
 
 /// Which reactions matter to baton.
 #[derive(Clone, Debug, Default)]
@@ -476,7 +497,7 @@ impl Handler {
         if let Some(id) = self.web.known_identity() {
             return Some(id.team);
         }
-        match tokio::time::timeout(LOOKUP_TIMEOUT, self.web.identity()).await {
+        match tokio::time::timeout_at(lookup_end(), self.web.identity()).await {
             Ok(Ok(id)) => Some(id.team),
             other => {
                 let why = match other {
@@ -502,7 +523,7 @@ impl Handler {
         if let Some(id) = self.web.known_identity() {
             return id.bot_user;
         }
-        match tokio::time::timeout(LOOKUP_TIMEOUT, self.web.identity()).await {
+        match tokio::time::timeout_at(lookup_end(), self.web.identity()).await {
             Ok(Ok(id)) => id.bot_user,
             _ => None,
         }
@@ -517,7 +538,7 @@ impl Handler {
         let mut is_bot = hints.is_bot;
         let mut locale = None;
         if name.is_none() || team.is_none() {
-            match tokio::time::timeout(LOOKUP_TIMEOUT, self.web.user_info(user.as_str())).await {
+            match tokio::time::timeout_at(lookup_end(), self.web.user_info(user.as_str())).await {
                 Ok(Ok(info)) => {
                     name = name.or(info.name);
                     team = team.or(info.team);
@@ -557,6 +578,10 @@ impl Handler {
 
     /// An Events API payload (the HTTP body, or a Socket Mode `events_api` payload).
     pub async fn events_api(&self, payload: Value) -> Reply {
+        within_budget(self.events_api_now(payload)).await
+    }
+
+    async fn events_api_now(&self, payload: Value) -> Reply {
         let envelope: Envelope = match serde_json::from_value(payload) {
             Ok(e) => e,
             Err(_) => return Reply::BadRequest("not an Events API payload"),
@@ -683,13 +708,21 @@ impl Handler {
         let target = message_id(ts).ok_or_else(|| Skip::Unreadable("bad item ts".into()))?;
         let reacted_at = r.event_ts.as_deref().and_then(parse_ts).unwrap_or_else(Utc::now);
         let home = self.home_team(envelope.team_id.as_deref()).await;
-        let reactor = self.author(&user, Hints::default(), home.as_deref()).await;
+        let needs_message = self.reactions.needs_message(emoji);
+        let fetch = async {
+            if needs_message {
+                Some(tokio::time::timeout_at(budget_end(), self.web.fetch_message(channel, ts)).await)
+            } else {
+                None
+            }
+        };
+        let (reactor, fetched) = tokio::join!(self.author(&user, Hints::default(), home.as_deref()), fetch);
 
         let mut message_author = None;
         let mut message_text = None;
         let mut thread = None;
-        if self.reactions.needs_message(emoji) {
-            let fetched = match tokio::time::timeout(FETCH_TIMEOUT, self.web.fetch_message(channel, ts)).await {
+        if let Some(fetched) = fetched {
+            let fetched = match fetched {
                 Ok(Ok(Some(m))) => m,
                 Ok(Ok(None)) => return Err(Skip::Ignored("the reacted-to message no longer exists")),
                 Ok(Err(e)) if e.is_temporary() => return Err(Skip::Later(e)),
@@ -766,6 +799,10 @@ impl Handler {
     /// A slash command (`/ticket claim ACME-4`). Slack does not say which thread it was
     /// typed in, so the command carries none; ticket commands take keys.
     pub async fn command(&self, c: CommandPayload) -> Reply {
+        within_budget(self.command_now(c)).await
+    }
+
+    async fn command_now(&self, c: CommandPayload) -> Reply {
         let (Ok(user), Some(channel)) = (UserId::parse(c.user_id.as_str()), channel_ref(&c.channel_id)) else {
             return Reply::BadRequest("slash command without a valid user or channel");
         };
@@ -797,6 +834,10 @@ impl Handler {
 
     /// An interactivity payload: button clicks, message shortcuts, modal submissions.
     pub async fn interaction(&self, payload: Value) -> Reply {
+        within_budget(self.interaction_now(payload)).await
+    }
+
+    async fn interaction_now(&self, payload: Value) -> Reply {
         let kind = payload.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
         match kind.as_str() {
             "block_actions" => match serde_json::from_value(payload) {
@@ -904,7 +945,10 @@ impl Handler {
             tracing::warn!(action_id = %a.action_id, "form context too large for a Slack modal");
             return Err(Reply::BadRequest("form too large"));
         };
-        match self.web.open_view(trigger, &view).await {
+        let opened = tokio::time::timeout_at(budget_end(), self.web.open_view(trigger, &view))
+            .await
+            .unwrap_or_else(|_| Err(CallError::Transient("views.open: no answer in time".into())));
+        match opened {
             Ok(()) => Ok(()),
             Err(e) => {
                 // The click cannot be replayed (the trigger expires): Slack shows the user an

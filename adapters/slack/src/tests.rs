@@ -47,6 +47,8 @@ struct FakeState {
     messages: Vec<Value>,
     users: BTreeMap<String, Value>,
     next_ts: u64,
+    /// Methods that answer only after this long.
+    delays: BTreeMap<String, Duration>,
 }
 
 #[derive(Clone, Default)]
@@ -92,6 +94,10 @@ async fn fake_api(
         }
     }
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let delay = fake.0.lock().unwrap().delays.get(&method).copied();
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     let mut s = fake.0.lock().unwrap();
     s.calls.push(Call { method: method.clone(), auth, body: body.clone() });
     if let Some((status, hs, answer)) = s.scripted.get_mut(&method).and_then(VecDeque::pop_front) {
@@ -692,4 +698,24 @@ async fn socket_mode_feeds_the_same_handler_and_acknowledges_only_recorded_envel
     stop.send(true).unwrap();
     assert_eq!(next_json(&mut ws2).await, json!({ "closed": true }));
     tokio::time::timeout(Duration::from_secs(10), task).await.expect("Socket Mode stops").unwrap();
+}
+
+#[tokio::test]
+async fn slow_lookups_never_hold_the_acknowledgement_past_slacks_three_seconds() {
+    let h = harness().await;
+    h.fake.0.lock().unwrap().delays.insert("users.info".into(), Duration::from_secs(6));
+    let started = std::time::Instant::now();
+    let e = json!({ "type": "message", "channel": "C0ACME0001", "user": "U0SLOW", "text": "hello", "ts": "1800000000.001000" });
+    assert_eq!(h.event("EvSlowName", e).await.0, StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(2900), "answered after {:?}", started.elapsed());
+    let bodies = h.ingest.bodies();
+    let [Inbound::Message(m)] = bodies.as_slice() else { panic!("{bodies:?}") };
+    assert_eq!(m.author.display_name, "U0SLOW", "without the name, the id stands in");
+
+    // A reacted-to message that cannot be read in time: not acknowledged, Slack retries.
+    h.fake.0.lock().unwrap().delays.insert("conversations.history".into(), Duration::from_secs(6));
+    let started = std::time::Instant::now();
+    let r = json!({ "type": "reaction_added", "user": "U0DANA", "reaction": "ticket", "item": { "type": "message", "channel": "C0ACME0001", "ts": "1800000000.001000" }, "event_ts": "1800000200.000100" });
+    assert_eq!(h.event("EvSlowFetch", r).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(started.elapsed() < Duration::from_millis(2900), "answered after {:?}", started.elapsed());
 }
