@@ -30,6 +30,7 @@ const HOME_TEAM: &str = "T0HOME";
 const CUSTOMER_TEAM: &str = "T0CUSTOMER";
 const CHANNEL: &str = "C0ACME0001";
 const BOT_USER: &str = "U0BATON";
+const APP_TOKEN: &str = "xapp-e2e-app-token";
 const DANA: &str = "U0DANA";
 const WILE: &str = "U0WILE";
 
@@ -114,7 +115,8 @@ async fn answer(
     }
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut f = fake.0.lock().unwrap();
-    let (status, extra, reply) = if authorization.as_deref() != Some(&format!("Bearer {BOT_TOKEN}")) {
+    let token = if method == "apps.connections.open" { APP_TOKEN } else { BOT_TOKEN };
+    let (status, extra, reply) = if authorization.as_deref() != Some(&format!("Bearer {token}")) {
         (200, vec![], json!({ "ok": false, "error": "invalid_auth" }))
     } else if let Some(canned) = f.scripted.get_mut(&method).and_then(VecDeque::pop_front) {
         canned
@@ -163,6 +165,10 @@ async fn answer(
 
 /// A config with an account whose channel is a Slack channel and people with Slack ids.
 fn write_slack_config(dir: &Path, database_url: &str) -> PathBuf {
+    write_config_in_mode(dir, database_url, "http")
+}
+
+fn write_config_in_mode(dir: &Path, database_url: &str, mode: &str) -> PathBuf {
     let text = format!(
         r#"
 [database]
@@ -203,7 +209,7 @@ key_prefix = "ACME"
 channels = ["slack:{CHANNEL}"]
 
 [slack]
-mode = "http"
+mode = "{mode}"
 "#
     );
     let path = dir.join("baton.toml");
@@ -572,5 +578,51 @@ async fn slack_rate_limit_is_honoured_and_the_card_delivered_after_retry_after()
         assert_eq!(row.attempts, 2);
         assert!(row.delivered_at.is_some() && !row.dead);
         w.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    for db in testing::each_backend().await {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config_in_mode(dir.path(), &db.url, "socket");
+        let (fake, api_url) = FakeSlack::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ws_url = format!("ws://{}/link/?ticket=e2e&app_id=A0BATON", listener.local_addr().unwrap());
+        fake.script("apps.connections.open", 200, vec![], json!({ "ok": true, "url": ws_url }));
+        // No signing secret: Socket Mode does not need one.
+        let server = serve::start(
+            &config,
+            &[("BATON_SLACK__BOT_TOKEN", BOT_TOKEN), ("BATON_SLACK__APP_TOKEN", APP_TOKEN), ("BATON_SLACK__API_URL", api_url.as_str())],
+        )
+        .await;
+        let (tcp, _) = tokio::time::timeout(Duration::from_secs(30), listener.accept()).await.expect("baton connects").unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        ws.send(Message::text(json!({ "type": "hello", "num_connections": 1 }).to_string())).await.unwrap();
+
+        let asked = ts_ago(120, 12);
+        fake.add_message(json!({ "type": "message", "user": WILE, "text": "Audit log export is empty", "ts": asked, "user_team": CUSTOMER_TEAM }));
+        let envelope = json!({ "envelope_id": "env-e2e-1", "type": "events_api", "accepts_response_payload": false, "retry_attempt": 0,
+                               "retry_reason": "", "payload": envelope("Ev3SOCKET", reaction(DANA, "ticket", &asked, WILE)) });
+        ws.send(Message::text(envelope.to_string())).await.unwrap();
+        let ack = loop {
+            match tokio::time::timeout(Duration::from_secs(30), ws.next()).await.expect("an ack in time").expect("open").unwrap() {
+                Message::Text(t) => break serde_json::from_str::<Value>(t.as_str()).unwrap(),
+                _ => continue,
+            }
+        };
+        assert_eq!(ack, json!({ "envelope_id": "env-e2e-1" }));
+        let card = eventually("the card", || async { card_posts(&fake, "ACME-1").pop() }).await;
+        assert_eq!(card.body["thread_ts"], json!(asked));
+        // The HTTP endpoints are not mounted in Socket Mode.
+        let status = reqwest::Client::new().post(format!("{}/slack/events", server.base)).body("{}").send().await.unwrap().status();
+        assert_eq!(status, 404);
+
+        let status = server.terminate().await;
+        assert!(status.success(), "baton exits 0 on SIGTERM, got {status}");
+        db.cleanup().await;
     }
 }
