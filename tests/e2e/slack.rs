@@ -447,12 +447,16 @@ async fn slack_reaction_opens_a_ticket_reply_sets_first_response_and_claim_updat
         assert_eq!(w.interaction(click).await, 200);
         let t = eventually("the claim", || async { w.ticket("ACME-1").await.filter(|t| t.assignee.is_some()) }).await;
         assert_eq!(t.assignee.as_ref().map(|p| p.as_str()), Some("dana"));
-        // The card is updated in place: no Claim button any more.
-        let update = eventually("the card update", || async { w.fake.calls("chat.update").pop() }).await;
+        // The card is updated in place (after the reply opened the ticket, and after the
+        // claim): assigned to Dana, no Claim button any more.
+        let update = eventually("the card update for the claim", || async {
+            w.fake.calls("chat.update").into_iter().find(|c| c.body["blocks"].to_string().contains("Dana Agent"))
+        })
+        .await;
         assert_eq!(update.body["channel"], CHANNEL);
         assert_eq!(update.body["ts"], json!(card_message.as_str()));
         assert!(!update.body["blocks"].to_string().contains("ticket.claim"), "{}", update.body["blocks"]);
-        assert!(update.body["blocks"].to_string().contains("Dana Agent"));
+        assert!(w.fake.calls("chat.update").iter().all(|c| c.body["ts"] == json!(card_message.as_str())), "only the card is updated");
         // And the claim is announced in the thread.
         eventually("the claim notice in the thread", || async {
             w.fake
