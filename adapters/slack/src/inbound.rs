@@ -479,6 +479,12 @@ fn reaction_name(r: &str) -> &str {
     r.split("::").next().unwrap_or(r)
 }
 
+/// A payload that did not match our model, described without quoting it (serde's messages
+/// can contain values from the payload, i.e. customer text).
+fn unreadable(e: &serde_json::Error) -> Skip {
+    Skip::Unreadable(format!("unexpected payload shape ({:?} error)", e.classify()))
+}
+
 /// A stable event id for payloads without one (a hash of their content).
 fn content_id(prefix: &str, parts: &[&str]) -> String {
     let mut h = Sha256::new();
@@ -613,15 +619,15 @@ impl Handler {
         let translated = match kind.as_str() {
             "message" => match serde_json::from_value(event) {
                 Ok(m) => self.message(envelope, m).await,
-                Err(e) => Err(Skip::Unreadable(e.to_string())),
+                Err(e) => Err(unreadable(&e)),
             },
             "reaction_added" => match serde_json::from_value(event) {
                 Ok(r) => self.reaction(envelope, r).await,
-                Err(e) => Err(Skip::Unreadable(e.to_string())),
+                Err(e) => Err(unreadable(&e)),
             },
             "app_mention" => match serde_json::from_value(event) {
                 Ok(m) => self.mention(envelope, m).await,
-                Err(e) => Err(Skip::Unreadable(e.to_string())),
+                Err(e) => Err(unreadable(&e)),
             },
             _ => Err(Skip::Ignored("event type not used")),
         };
