@@ -180,6 +180,8 @@ tiers = ["enterprise", "business", "starter"]
 
 [[channels]]
 channel = "slack:{CHANNEL}"
+# Customers may open tickets here too (the intake panel's form).
+who_may_open = "anyone"
 
 [[people]]
 id = "dana"
@@ -628,5 +630,67 @@ async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
         let status = server.terminate().await;
         assert!(status.success(), "baton exits 0 on SIGTERM, got {status}");
         db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn slack_form_button_opens_a_modal_and_its_submission_opens_a_ticket() {
+    for db in testing::each_backend().await {
+        let w = start(db).await;
+        // An agent posts the intake panel; its button carries a form.
+        assert_eq!(w.command(DANA, "panel", "5555.6666.panel").await, 200);
+        let panel = eventually("the panel", || async {
+            w.fake.calls("chat.postMessage").into_iter().find(|c| c.body["blocks"].to_string().contains("form:ticket.panel"))
+        })
+        .await;
+        let button = panel.body["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["type"] == "actions")
+            .flat_map(|b| b["elements"].as_array().unwrap().clone())
+            .find(|e| e["action_id"] == "form:ticket.panel")
+            .unwrap();
+        let panel_ts = format!("{}.000777", Utc::now().timestamp());
+
+        // Wile (a Slack Connect guest) presses it: baton opens the modal with the trigger.
+        let click = json!({
+            "type": "block_actions", "user": { "id": WILE, "username": "wile", "name": "wile", "team_id": CUSTOMER_TEAM },
+            "api_app_id": "A0BATON", "token": "legacy-verification-token", "trigger_id": "7777.8888.form",
+            "container": { "type": "message", "message_ts": panel_ts, "channel_id": CHANNEL, "is_ephemeral": false },
+            "team": { "id": HOME_TEAM, "domain": "acme" }, "channel": { "id": CHANNEL, "name": "acme-support" },
+            "message": { "type": "message", "user": BOT_USER, "bot_id": "B0BATON", "ts": panel_ts, "text": "Need help?" },
+            "response_url": "https://hooks.slack.com/actions/T0HOME/2/xyz",
+            "actions": [ { "action_id": button["action_id"], "block_id": "b1", "value": button["value"], "type": "button",
+                           "action_ts": format!("{}.000001", Utc::now().timestamp()) } ],
+        });
+        assert_eq!(w.interaction(click).await, 200);
+        let opened = w.fake.calls("views.open");
+        assert_eq!(opened.len(), 1, "the modal is opened before Slack is answered");
+        assert_eq!(opened[0].body["trigger_id"], "7777.8888.form");
+        let view = opened[0].body["view"].clone();
+        assert_eq!(view["type"], "modal");
+        assert_eq!(view["callback_id"], "ticket.open");
+
+        // The submission, as Slack sends it.
+        let submission = json!({
+            "type": "view_submission", "team": { "id": HOME_TEAM, "domain": "acme" },
+            "user": { "id": WILE, "username": "wile", "name": "wile", "team_id": CUSTOMER_TEAM },
+            "api_app_id": "A0BATON", "token": "legacy-verification-token", "trigger_id": "9999.0000.submit",
+            "view": { "id": "V0MODAL", "team_id": HOME_TEAM, "type": "modal", "callback_id": view["callback_id"],
+                      "private_metadata": view["private_metadata"], "hash": "1700000000.abc",
+                      "state": { "values": {
+                          "title": { "title": { "type": "plain_text_input", "value": "Invoices show the wrong VAT" } },
+                          "description": { "description": { "type": "plain_text_input", "value": "Since Monday's release" } },
+                          "priority": { "priority": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "High" }, "value": "high" } } } } } },
+            "response_urls": [],
+        });
+        assert_eq!(w.interaction(submission).await, 200);
+        let t = eventually("the ticket from the form", || async { w.ticket("ACME-1").await }).await;
+        assert_eq!(t.title.as_str(), "Invoices show the wrong VAT");
+        assert_eq!(t.priority.as_str(), "high");
+        assert_eq!(t.requester.user.as_str(), WILE, "the guest who submitted it");
+        eventually("its card", || async { card_posts(&w.fake, "ACME-1").pop() }).await;
+        w.stop().await;
     }
 }
