@@ -240,7 +240,15 @@ async fn start(db: TestDb) -> World {
         ],
     )
     .await;
-    World { db, fake, server, http: reqwest::Client::new(), _dir: dir }
+    let http = reqwest::Client::new();
+    // GET on a POST-only route is 405; 404 means baton did not mount the Slack endpoints.
+    let probe = http.get(format!("{}/slack/events", server.base)).send().await.unwrap().status();
+    assert_eq!(
+        probe, 405,
+        "baton did not mount /slack/events: it did not read [slack] from {} (does this build load configuration files?)",
+        config.display()
+    );
+    World { db, fake, server, http, _dir: dir }
 }
 
 impl World {
