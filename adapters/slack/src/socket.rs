@@ -86,7 +86,11 @@ async fn session(handler: &Handler, app_api: &WebApi, stop: &mut watch::Receiver
     // The URL holds a connection ticket: it is never logged.
     let (ws, _) = tokio_tungstenite::connect_async_with_config(open.url.as_str(), Some(config), true)
         .await
-        .map_err(|e| format!("WebSocket connection failed: {e}"))?;
+        .map_err(|e| match e {
+            // Its message would quote the URL, ticket included.
+            tokio_tungstenite::tungstenite::Error::Url(_) => "WebSocket connection failed: cannot reach the Socket Mode URL".to_string(),
+            e => format!("WebSocket connection failed: {e}"),
+        })?;
     let (mut write, mut read) = ws.split();
     let (acks, mut pending) = mpsc::channel::<String>(256);
     loop {
