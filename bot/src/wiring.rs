@@ -81,7 +81,8 @@ fn slack_connection(slack: &SlackConfig) -> Result<baton_slack::Slack, AnyError>
 /// reacted-to message first (Slack's event does not include it).
 fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
     let t = &config.tickets;
-    let relevant = [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
+    let relevant =
+        [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
     baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
 }
 

@@ -67,7 +67,9 @@ impl FakeSlack {
     /// Starts the fake on 127.0.0.1:0; returns it and its Web API base URL.
     async fn start() -> (Self, String) {
         let fake = FakeSlack::default();
-        for (id, name, team) in [(DANA, "Dana Agent", HOME_TEAM), ("U0CASEY", "Casey CSM", HOME_TEAM), (WILE, "Wile E.", CUSTOMER_TEAM)] {
+        for (id, name, team) in
+            [(DANA, "Dana Agent", HOME_TEAM), ("U0CASEY", "Casey CSM", HOME_TEAM), (WILE, "Wile E.", CUSTOMER_TEAM)]
+        {
             fake.0.lock().unwrap().users.insert(
                 id.to_string(),
                 json!({ "id": id, "team_id": team, "name": name.to_lowercase(), "real_name": name, "is_bot": false,
@@ -110,7 +112,9 @@ async fn answer(
     body: Bytes,
 ) -> Response {
     let mut args: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
-    for (k, v) in serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or_default()).unwrap_or_default() {
+    for (k, v) in
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or_default()).unwrap_or_default()
+    {
         args[k] = json!(v);
     }
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -139,7 +143,9 @@ async fn answer(
                     .collect();
                 json!({ "ok": true, "messages": found, "has_more": false })
             }
-            "conversations.open" => json!({ "ok": true, "channel": { "id": format!("D{}", args["users"].as_str().unwrap_or_default()) } }),
+            "conversations.open" => {
+                json!({ "ok": true, "channel": { "id": format!("D{}", args["users"].as_str().unwrap_or_default()) } })
+            }
             "chat.postMessage" => {
                 f.next_ts += 1;
                 let ts = format!("{}.{:06}", Utc::now().timestamp(), f.next_ts);
@@ -259,7 +265,14 @@ impl World {
     }
 
     /// POSTs `body` to `path`, signed as Slack does (`timestamp` in Unix seconds).
-    async fn post_signed(&self, path: &str, content_type: &str, body: String, timestamp: i64, extra: &[(&str, &str)]) -> u16 {
+    async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+        timestamp: i64,
+        extra: &[(&str, &str)],
+    ) -> u16 {
         let ts = timestamp.to_string();
         let signature = Verifier::new(SecretString::from(SIGNING_SECRET)).sign(&ts, body.as_bytes());
         let mut req = self
@@ -287,7 +300,8 @@ impl World {
 
     async fn interaction(&self, payload: Value) -> u16 {
         let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-        self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", form, Utc::now().timestamp(), &[]).await
+        self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", form, Utc::now().timestamp(), &[])
+            .await
     }
 
     async fn command(&self, user: &str, text: &str, trigger: &str) -> u16 {
@@ -307,7 +321,8 @@ impl World {
             ("trigger_id", trigger),
         ])
         .unwrap();
-        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form, Utc::now().timestamp(), &[]).await
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form, Utc::now().timestamp(), &[])
+            .await
     }
 
     async fn ticket(&self, key: &str) -> Option<Ticket> {
@@ -391,16 +406,25 @@ async fn slack_reaction_opens_a_ticket_reply_sets_first_response_and_claim_updat
         let w = start(db).await;
         // Wile (a Slack Connect guest) asks; Dana reacts with 🎫.
         let asked = ts_ago(600, 100);
-        w.fake.add_message(json!({ "type": "message", "user": WILE, "text": "Our SSO login loops forever &amp; nobody can sign in",
-                                   "ts": asked, "team": CUSTOMER_TEAM, "user_team": CUSTOMER_TEAM }));
-        assert_eq!(w.event("Ev0MSG1", customer_message(&asked, "Our SSO login loops forever &amp; nobody can sign in")).await, 200);
+        w.fake.add_message(
+            json!({ "type": "message", "user": WILE, "text": "Our SSO login loops forever &amp; nobody can sign in",
+                                   "ts": asked, "team": CUSTOMER_TEAM, "user_team": CUSTOMER_TEAM }),
+        );
+        assert_eq!(
+            w.event("Ev0MSG1", customer_message(&asked, "Our SSO login loops forever &amp; nobody can sign in")).await,
+            200
+        );
         assert_eq!(w.event("Ev0REACT1", reaction(DANA, "ticket", &asked, WILE)).await, 200);
 
         // The card lands in the message's thread.
         let card = eventually("the ticket card", || async { card_posts(&w.fake, "ACME-1").pop() }).await;
         assert_eq!(card.body["channel"], CHANNEL);
         assert_eq!(card.body["thread_ts"], json!(asked), "the card is a reply in the customer's thread");
-        assert!(card.body["text"].as_str().unwrap().contains("Our SSO login loops forever &amp; nobody can sign in"), "{}", card.body);
+        assert!(
+            card.body["text"].as_str().unwrap().contains("Our SSO login loops forever &amp; nobody can sign in"),
+            "{}",
+            card.body
+        );
         let buttons: Vec<&str> = card.body["blocks"]
             .as_array()
             .unwrap()
@@ -437,8 +461,16 @@ async fn slack_reaction_opens_a_ticket_reply_sets_first_response_and_claim_updat
         let reply = events.iter().find(|e| matches!(e.kind, EventKind::AgentMessage { .. })).unwrap();
         assert_eq!(opened.occurred_at, instant(&asked), "opened at the customer's message ts, to the microsecond");
         assert_eq!(reply.occurred_at, instant(&answered));
-        assert_eq!((reply.occurred_at - opened.occurred_at).num_microseconds(), Some(300_000_250), "first response time");
-        assert_eq!(w.ticket("ACME-1").await.unwrap().status, TicketStatus::Open, "the first agent reply opens the ticket");
+        assert_eq!(
+            (reply.occurred_at - opened.occurred_at).num_microseconds(),
+            Some(300_000_250),
+            "first response time"
+        );
+        assert_eq!(
+            w.ticket("ACME-1").await.unwrap().status,
+            TicketStatus::Open,
+            "the first agent reply opens the ticket"
+        );
 
         // Dana presses Claim on the card.
         let click = json!({
@@ -466,16 +498,24 @@ async fn slack_reaction_opens_a_ticket_reply_sets_first_response_and_claim_updat
         assert_eq!(update.body["channel"], CHANNEL);
         assert_eq!(update.body["ts"], json!(card_message.as_str()));
         assert!(!update.body["blocks"].to_string().contains("ticket.claim"), "{}", update.body["blocks"]);
-        assert!(w.fake.calls("chat.update").iter().all(|c| c.body["ts"] == json!(card_message.as_str())), "only the card is updated");
+        assert!(
+            w.fake.calls("chat.update").iter().all(|c| c.body["ts"] == json!(card_message.as_str())),
+            "only the card is updated"
+        );
         // And the claim is announced in the thread.
         eventually("the claim notice in the thread", || async {
-            w.fake
-                .calls("chat.postMessage")
-                .into_iter()
-                .find(|c| c.body["thread_ts"] == json!(asked) && c.body.get("blocks").is_none() && c.body["text"].as_str().unwrap_or_default().contains("Dana"))
+            w.fake.calls("chat.postMessage").into_iter().find(|c| {
+                c.body["thread_ts"] == json!(asked)
+                    && c.body.get("blocks").is_none()
+                    && c.body["text"].as_str().unwrap_or_default().contains("Dana")
+            })
         })
         .await;
-        assert!(w.fake.all_calls().iter().all(|c| c.authorization.as_deref() == Some(&format!("Bearer {BOT_TOKEN}")[..])));
+        assert!(w
+            .fake
+            .all_calls()
+            .iter()
+            .all(|c| c.authorization.as_deref() == Some(&format!("Bearer {BOT_TOKEN}")[..])));
         w.stop().await;
     }
 }
@@ -494,7 +534,8 @@ async fn slack_slash_commands_answer_privately_and_open_tickets() {
         assert_eq!(w.command(DANA, "open --priority high VPN drops every hour", "3333.4444.cmd2").await, 200);
         let card = eventually("the card", || async { card_posts(&w.fake, "ACME-1").pop() }).await;
         assert!(card.body.get("thread_ts").is_none(), "{}", card.body);
-        let t = eventually("the ticket", || async { w.ticket("ACME-1").await.filter(|t| t.card_message.is_some()) }).await;
+        let t =
+            eventually("the ticket", || async { w.ticket("ACME-1").await.filter(|t| t.card_message.is_some()) }).await;
         assert_eq!(t.title.as_str(), "VPN drops every hour");
         assert_eq!(t.priority.as_str(), "high");
         assert_eq!(t.origin.thread, t.card_message, "the card is the thread root");
@@ -511,7 +552,8 @@ async fn slack_refuses_forged_stale_and_malformed_requests_and_handles_a_retried
         let open = envelope("Ev1FORGED", reaction(DANA, "ticket", &asked, WILE)).to_string();
 
         // Signed with another secret.
-        let forged = Verifier::new(SecretString::from("not-the-secret")).sign(&Utc::now().timestamp().to_string(), open.as_bytes());
+        let forged = Verifier::new(SecretString::from("not-the-secret"))
+            .sign(&Utc::now().timestamp().to_string(), open.as_bytes());
         let status = w
             .http
             .post(format!("{}/slack/events", w.server.base))
@@ -525,31 +567,55 @@ async fn slack_refuses_forged_stale_and_malformed_requests_and_handles_a_retried
             .status();
         assert_eq!(status, 401);
         // Correctly signed, but 10 minutes old (a replay).
-        assert_eq!(w.post_signed("/slack/events", "application/json", open.clone(), Utc::now().timestamp() - 600, &[]).await, 401);
+        assert_eq!(
+            w.post_signed("/slack/events", "application/json", open.clone(), Utc::now().timestamp() - 600, &[]).await,
+            401
+        );
         // Unsigned.
         let status = w.http.post(format!("{}/slack/events", w.server.base)).body(open).send().await.unwrap().status();
         assert_eq!(status, 401);
         // Signed, but not JSON.
         let malformed = r#"{"type":"event_callback","event_id":"Ev1BAD","event":{"type":"reaction_added""#.to_string();
-        assert_eq!(w.post_signed("/slack/events", "application/json", malformed, Utc::now().timestamp(), &[]).await, 400);
-        assert_eq!(w.post_signed("/slack/interactions", "application/x-www-form-urlencoded", "payload=%7B%22type".into(), Utc::now().timestamp(), &[]).await, 400);
+        assert_eq!(
+            w.post_signed("/slack/events", "application/json", malformed, Utc::now().timestamp(), &[]).await,
+            400
+        );
+        assert_eq!(
+            w.post_signed(
+                "/slack/interactions",
+                "application/x-www-form-urlencoded",
+                "payload=%7B%22type".into(),
+                Utc::now().timestamp(),
+                &[]
+            )
+            .await,
+            400
+        );
 
         // A genuine event after them: once it is handled, the refused ones would have been
         // too (the inbox is handled in order), and they changed nothing.
         let barrier = ts_ago(800, 8);
         w.fake.add_message(json!({ "type": "message", "user": WILE, "text": "Billing page is blank", "ts": barrier, "user_team": CUSTOMER_TEAM }));
         assert_eq!(w.event("Ev1OPEN", reaction(DANA, "ticket", &barrier, WILE)).await, 200);
-        let t = eventually("the genuine ticket", || async { w.ticket("ACME-1").await.filter(|t| t.card_message.is_some()) }).await;
+        let t = eventually("the genuine ticket", || async {
+            w.ticket("ACME-1").await.filter(|t| t.card_message.is_some())
+        })
+        .await;
         assert_eq!(t.title.as_str(), "Billing page is blank");
         let all = w.db.store.tickets(&Default::default()).await.unwrap();
         assert_eq!(all.len(), 1, "the refused requests opened nothing: {all:?}");
-        let fetched: Vec<Value> = w.fake.calls("conversations.history").into_iter().map(|c| c.body["latest"].clone()).collect();
+        let fetched: Vec<Value> =
+            w.fake.calls("conversations.history").into_iter().map(|c| c.body["latest"].clone()).collect();
         assert_eq!(fetched, [json!(barrier)], "a refused request costs no Web API call");
 
         // Slack retries an agent reply (X-Slack-Retry-Num): acknowledged both times, handled once.
         let reply = thread_reply(DANA, &ts_ago(700, 9), &barrier, "Checking the billing service");
         assert_eq!(w.event("Ev1REPLY", reply.clone()).await, 200);
-        assert_eq!(w.event_with("Ev1REPLY", reply, &[("x-slack-retry-num", "1"), ("x-slack-retry-reason", "http_timeout")]).await, 200);
+        assert_eq!(
+            w.event_with("Ev1REPLY", reply, &[("x-slack-retry-num", "1"), ("x-slack-retry-reason", "http_timeout")])
+                .await,
+            200
+        );
         // A second, different reply as the barrier for the retry.
         assert_eq!(w.event("Ev1REPLY2", thread_reply(DANA, &ts_ago(650, 10), &barrier, "Found it")).await, 200);
         let events = eventually("both replies", || async {
@@ -566,7 +632,12 @@ async fn slack_refuses_forged_stale_and_malformed_requests_and_handles_a_retried
 async fn slack_rate_limit_is_honoured_and_the_card_delivered_after_retry_after() {
     for db in testing::each_backend().await {
         let w = start(db).await;
-        w.fake.script("chat.postMessage", 429, vec![("retry-after", "1".into())], json!({ "ok": false, "error": "ratelimited" }));
+        w.fake.script(
+            "chat.postMessage",
+            429,
+            vec![("retry-after", "1".into())],
+            json!({ "ok": false, "error": "ratelimited" }),
+        );
         let asked = ts_ago(300, 11);
         w.fake.add_message(json!({ "type": "message", "user": WILE, "text": "Webhooks are delayed", "ts": asked, "user_team": CUSTOMER_TEAM }));
         assert_eq!(w.event("Ev2OPEN", reaction(DANA, "ticket", &asked, WILE)).await, 200);
@@ -580,15 +651,14 @@ async fn slack_rate_limit_is_honoured_and_the_card_delivered_after_retry_after()
         let waited = posts[1].at.duration_since(posts[0].at);
         assert!(waited >= Duration::from_secs(1), "waited {waited:?}, Retry-After said 1 s");
         assert!(waited < Duration::from_secs(15), "retried promptly, not after the generic backoff: {waited:?}");
-        let row = w
-            .db
-            .store
-            .outbox(false, 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|r| r.ticket == Some(t.id) && r.purpose == OutboundPurpose::TicketCard)
-            .expect("the card's outbox row");
+        let row =
+            w.db.store
+                .outbox(false, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.ticket == Some(t.id) && r.purpose == OutboundPurpose::TicketCard)
+                .expect("the card's outbox row");
         assert_eq!(row.attempts, 2);
         assert!(row.delivered_at.is_some() && !row.dead);
         w.stop().await;
@@ -610,10 +680,15 @@ async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
         // No signing secret: Socket Mode does not need one.
         let server = serve::start(
             &config,
-            &[("BATON_SLACK__BOT_TOKEN", BOT_TOKEN), ("BATON_SLACK__APP_TOKEN", APP_TOKEN), ("BATON_SLACK__API_URL", api_url.as_str())],
+            &[
+                ("BATON_SLACK__BOT_TOKEN", BOT_TOKEN),
+                ("BATON_SLACK__APP_TOKEN", APP_TOKEN),
+                ("BATON_SLACK__API_URL", api_url.as_str()),
+            ],
         )
         .await;
-        let (tcp, _) = tokio::time::timeout(Duration::from_secs(30), listener.accept()).await.expect("baton connects").unwrap();
+        let (tcp, _) =
+            tokio::time::timeout(Duration::from_secs(30), listener.accept()).await.expect("baton connects").unwrap();
         let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
         ws.send(Message::text(json!({ "type": "hello", "num_connections": 1 }).to_string())).await.unwrap();
 
@@ -623,7 +698,12 @@ async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
                                "retry_reason": "", "payload": envelope("Ev3SOCKET", reaction(DANA, "ticket", &asked, WILE)) });
         ws.send(Message::text(envelope.to_string())).await.unwrap();
         let ack = loop {
-            match tokio::time::timeout(Duration::from_secs(30), ws.next()).await.expect("an ack in time").expect("open").unwrap() {
+            match tokio::time::timeout(Duration::from_secs(30), ws.next())
+                .await
+                .expect("an ack in time")
+                .expect("open")
+                .unwrap()
+            {
                 Message::Text(t) => break serde_json::from_str::<Value>(t.as_str()).unwrap(),
                 _ => continue,
             }
@@ -632,7 +712,13 @@ async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
         let card = eventually("the card", || async { card_posts(&fake, "ACME-1").pop() }).await;
         assert_eq!(card.body["thread_ts"], json!(asked));
         // The HTTP endpoints are not mounted in Socket Mode.
-        let status = reqwest::Client::new().post(format!("{}/slack/events", server.base)).body("{}").send().await.unwrap().status();
+        let status = reqwest::Client::new()
+            .post(format!("{}/slack/events", server.base))
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, 404);
 
         let status = server.terminate().await;
@@ -648,7 +734,10 @@ async fn slack_form_button_opens_a_modal_and_its_submission_opens_a_ticket() {
         // An agent posts the intake panel; its button carries a form.
         assert_eq!(w.command(DANA, "panel", "5555.6666.panel").await, 200);
         let panel = eventually("the panel", || async {
-            w.fake.calls("chat.postMessage").into_iter().find(|c| c.body["blocks"].to_string().contains("form:ticket.panel"))
+            w.fake
+                .calls("chat.postMessage")
+                .into_iter()
+                .find(|c| c.body["blocks"].to_string().contains("form:ticket.panel"))
         })
         .await;
         let button = panel.body["blocks"]

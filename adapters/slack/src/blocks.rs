@@ -63,7 +63,9 @@ pub fn card_blocks(card: &Card) -> Value {
         blocks.push(json!({ "type": "section", "fields": fields }));
     }
     if let Some(body) = card.body.as_deref().filter(|b| !b.trim().is_empty()) {
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": escape_fit(body, MAX_SECTION_TEXT) } }));
+        blocks.push(
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": escape_fit(body, MAX_SECTION_TEXT) } }),
+        );
     }
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let buttons: Vec<Value> = card.buttons.iter().map(|b| button(b, &mut seen)).collect();
@@ -229,7 +231,14 @@ mod tests {
             submit_action: "ticket.open".into(),
             submit_label: "Open".into(),
             fields: vec![
-                FormField { id: "title".into(), label: "Title".into(), required: true, multiline: false, max_length: Some(150), options: vec![] },
+                FormField {
+                    id: "title".into(),
+                    label: "Title".into(),
+                    required: true,
+                    multiline: false,
+                    max_length: Some(150),
+                    options: vec![],
+                },
                 FormField {
                     id: "priority".into(),
                     label: "Priority".into(),
@@ -263,7 +272,9 @@ mod tests {
             footer: Some("Follow-up of ACME-0".into()),
         };
         let m = OutboundMessage {
-            destination: Destination::Channel { channel: ChannelRef::new(Platform::Slack, ChannelId::parse("C1").unwrap()) },
+            destination: Destination::Channel {
+                channel: ChannelRef::new(Platform::Slack, ChannelId::parse("C1").unwrap()),
+            },
             text: "ACME-1: Printer <on> fire".into(),
             card: Some(card),
             replaces: None,
@@ -293,7 +304,8 @@ mod tests {
             footer: None,
         };
         let blocks = card_blocks(&card);
-        let ids: Vec<&str> = blocks[1]["elements"].as_array().unwrap().iter().map(|b| b["action_id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> =
+            blocks[1]["elements"].as_array().unwrap().iter().map(|b| b["action_id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["csat.rate", "csat.rate#2", "csat.rate#3", "csat.rate#4", "csat.rate#5"]);
         assert!(ids.iter().all(|id| action_id_from_wire(id) == "csat.rate"));
         assert_eq!(action_id_from_wire("ticket.claim"), "ticket.claim");
@@ -323,7 +335,13 @@ mod tests {
 
     #[test]
     fn a_form_button_carries_its_form_and_opens_a_modal() {
-        let card = Card { title: "Panel".into(), fields: vec![], body: None, buttons: vec![button("ticket.panel", None, Some(form()))], footer: None };
+        let card = Card {
+            title: "Panel".into(),
+            fields: vec![],
+            body: None,
+            buttons: vec![button("ticket.panel", None, Some(form()))],
+            footer: None,
+        };
         let blocks = card_blocks(&card);
         let b = &blocks[1]["elements"][0];
         assert_eq!(b["action_id"], "form:ticket.panel");
@@ -345,7 +363,13 @@ mod tests {
     fn an_oversized_form_degrades_to_a_plain_click() {
         let mut big = form();
         big.fields[1].options = (0..100).map(|i| (format!("v{i}"), "a long option label".repeat(2))).collect();
-        let card = Card { title: "Panel".into(), fields: vec![], body: None, buttons: vec![button("ticket.panel", None, Some(big))], footer: None };
+        let card = Card {
+            title: "Panel".into(),
+            fields: vec![],
+            body: None,
+            buttons: vec![button("ticket.panel", None, Some(big))],
+            footer: None,
+        };
         let blocks = card_blocks(&card);
         assert_eq!(blocks[1]["elements"][0]["action_id"], "ticket.panel");
     }

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use baton_chat::{
-    ActionInvoked, Author, ChannelId, ChannelRef, InboundEvent, Inbound, IncomingMessage, Ingest, MessageId,
+    ActionInvoked, Author, ChannelId, ChannelRef, Inbound, InboundEvent, IncomingMessage, Ingest, MessageId,
     MessageRef, Platform, ReactionAdded, SlashCommand, TargetMessage, UserId,
 };
 use chrono::Utc;
@@ -140,11 +140,20 @@ pub fn routes(handler: Handler, verifier: Verifier) -> Router {
 
 impl Http {
     /// The body, once it is known to come from Slack; otherwise the answer to send.
-    fn verified(&self, route: &'static str, headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, Refused> {
+    fn verified(
+        &self,
+        route: &'static str,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<Bytes, Refused> {
         let body = body.map_err(|rejection| {
             let status = rejection.status();
             tracing::warn!(route, %status, "Slack request refused: body too large or unreadable");
-            let why = if status == StatusCode::PAYLOAD_TOO_LARGE { "request body too large" } else { "unreadable request body" };
+            let why = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "request body too large"
+            } else {
+                "unreadable request body"
+            };
             Refused(status, why)
         })?;
         self.verifier.verify_headers(headers, &body, unix_now()).map_err(|e| {
@@ -179,7 +188,12 @@ async fn events(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes, B
     let payload: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
-            tracing::warn!(route = "events", line = e.line(), column = e.column(), "Slack request refused: malformed JSON");
+            tracing::warn!(
+                route = "events",
+                line = e.line(),
+                column = e.column(),
+                "Slack request refused: malformed JSON"
+            );
             return Reply::BadRequest("malformed JSON").into_response();
         }
     };
@@ -261,7 +275,10 @@ struct Profile {
 
 impl Profile {
     fn name(&self) -> Option<String> {
-        self.display_name.clone().filter(|n| !n.trim().is_empty()).or_else(|| self.real_name.clone().filter(|n| !n.trim().is_empty()))
+        self.display_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| self.real_name.clone().filter(|n| !n.trim().is_empty()))
     }
 }
 
@@ -518,11 +535,8 @@ impl Handler {
 
     /// The bot's own user id: from the event's authorizations, else `auth.test`.
     async fn bot_user(&self, authorizations: Option<&[Authorization]>) -> Option<String> {
-        let from_event = authorizations
-            .into_iter()
-            .flatten()
-            .find(|a| a.is_bot.unwrap_or(false))
-            .and_then(|a| a.user_id.clone());
+        let from_event =
+            authorizations.into_iter().flatten().find(|a| a.is_bot.unwrap_or(false)).and_then(|a| a.user_id.clone());
         if from_event.is_some() {
             return from_event;
         }
@@ -736,7 +750,9 @@ impl Handler {
                     tracing::error!(channel, error = %e, "cannot read the reacted-to message (is baton in the channel, with the history scopes?)");
                     return Err(Skip::Ignored("reacted-to message unreadable"));
                 }
-                Err(_) => return Err(Skip::Later(CallError::Transient("fetching the reacted-to message timed out".into()))),
+                Err(_) => {
+                    return Err(Skip::Later(CallError::Transient("fetching the reacted-to message timed out".into())))
+                }
             };
             message_author = Some(self.fetched_author(&fetched, r.item_user.as_deref(), home.as_deref()).await?);
             message_text = Some(plain(fetched.text.as_deref().unwrap_or_default()));
@@ -754,11 +770,17 @@ impl Handler {
         }))
     }
 
-    async fn fetched_author(&self, m: &FetchedMessage, item_user: Option<&str>, home: Option<&str>) -> Result<Author, Skip> {
+    async fn fetched_author(
+        &self,
+        m: &FetchedMessage,
+        item_user: Option<&str>,
+        home: Option<&str>,
+    ) -> Result<Author, Skip> {
         match m.user.as_deref().or(item_user) {
             Some(u) => {
                 let user = UserId::parse(u).map_err(|e| Skip::Unreadable(e.to_string()))?;
-                let hints = Hints { name: None, team: m.user_team.clone().or(m.team.clone()), is_bot: m.bot_id.is_some() };
+                let hints =
+                    Hints { name: None, team: m.user_team.clone().or(m.team.clone()), is_bot: m.bot_id.is_some() };
                 Ok(self.author(&user, hints, home).await)
             }
             None => {
@@ -814,7 +836,16 @@ impl Handler {
         };
         let event_id = match c.trigger_id.as_deref().filter(|t| !t.is_empty()) {
             Some(t) => format!("command:{t}"),
-            None => content_id("command", &[&c.user_id, &c.channel_id, &c.command, c.text.as_deref().unwrap_or_default(), &unix_now().to_string()]),
+            None => content_id(
+                "command",
+                &[
+                    &c.user_id,
+                    &c.channel_id,
+                    &c.command,
+                    c.text.as_deref().unwrap_or_default(),
+                    &unix_now().to_string(),
+                ],
+            ),
         };
         let home = self.home_team(c.team_id.as_deref()).await;
         let hints = Hints { name: None, team: c.team_id.clone(), is_bot: false };
@@ -935,7 +966,12 @@ impl Handler {
 
     /// Opens the modal a form button carries. The trigger is only valid for 3 seconds, so
     /// this happens before Slack is answered.
-    async fn open_form(&self, trigger_id: Option<&str>, a: &BlockAction, mut context: ModalContext) -> Result<(), Reply> {
+    async fn open_form(
+        &self,
+        trigger_id: Option<&str>,
+        a: &BlockAction,
+        mut context: ModalContext,
+    ) -> Result<(), Reply> {
         let token: FormToken = match a.value.as_deref().map(serde_json::from_str) {
             Some(Ok(t)) => t,
             _ => {
@@ -966,10 +1002,13 @@ impl Handler {
     }
 
     async fn message_action(&self, p: MessageAction) -> Reply {
-        let (Some(channel), Some(user)) = (channel_ref(&p.channel.id), self.actor(&p.user, p.team.as_ref()).await) else {
+        let (Some(channel), Some(user)) = (channel_ref(&p.channel.id), self.actor(&p.user, p.team.as_ref()).await)
+        else {
             return Reply::BadRequest("message_action with a bad channel or user id");
         };
-        let Some(ts) = p.message.ts.as_deref() else { return Reply::BadRequest("message_action without the message ts") };
+        let Some(ts) = p.message.ts.as_deref() else {
+            return Reply::BadRequest("message_action without the message ts");
+        };
         let (Some(message), Some(sent_at)) = (message_id(ts), parse_ts(ts)) else {
             return Reply::BadRequest("message_action with a bad message ts");
         };
@@ -1001,7 +1040,13 @@ impl Handler {
             action_id: p.callback_id.clone(),
             value: None,
             fields: Default::default(),
-            target: Some(TargetMessage { message, thread, author, text: plain(p.message.text.as_deref().unwrap_or_default()), sent_at }),
+            target: Some(TargetMessage {
+                message,
+                thread,
+                author,
+                text: plain(p.message.text.as_deref().unwrap_or_default()),
+                sent_at,
+            }),
             invoked_at: p.action_ts.as_deref().and_then(parse_ts).unwrap_or_else(Utc::now),
         });
         self.record(InboundEvent { event_id, platform: Platform::Slack, body }).await

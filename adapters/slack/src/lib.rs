@@ -72,7 +72,12 @@ impl Slack {
 
     /// The HTTP endpoints Slack calls (Events API, slash commands, interactivity), to mount
     /// on baton's HTTP server.
-    pub fn http_routes(&self, ingest: Arc<dyn Ingest>, signing_secret: SecretString, reactions: ReactionPolicy) -> Router {
+    pub fn http_routes(
+        &self,
+        ingest: Arc<dyn Ingest>,
+        signing_secret: SecretString,
+        reactions: ReactionPolicy,
+    ) -> Router {
         warm_up(&self.web);
         inbound::routes(self.handler(ingest, reactions), Verifier::new(signing_secret))
     }

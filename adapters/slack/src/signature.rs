@@ -66,11 +66,8 @@ impl Verifier {
     /// signature, so an attacker learns nothing about the secret from which check failed.
     pub fn verify(&self, signature: &str, timestamp: &str, body: &[u8], now: i64) -> Result<(), SignatureError> {
         let ts: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp)?;
-        let received = signature
-            .trim()
-            .strip_prefix("v0=")
-            .and_then(|h| hex::decode(h).ok())
-            .ok_or(SignatureError::Mismatch)?;
+        let received =
+            signature.trim().strip_prefix("v0=").and_then(|h| hex::decode(h).ok()).ok_or(SignatureError::Mismatch)?;
         self.mac(timestamp, body).verify_slice(&received).map_err(|_| SignatureError::Mismatch)?;
         let skew = now.saturating_sub(ts);
         if skew.abs() > MAX_SKEW_SECS {
@@ -91,10 +88,7 @@ impl Verifier {
 
 /// Now, in Unix seconds.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -126,7 +120,9 @@ mod tests {
         assert_eq!(v.verify(EXPECTED, TIMESTAMP, tampered.as_bytes(), now), Err(SignatureError::Mismatch));
         let other = Verifier::new(SecretString::from("another-secret"));
         assert_eq!(other.verify(EXPECTED, TIMESTAMP, BODY.as_bytes(), now), Err(SignatureError::Mismatch));
-        for bad in ["", "v0=", "v0=zz", "v1=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", &EXPECTED[..20]] {
+        for bad in
+            ["", "v0=", "v0=zz", "v1=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503", &EXPECTED[..20]]
+        {
             assert_eq!(v.verify(bad, TIMESTAMP, BODY.as_bytes(), now), Err(SignatureError::Mismatch), "{bad}");
         }
         // The timestamp is part of what is signed.

@@ -55,13 +55,17 @@ impl ChatSink for SlackSink {
         let (channel, thread) = match &m.destination {
             Destination::Ephemeral { channel, thread, user } => {
                 let channel = slack_channel(channel)?;
-                self.web.post_ephemeral(channel, user.as_str(), thread.as_ref().map(MessageId::as_str), &text, blocks).await?;
+                self.web
+                    .post_ephemeral(channel, user.as_str(), thread.as_ref().map(MessageId::as_str), &text, blocks)
+                    .await?;
                 // Ephemeral messages cannot be updated or threaded under.
                 return Ok(Delivered { message: None });
             }
             Destination::Direct { platform, user } => {
                 if *platform != Platform::Slack {
-                    return Err(DeliveryError::Permanent(format!("a direct message on {platform} reached the Slack adapter")));
+                    return Err(DeliveryError::Permanent(format!(
+                        "a direct message on {platform} reached the Slack adapter"
+                    )));
                 }
                 (self.web.dm_channel(user.as_str()).await?, None)
             }

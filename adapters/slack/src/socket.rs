@@ -84,13 +84,15 @@ async fn session(handler: &Handler, app_api: &WebApi, stop: &mut watch::Receiver
     let open: OpenResponse = app_api.post("apps.connections.open", &json!({})).await.map_err(|e| e.to_string())?;
     let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     // The URL holds a connection ticket: it is never logged.
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(open.url.as_str(), Some(config), true)
-        .await
-        .map_err(|e| match e {
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(open.url.as_str(), Some(config), true).await.map_err(
+        |e| match e {
             // Its message would quote the URL, ticket included.
-            tokio_tungstenite::tungstenite::Error::Url(_) => "WebSocket connection failed: cannot reach the Socket Mode URL".to_string(),
+            tokio_tungstenite::tungstenite::Error::Url(_) => {
+                "WebSocket connection failed: cannot reach the Socket Mode URL".to_string()
+            }
             e => format!("WebSocket connection failed: {e}"),
-        })?;
+        },
+    )?;
     let (mut write, mut read) = ws.split();
     let (acks, mut pending) = mpsc::channel::<String>(256);
     loop {
@@ -135,7 +137,10 @@ fn on_frame(handler: &Handler, text: &str, acks: &mpsc::Sender<String>) -> bool 
             false
         }
         "disconnect" => {
-            tracing::info!(reason = frame.reason.as_deref().unwrap_or("-"), "Slack asks for a new Socket Mode connection");
+            tracing::info!(
+                reason = frame.reason.as_deref().unwrap_or("-"),
+                "Slack asks for a new Socket Mode connection"
+            );
             true
         }
         kind @ ("events_api" | "slash_commands" | "interactive") => {

@@ -131,10 +131,16 @@ async fn fake_api(
                 .collect();
             json!({ "ok": true, "messages": found, "has_more": false })
         }
-        "conversations.open" => json!({ "ok": true, "channel": { "id": format!("D{}", body["users"].as_str().unwrap_or_default()) } }),
+        "conversations.open" => {
+            json!({ "ok": true, "channel": { "id": format!("D{}", body["users"].as_str().unwrap_or_default()) } })
+        }
         "chat.postMessage" | "chat.update" => {
             s.next_ts += 1;
-            let ts = if method == "chat.update" { body["ts"].as_str().unwrap_or_default().to_string() } else { format!("1800000000.{:06}", s.next_ts) };
+            let ts = if method == "chat.update" {
+                body["ts"].as_str().unwrap_or_default().to_string()
+            } else {
+                format!("1800000000.{:06}", s.next_ts)
+            };
             json!({ "ok": true, "channel": body["channel"], "ts": ts, "message": { "type": "message", "text": body["text"], "ts": ts } })
         }
         "chat.postEphemeral" => json!({ "ok": true, "message_ts": "1800000000.999999" }),
@@ -254,17 +260,23 @@ async fn unsigned_stale_oversized_and_malformed_requests_are_refused_before_anyt
     assert_eq!(h.send(stale).await.0, StatusCode::UNAUTHORIZED);
 
     let huge = "x".repeat(crate::inbound::MAX_BODY + 1);
-    assert_eq!(h.send(signed("/slack/events", "application/json", &huge, unix_now())).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        h.send(signed("/slack/events", "application/json", &huge, unix_now())).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 
     let (status, _) = h.send(signed("/slack/events", "application/json", "{\"type\": ", unix_now())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = h.send(signed("/slack/commands", "application/x-www-form-urlencoded", "text=hi", unix_now())).await;
+    let (status, _) =
+        h.send(signed("/slack/commands", "application/x-www-form-urlencoded", "text=hi", unix_now())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = h.send(signed("/slack/interactions", "application/x-www-form-urlencoded", "payload=%7Bnope", unix_now())).await;
+    let (status, _) =
+        h.send(signed("/slack/interactions", "application/x-www-form-urlencoded", "payload=%7Bnope", unix_now())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     assert!(h.ingest.bodies().is_empty());
-    let calls: Vec<String> = h.fake.0.lock().unwrap().calls.iter().map(|c| c.method.clone()).filter(|m| m != "auth.test").collect();
+    let calls: Vec<String> =
+        h.fake.0.lock().unwrap().calls.iter().map(|c| c.method.clone()).filter(|m| m != "auth.test").collect();
     assert!(calls.is_empty(), "no Web API call for a refused request: {calls:?}");
 }
 
@@ -274,7 +286,10 @@ async fn url_verification_answers_the_challenge() {
     let body = json!({ "token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification" });
     let (status, answer) = h.send(signed("/slack/events", "application/json", &body.to_string(), unix_now())).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(serde_json::from_str::<Value>(&answer).unwrap()["challenge"], "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer).unwrap()["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
 }
 
 // ----- events -----------------------------------------------------------------------------
@@ -328,7 +343,9 @@ async fn bots_edits_hidden_messages_and_commands_to_baton_are_not_conversation()
     let ignored = [
         with(json!({ "bot_id": "B0BATON", "user": BOT, "text": "ACME-1: card" })),
         with(json!({ "subtype": "bot_message", "bot_id": "B0OTHER", "text": "deploy done" })),
-        with(json!({ "subtype": "message_changed", "hidden": true, "message": { "user": "U0WILE", "text": "edited" } })),
+        with(
+            json!({ "subtype": "message_changed", "hidden": true, "message": { "user": "U0WILE", "text": "edited" } }),
+        ),
         with(json!({ "subtype": "message_deleted", "hidden": true, "deleted_ts": "1.2" })),
         with(json!({ "subtype": "channel_join", "user": "U0WILE", "text": "<@U0WILE> has joined" })),
         with(json!({ "user": "U0DANA", "text": "<@U0BATON> claim ACME-1" })),
@@ -392,13 +409,19 @@ async fn an_open_reaction_fetches_its_message_top_level_or_in_a_thread() {
 #[tokio::test]
 async fn other_reactions_are_passed_on_without_a_fetch_or_dropped_when_unused() {
     let h = harness().await;
-    let reaction = |name: &str| {
-        json!({ "type": "reaction_added", "user": "U0DANA", "reaction": name, "item": { "type": "message", "channel": "C0ACME0001", "ts": "1800000000.000700" }, "event_ts": "1800000200.000100" })
-    };
+    let reaction = |name: &str| json!({ "type": "reaction_added", "user": "U0DANA", "reaction": name, "item": { "type": "message", "channel": "C0ACME0001", "ts": "1800000000.000700" }, "event_ts": "1800000200.000100" });
     h.event("EvE1", reaction("eyes")).await;
     h.event("EvE2", reaction("tada")).await;
     h.event("EvE3", reaction("white_check_mark::skin-tone-3")).await;
-    let emoji: Vec<String> = h.ingest.bodies().iter().map(|b| match b { Inbound::Reaction(r) => r.emoji.clone(), _ => panic!() }).collect();
+    let emoji: Vec<String> = h
+        .ingest
+        .bodies()
+        .iter()
+        .map(|b| match b {
+            Inbound::Reaction(r) => r.emoji.clone(),
+            _ => panic!(),
+        })
+        .collect();
     assert_eq!(emoji, ["eyes", "white_check_mark"]);
     assert!(h.fake.calls("conversations.history").is_empty());
 }
@@ -481,8 +504,22 @@ fn panel_form() -> Form {
         submit_action: "ticket.open".into(),
         submit_label: "Open".into(),
         fields: vec![
-            FormField { id: "title".into(), label: "Title".into(), required: true, multiline: false, max_length: Some(150), options: vec![] },
-            FormField { id: "priority".into(), label: "Priority".into(), required: false, multiline: false, max_length: None, options: vec![("high".into(), "High".into())] },
+            FormField {
+                id: "title".into(),
+                label: "Title".into(),
+                required: true,
+                multiline: false,
+                max_length: Some(150),
+                options: vec![],
+            },
+            FormField {
+                id: "priority".into(),
+                label: "Priority".into(),
+                required: false,
+                multiline: false,
+                max_length: None,
+                options: vec![("high".into(), "High".into())],
+            },
         ],
     }
 }
@@ -494,7 +531,14 @@ async fn a_form_button_opens_a_modal_whose_submission_is_an_action_with_fields()
         title: "Need help?".into(),
         fields: vec![],
         body: None,
-        buttons: vec![Button { action_id: "ticket.panel".into(), label: "Open ticket".into(), value: None, style: ButtonStyle::Primary, fallback_command: None, form: Some(panel_form()) }],
+        buttons: vec![Button {
+            action_id: "ticket.panel".into(),
+            label: "Open ticket".into(),
+            value: None,
+            style: ButtonStyle::Primary,
+            fallback_command: None,
+            form: Some(panel_form()),
+        }],
         footer: None,
     };
     let button = crate::blocks::card_blocks(&card)[1]["elements"][0].clone();
@@ -549,7 +593,12 @@ async fn a_message_shortcut_carries_the_message_it_was_used_on() {
 // ----- outbound ---------------------------------------------------------------------------
 
 fn outbound(destination: Destination, replaces: Option<&str>, card: Option<Card>) -> OutboundMessage {
-    OutboundMessage { destination, text: "ACME-1: Printer <b> on fire".into(), card, replaces: replaces.map(|r| MessageId::parse(r).unwrap()) }
+    OutboundMessage {
+        destination,
+        text: "ACME-1: Printer <b> on fire".into(),
+        card,
+        replaces: replaces.map(|r| MessageId::parse(r).unwrap()),
+    }
 }
 
 #[tokio::test]
@@ -557,8 +606,15 @@ async fn the_sink_posts_in_threads_updates_cards_whispers_and_opens_dms() {
     let h = harness().await;
     let sink = h.slack.sink();
     let channel = slack_channel("C0ACME0001");
-    let card = Card { title: "ACME-1".into(), fields: vec![("Status".into(), "New".into())], body: None, buttons: vec![], footer: None };
-    let thread = Destination::Thread { channel: channel.clone(), thread: MessageId::parse("1800000000.000600").unwrap() };
+    let card = Card {
+        title: "ACME-1".into(),
+        fields: vec![("Status".into(), "New".into())],
+        body: None,
+        buttons: vec![],
+        footer: None,
+    };
+    let thread =
+        Destination::Thread { channel: channel.clone(), thread: MessageId::parse("1800000000.000600").unwrap() };
 
     let posted = sink.deliver(&outbound(thread.clone(), None, Some(card.clone()))).await.unwrap();
     let ts = posted.message.unwrap();
@@ -573,7 +629,8 @@ async fn the_sink_posts_in_threads_updates_cards_whispers_and_opens_dms() {
     assert_eq!(updated.message.as_ref(), Some(&ts));
     assert_eq!(h.fake.calls("chat.update")[0].body["ts"], json!(ts.as_str()));
 
-    let whisper = Destination::Ephemeral { channel: channel.clone(), thread: None, user: UserId::parse("U0WILE").unwrap() };
+    let whisper =
+        Destination::Ephemeral { channel: channel.clone(), thread: None, user: UserId::parse("U0WILE").unwrap() };
     assert_eq!(sink.deliver(&outbound(whisper, None, None)).await.unwrap().message, None);
     assert_eq!(h.fake.calls("chat.postEphemeral")[0].body["user"], "U0WILE");
 
@@ -591,12 +648,22 @@ async fn the_sink_reports_rate_limits_and_failures_for_the_outbox() {
     let h = harness().await;
     let sink = h.slack.sink();
     let to = Destination::Channel { channel: slack_channel("C0ACME0001") };
-    h.fake.script("chat.postMessage", 429, vec![("retry-after", "7".into())], json!({ "ok": false, "error": "ratelimited" }));
+    h.fake.script(
+        "chat.postMessage",
+        429,
+        vec![("retry-after", "7".into())],
+        json!({ "ok": false, "error": "ratelimited" }),
+    );
     h.fake.script("chat.postMessage", 502, vec![], json!({}));
     h.fake.script("chat.postMessage", 200, vec![], json!({ "ok": false, "error": "channel_not_found" }));
-    assert_eq!(sink.deliver(&outbound(to.clone(), None, None)).await, Err(DeliveryError::RateLimited(Duration::from_secs(7))));
+    assert_eq!(
+        sink.deliver(&outbound(to.clone(), None, None)).await,
+        Err(DeliveryError::RateLimited(Duration::from_secs(7)))
+    );
     assert!(matches!(sink.deliver(&outbound(to.clone(), None, None)).await, Err(DeliveryError::Transient(_))));
-    assert!(matches!(sink.deliver(&outbound(to.clone(), None, None)).await, Err(DeliveryError::Permanent(m)) if m.contains("channel_not_found")));
+    assert!(
+        matches!(sink.deliver(&outbound(to.clone(), None, None)).await, Err(DeliveryError::Permanent(m)) if m.contains("channel_not_found"))
+    );
     let wrong = Destination::Channel { channel: ChannelRef::new(Platform::Discord, ChannelId::parse("1").unwrap()) };
     assert!(matches!(sink.deliver(&outbound(wrong, None, None)).await, Err(DeliveryError::Permanent(_))));
     assert!(sink.deliver(&outbound(to, None, None)).await.is_ok());
@@ -623,7 +690,11 @@ async fn next_json(ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpSt
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
     loop {
-        let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .unwrap();
         match m {
             Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
             Message::Close(_) => return json!({ "closed": true }),
@@ -658,7 +729,9 @@ async fn socket_mode_feeds_the_same_handler_and_acknowledges_only_recorded_envel
     let (tcp, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await.unwrap().unwrap();
     let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
     let send = |v: Value| Message::text(v.to_string());
-    ws.send(send(json!({ "type": "hello", "num_connections": 1, "connection_info": { "app_id": "A1" } }))).await.unwrap();
+    ws.send(send(json!({ "type": "hello", "num_connections": 1, "connection_info": { "app_id": "A1" } })))
+        .await
+        .unwrap();
 
     // An Events API envelope: recorded, then acknowledged.
     let event = json!({ "type": "event_callback", "team_id": HOME, "event_id": "EvSock1",
@@ -681,8 +754,14 @@ async fn socket_mode_feeds_the_same_handler_and_acknowledges_only_recorded_envel
         "command": "/ticket", "text": "help", "trigger_id": "9.9.socket" });
     ws.send(send(json!({ "envelope_id": "env-3", "type": "slash_commands", "accepts_response_payload": true, "payload": command }))).await.unwrap();
     assert_eq!(next_json(&mut ws).await, json!({ "envelope_id": "env-3" }), "env-2 was never acknowledged");
-    let click = block_actions(json!([{ "action_id": "ticket.solve", "value": "ACME-1", "type": "button", "action_ts": "1800000500.000001" }]));
-    ws.send(send(json!({ "envelope_id": "env-4", "type": "interactive", "accepts_response_payload": false, "payload": click }))).await.unwrap();
+    let click = block_actions(
+        json!([{ "action_id": "ticket.solve", "value": "ACME-1", "type": "button", "action_ts": "1800000500.000001" }]),
+    );
+    ws.send(send(
+        json!({ "envelope_id": "env-4", "type": "interactive", "accepts_response_payload": false, "payload": click }),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_json(&mut ws).await, json!({ "envelope_id": "env-4" }));
     assert_eq!(h.ingest.ids(), ["EvSock1", "command:9.9.socket", "action:333.444.def"]);
 
@@ -692,7 +771,10 @@ async fn socket_mode_feeds_the_same_handler_and_acknowledges_only_recorded_envel
     let mut ws2 = tokio_tungstenite::accept_async(tcp).await.unwrap();
     let opened = h.fake.calls("apps.connections.open");
     assert_eq!(opened.len(), 2);
-    assert!(opened.iter().all(|c| c.auth.as_deref() == Some("Bearer xapp-app-token")), "the app-level token opens connections");
+    assert!(
+        opened.iter().all(|c| c.auth.as_deref() == Some("Bearer xapp-app-token")),
+        "the app-level token opens connections"
+    );
 
     // And stops when baton stops.
     stop.send(true).unwrap();

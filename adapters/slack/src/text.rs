@@ -171,7 +171,10 @@ mod tests {
     fn markup_becomes_plain_text() {
         assert_eq!(plain("hi <@U123> and <@U456|dana>"), "hi @U123 and @dana");
         assert_eq!(plain("see <#C1|general> <!here>"), "see #general @here");
-        assert_eq!(plain("<https://x.io/a?b=1&amp;c=2|the docs> or <https://y.io>"), "the docs (https://x.io/a?b=1&c=2) or https://y.io");
+        assert_eq!(
+            plain("<https://x.io/a?b=1&amp;c=2|the docs> or <https://y.io>"),
+            "the docs (https://x.io/a?b=1&c=2) or https://y.io"
+        );
         assert_eq!(plain("a &lt;b&gt; &amp; c"), "a <b> & c");
         assert_eq!(plain("unclosed <oops"), "unclosed <oops");
         assert_eq!(plain("<!subteam^S1|@support> help"), "@support help");

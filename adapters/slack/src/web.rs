@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
-use slack_morphism::prelude::{SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector, SlackClientHyperHttpsConnector};
+use slack_morphism::prelude::{
+    SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector, SlackClientHyperHttpsConnector,
+};
 
 /// How long one Web API call may take before it counts as a temporary failure.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,9 +84,10 @@ impl From<CallError> for DeliveryError {
 fn classify(method: &str, e: SlackClientError) -> CallError {
     match e {
         SlackClientError::ApiError(a) => CallError::Api { method: method.to_string(), code: a.code },
-        SlackClientError::RateLimitError(r) => {
-            CallError::RateLimited { method: method.to_string(), retry_after: r.retry_after.unwrap_or(DEFAULT_RETRY_AFTER) }
-        }
+        SlackClientError::RateLimitError(r) => CallError::RateLimited {
+            method: method.to_string(),
+            retry_after: r.retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+        },
         SlackClientError::HttpError(h) => {
             let status = h.status_code;
             let msg = format!("{method}: HTTP {status}");
@@ -299,7 +302,11 @@ impl WebApi {
     }
 
     /// GETs `method` with query parameters.
-    pub async fn get<RS: DeserializeOwned + Send>(&self, method: &str, params: &[(&str, String)]) -> Result<RS, CallError> {
+    pub async fn get<RS: DeserializeOwned + Send>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<RS, CallError> {
         let params: Vec<(&str, Option<String>)> = params.iter().map(|(k, v)| (*k, Some(v.clone()))).collect();
         let call = async { session!(self, s => s.http_session_api.http_get(method, &params, None).await) };
         self.bounded(method, call).await
@@ -337,7 +344,13 @@ impl WebApi {
     }
 
     /// `chat.update` of the message `ts`.
-    pub async fn update(&self, channel: &str, ts: &str, text: &str, blocks: Option<&Value>) -> Result<Posted, CallError> {
+    pub async fn update(
+        &self,
+        channel: &str,
+        ts: &str,
+        text: &str,
+        blocks: Option<&Value>,
+    ) -> Result<Posted, CallError> {
         // Without `blocks`, Slack would keep the old ones: an empty list removes them.
         let body = json!({ "channel": channel, "ts": ts, "text": text, "blocks": blocks.cloned().unwrap_or_else(|| json!([])) });
         let r: PostMessageResponse = self.post("chat.update", &body).await?;
@@ -388,7 +401,12 @@ impl WebApi {
         let history: MessagesResponse = self
             .get(
                 "conversations.history",
-                &[("channel", channel.into()), ("latest", ts.into()), ("inclusive", "true".into()), ("limit", "1".into())],
+                &[
+                    ("channel", channel.into()),
+                    ("latest", ts.into()),
+                    ("inclusive", "true".into()),
+                    ("limit", "1".into()),
+                ],
             )
             .await?;
         if let Some(m) = history.messages.into_iter().find(|m| m.ts == ts) {
@@ -415,9 +433,12 @@ impl WebApi {
 
     /// `users.info` for `user` (cached for an hour).
     pub async fn user_info(&self, user: &str) -> Result<UserInfo, CallError> {
-        if let Some(info) = self.users.lock().ok().and_then(|m| {
-            m.get(user).filter(|(at, _)| at.elapsed() < USER_TTL).map(|(_, info)| info.clone())
-        }) {
+        if let Some(info) = self
+            .users
+            .lock()
+            .ok()
+            .and_then(|m| m.get(user).filter(|(at, _)| at.elapsed() < USER_TTL).map(|(_, info)| info.clone()))
+        {
             return Ok(info);
         }
         let r: UsersInfoResponse =
@@ -478,7 +499,9 @@ mod tests {
         let rl = CallError::RateLimited { method: "chat.postMessage".into(), retry_after: Duration::from_secs(3) };
         assert_eq!(DeliveryError::from(rl), DeliveryError::RateLimited(Duration::from_secs(3)));
         let api = |code: &str| CallError::Api { method: "chat.postMessage".into(), code: code.into() };
-        assert!(matches!(DeliveryError::from(api("channel_not_found")), DeliveryError::Permanent(m) if m.contains("channel_not_found")));
+        assert!(
+            matches!(DeliveryError::from(api("channel_not_found")), DeliveryError::Permanent(m) if m.contains("channel_not_found"))
+        );
         assert!(matches!(DeliveryError::from(api("internal_error")), DeliveryError::Transient(_)));
         assert_eq!(DeliveryError::from(api("ratelimited")), DeliveryError::RateLimited(DEFAULT_RETRY_AFTER));
         assert!(matches!(DeliveryError::from(CallError::Transient("x".into())), DeliveryError::Transient(_)));
