@@ -36,7 +36,11 @@ impl App {
     pub async fn record(&self, event: &InboundEvent) -> Result<bool, StoreError> {
         let payload = serde_json::to_value(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let new = self.store.record_inbound(event.platform, &event.event_id, &payload, self.clock.now()).await?;
-        if !new {
+        let m = crate::telemetry::metrics();
+        if new {
+            m.events_received.get_or_create(&crate::telemetry::platform(event.platform)).inc();
+        } else {
+            m.events_duplicate.get_or_create(&crate::telemetry::platform(event.platform)).inc();
             tracing::debug!(event_id = %event.event_id, "duplicate inbound event ignored");
         }
         Ok(new)
@@ -57,7 +61,10 @@ impl App {
     async fn process(&self, event: &InboundEvent) -> Result<(), StoreError> {
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
         let _g = span.enter();
-        match self.engine.handle(event).await {
+        let started = std::time::Instant::now();
+        let result = self.engine.handle(event).await;
+        crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
+        match result {
             Ok(()) => {
                 self.store.finish_inbound(event.platform, &event.event_id, self.clock.now(), None).await?;
                 self.outbox.wake();
@@ -77,7 +84,8 @@ impl App {
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
         let mut n = 0;
         loop {
-            let batch = self.store.unprocessed_inbound(200).await?;
+            let now = self.clock.now();
+            let batch = self.store.claim_inbound(now, now + chrono::Duration::seconds(60), 200).await?;
             if batch.is_empty() {
                 return Ok(n);
             }

@@ -25,6 +25,14 @@ pub enum Command {
     AnswerClose { key: Option<TicketKey>, confirmed: bool },
     /// Post the intake panel in this channel.
     Panel,
+    /// Move the ticket up the escalation chain.
+    Escalate { key: Option<TicketKey>, reason: Option<String> },
+    /// Move it back down one level.
+    Deescalate { key: Option<TicketKey> },
+    /// Send the account's CSM the ticket's context.
+    Handoff { key: Option<TicketKey>, note: Option<String> },
+    /// A CSM acknowledges a handoff.
+    Ack { key: Option<TicketKey> },
     Help,
 }
 
@@ -45,6 +53,10 @@ impl Command {
             Command::AskClose { .. } => "ask-close",
             Command::AnswerClose { .. } => "close",
             Command::Panel => "panel",
+            Command::Escalate { .. } => "escalate",
+            Command::Deescalate { .. } => "deescalate",
+            Command::Handoff { .. } => "handoff",
+            Command::Ack { .. } => "ack",
             Command::Help => "help",
         }
     }
@@ -61,7 +73,11 @@ impl Command {
             | Command::Rate { key, .. }
             | Command::Transcript { key }
             | Command::AskClose { key }
-            | Command::AnswerClose { key, .. } => key.as_ref(),
+            | Command::AnswerClose { key, .. }
+            | Command::Escalate { key, .. }
+            | Command::Deescalate { key }
+            | Command::Handoff { key, .. }
+            | Command::Ack { key } => key.as_ref(),
             _ => None,
         }
     }
@@ -103,7 +119,7 @@ pub enum ParseError {
 
 const SUBCOMMANDS: &[&str] = &[
     "open", "new", "show", "claim", "assign", "priority", "status", "solve", "close", "reopen", "pending",
-    "hold", "tag", "tags", "help", "rate", "transcript", "ask-close", "panel",
+    "hold", "tag", "tags", "help", "rate", "transcript", "ask-close", "panel", "escalate", "deescalate", "handoff", "ack",
 ];
 
 /// Parses the text after `/ticket`.
@@ -157,6 +173,10 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "transcript" => Ok(Command::Transcript { key }),
         "ask-close" => Ok(Command::AskClose { key }),
         "panel" => Ok(Command::Panel),
+        "escalate" => Ok(Command::Escalate { key, reason: (!rest.is_empty()).then(|| rest.join(" ")) }),
+        "deescalate" => Ok(Command::Deescalate { key }),
+        "handoff" => Ok(Command::Handoff { key, note: (!rest.is_empty()).then(|| rest.join(" ")) }),
+        "ack" => Ok(Command::Ack { key }),
         "rate" => match rest {
             [] => Err(ParseError::Missing { command: "rate", what: "rating" }),
             [n, comment @ ..] => {
@@ -274,9 +294,30 @@ mod tests {
         assert_eq!(parse("solve").unwrap(), Command::SetStatus { key: None, status: TicketStatus::Solved });
         assert_eq!(parse("tags top bug").unwrap(), Command::TagsTop { namespace: Some("bug".into()) });
         assert_eq!(parse("tags top").unwrap(), Command::TagsTop { namespace: None });
+        assert_eq!(
+            parse("escalate ACME-42 customer blocked").unwrap(),
+            Command::Escalate { key: key("ACME-42"), reason: Some("customer blocked".into()) }
+        );
+        assert_eq!(parse("escalate").unwrap(), Command::Escalate { key: None, reason: None });
+        assert_eq!(parse("handoff renewal at risk").unwrap(), Command::Handoff { key: None, note: Some("renewal at risk".into()) });
+        assert_eq!(parse("ack ACME-1").unwrap(), Command::Ack { key: key("ACME-1") });
         let Command::Tag { add, remove, .. } = parse("tag +bug:login -old feature:sso").unwrap() else { panic!() };
         assert_eq!(add.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["bug:login", "feature:sso"]);
         assert_eq!(remove[0].as_str(), "old");
+    }
+
+    proptest::proptest! {
+        /// Whatever people type after `/ticket`, parsing answers (a command or a clear
+        /// error) and never panics.
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn parsing_words_never_panics(words in proptest::collection::vec("[a-zA-Z0-9:+\\-@<>|_]{0,12}", 0..8)) {
+            let _ = parse(&words.join(" "));
+        }
     }
 
     #[test]

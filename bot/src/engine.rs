@@ -25,6 +25,12 @@ use crate::domain::{
 use crate::render::{render, Msg, Notice, Reply, UserError};
 use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange, TicketFilter};
 
+mod bridge;
+mod sla_sweep;
+
+pub use bridge::{escalation_level, reach, unanswered_customer_messages, EscalationLevel, HandoffSettings};
+use bridge::{BridgeCommand, BridgeOutcome, Effects};
+
 /// Per-channel behaviour.
 #[derive(Clone, Debug, Default)]
 pub struct ChannelSettings {
@@ -53,6 +59,17 @@ pub struct Settings {
     pub pending_reminder_after: chrono::Duration,
     /// …and are solved after this long without an answer.
     pub pending_solve_after: chrono::Duration,
+    /// The escalation chain, lowest level first.
+    pub escalation_levels: Vec<EscalationLevel>,
+    pub escalate_on_urgent: bool,
+    pub escalate_on_breach: bool,
+    /// Escalate after this many customer messages without a reply (0: never).
+    pub escalate_after_unanswered: u32,
+    pub handoff: HandoffSettings,
+    /// SLA policies by tier × priority, first match wins.
+    pub sla_rules: Vec<crate::sla::SlaRule>,
+    pub health: crate::health::HealthWeights,
+    pub at_risk: crate::health::AtRiskRules,
     pub channels: HashMap<ChannelRef, ChannelSettings>,
 }
 
@@ -74,6 +91,58 @@ impl Settings {
             close_after: duration(&c.tickets.close_after, 3),
             pending_reminder_after: duration(&c.tickets.pending_reminder_after, 2),
             pending_solve_after: duration(&c.tickets.pending_solve_after, 5),
+            escalation_levels: c
+                .escalation
+                .levels
+                .iter()
+                .map(|l| EscalationLevel {
+                    name: l.name.trim().to_string(),
+                    channel: l.channel.as_deref().and_then(|ch| ChannelRef::parse(ch).ok()),
+                    people: l.people.iter().filter_map(|p| crate::domain::PersonId::parse(p.trim()).ok()).collect(),
+                })
+                .collect(),
+            escalate_on_urgent: c.escalation.on_urgent,
+            escalate_on_breach: c.escalation.on_breach,
+            escalate_after_unanswered: c.escalation.unanswered_messages,
+            sla_rules: crate::config::sla_rules(c).unwrap_or_default(),
+            health: crate::health::HealthWeights {
+                window: duration(&c.health.window, 30),
+                per_open_ticket: c.health.per_open_ticket,
+                per_escalation: c.health.per_escalation,
+                per_breach: c.health.per_sla_breach,
+                per_reopen: c.health.per_reopen,
+                per_unanswered: c.health.per_unanswered_message,
+                per_csat_point: c.health.per_csat_point,
+                cap: c.health.cap,
+                signals: c
+                    .health
+                    .signals
+                    .iter()
+                    .filter_map(|s| {
+                        Some(crate::health::SignalWeight {
+                            name: crate::domain::SignalName::parse(s.name.trim()).ok()?,
+                            weight: s.weight,
+                            low: s.low,
+                            high: s.high,
+                        })
+                    })
+                    .collect(),
+            },
+            at_risk: crate::health::AtRiskRules {
+                below: c.health.at_risk_below,
+                drop: c.health.at_risk_drop,
+                drop_days: i64::from(c.health.drop_days),
+                renewal_days: i64::from(c.health.renewal_days),
+            },
+            handoff: HandoffSettings {
+                fallback: c.handoff.fallback_channel.as_deref().and_then(|ch| ChannelRef::parse(ch).ok()),
+                reping_after: duration(&c.handoff.reping_after, 1),
+                escalate_after: duration(&c.handoff.escalate_after, 1),
+                on_urgent: c.handoff.on_urgent,
+                on_escalation: c.handoff.on_escalation,
+                on_breach: c.handoff.on_breach,
+                summary_messages: c.handoff.summary_messages.max(1),
+            },
             channels: c
                 .channels
                 .iter()
@@ -161,13 +230,15 @@ pub struct Engine {
     store: Arc<dyn Store>,
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
+    /// The last day (days since the epoch) health was snapshotted by this process.
+    health_day: Arc<std::sync::atomic::AtomicI64>,
 }
 
 const MAX_CONFLICT_RETRIES: usize = 5;
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, settings, clock }
+        Self { store, settings, clock, health_day: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)) }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -340,7 +411,7 @@ impl Engine {
                 _ => {}
             }
         }
-        self.save(ticket, t, events, replies).await
+        self.save_changed(ticket, t, events, replies, at).await
     }
 
     async fn last_solved_at(&self, t: &Ticket) -> Result<Option<DateTime<Utc>>, EngineError> {
@@ -449,6 +520,8 @@ impl Engine {
             "ticket.reopen" => Command::SetStatus { key, status: TicketStatus::Open },
             "ticket.urgent" => Command::SetPriority { key, priority: Priority::Urgent },
             "ticket.close_confirm" => Command::AnswerClose { key, confirmed: true },
+            "ticket.escalate" => Command::Escalate { key, reason: a.fields.get("reason").cloned().filter(|r| !r.trim().is_empty()) },
+            "handoff.ack" => Command::Ack { key },
             "ticket.close_decline" => Command::AnswerClose { key, confirmed: false },
             // A platform without forms reports the panel button itself: explain the commands.
             "ticket.panel" => Command::Help,
@@ -704,6 +777,18 @@ impl Engine {
                     notices.push(Notice::CloseDeclined { key: t.key.clone() });
                 }
             }
+            Command::Escalate { reason, .. } => {
+                return self.apply_bridge(who, channel, thread, t, BridgeCommand::Escalate { reason }, at).await;
+            }
+            Command::Deescalate { .. } => {
+                return self.apply_bridge(who, channel, thread, t, BridgeCommand::Deescalate, at).await;
+            }
+            Command::Handoff { note, .. } => {
+                return self.apply_bridge(who, channel, thread, t, BridgeCommand::Handoff { note }, at).await;
+            }
+            Command::Ack { .. } => {
+                return self.apply_bridge(who, channel, thread, t, BridgeCommand::Acknowledge, at).await;
+            }
             Command::Rate { rating, comment, .. } => {
                 if who.platform != t.requester.platform || who.author.user != t.requester.user {
                     return self.refuse(who, channel, thread, UserError::NotRequester).await;
@@ -741,7 +826,70 @@ impl Engine {
         }
         let mut replies: Vec<Reply> = notices.into_iter().map(|n| self.thread_reply(&t, Msg::Notice(n))).collect();
         replies.extend(extra);
-        self.save(ticket, t, events, replies).await
+        self.save_changed(ticket, t, events, replies, at).await
+    }
+
+    /// Saves a command's or message's change after adding what it triggers on the bridge:
+    /// automatic escalation and handoff (urgent, unanswered messages), and closing the loop
+    /// in the escalation channel when an escalated ticket is solved.
+    async fn save_changed(
+        &self,
+        before: Ticket,
+        after: Ticket,
+        events: Vec<NewEvent>,
+        replies: Vec<Reply>,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let history = self.store.events(after.id).await?;
+        let mut fx = Effects { events, replies, outbound: Vec::new() };
+        let new_events = fx.events.clone();
+        self.auto_bridge(&before, &after, &history, &new_events, at, &mut fx).await?;
+        if before.status.is_active() && after.status == TicketStatus::Solved {
+            let level = escalation_level(&history);
+            if level > 0 {
+                self.close_loop(&after, level, true, &mut fx);
+            }
+        }
+        self.save_with(before, &after, fx).await
+    }
+
+    async fn apply_bridge(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        t: Ticket,
+        command: BridgeCommand,
+        at: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let mut fx = Effects::default();
+        let outcome = self.bridge_command(who, &t, command.clone(), at, &mut fx).await?;
+        let key = t.key.clone();
+        let refusal = match outcome {
+            BridgeOutcome::Done | BridgeOutcome::Acknowledged => None,
+            BridgeOutcome::AtTop => Some(UserError::EscalationTop { key }),
+            BridgeOutcome::NoChain => Some(UserError::NoEscalationChain),
+            BridgeOutcome::NotEscalated => Some(UserError::NotEscalated { key }),
+            BridgeOutcome::NotActive => Some(UserError::NotSolvable { key }),
+            BridgeOutcome::NoHandoff => Some(UserError::NoOpenHandoff { key }),
+        };
+        if let Some(e) = refusal {
+            return self.refuse(who, channel, thread, e).await;
+        }
+        let notice = match (&command, outcome) {
+            (BridgeCommand::Escalate { .. }, _) => {
+                let level = escalation_level(&self.store.events(t.id).await?) as usize;
+                let name = self.settings.escalation_levels.get(level).map(|l| l.name.clone()).unwrap_or_default();
+                Some(Notice::Escalated { key: t.key.clone(), level: name })
+            }
+            (BridgeCommand::Deescalate, _) => Some(Notice::Deescalated { key: t.key.clone() }),
+            (BridgeCommand::Handoff { .. }, _) => Some(Notice::HandoffSent { key: t.key.clone() }),
+            (BridgeCommand::Acknowledge, _) => None,
+        };
+        if let Some(n) = notice {
+            fx.replies.push(self.thread_reply(&t, Msg::Notice(n)));
+        }
+        self.save_with(t.clone(), &t, fx).await
     }
 
     /// A person named in a command: a platform mention (`<@U123>`, `@dana`) or a baton id.
@@ -852,7 +1000,44 @@ impl Engine {
             }
             done += self.save_timer(t, after, ev, replies).await?;
         }
+        done += self.sla_sweep(now).await?;
+        done += self.handoff_timers(now).await?;
+        let today = now.date_naive().signed_duration_since(chrono::NaiveDate::default()).num_days();
+        if self.health_day.swap(today, std::sync::atomic::Ordering::SeqCst) != today {
+            self.snapshot_health(now).await?;
+        }
         Ok(done)
+    }
+
+    /// Computes an account's health now, with the inputs it came from.
+    pub async fn account_health(
+        &self,
+        account: &crate::domain::Account,
+        now: DateTime<Utc>,
+    ) -> Result<(crate::health::Health, crate::health::HealthInputs), EngineError> {
+        let tickets = self.store.tickets(&TicketFilter { account: Some(account.id.clone()), ..Default::default() }).await?;
+        let mut logs = Vec::with_capacity(tickets.len());
+        for t in &tickets {
+            logs.push((t.status, self.store.events(t.id).await?));
+        }
+        let mut inputs = crate::health::HealthInputs::from_tickets(
+            logs.iter().map(|(s, e)| (*s, e.as_slice())),
+            self.settings.health.window,
+            now,
+        );
+        inputs.signals = account.signals.clone();
+        inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
+        Ok((crate::health::score(&inputs, &self.settings.health), inputs))
+    }
+
+    /// Saves today's health snapshot for every account (idempotent per day).
+    pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        let accounts = self.store.accounts().await?;
+        for a in &accounts {
+            let (health, _) = self.account_health(a, now).await?;
+            self.store.save_health(&a.id, now.date_naive(), &health).await?;
+        }
+        Ok(accounts.len())
     }
 
     async fn save_timer(&self, before: Ticket, after: Ticket, events: Vec<NewEvent>, replies: Vec<Reply>) -> Result<usize, EngineError> {
@@ -889,19 +1074,45 @@ impl Engine {
             Some(id) => self.store.ticket(id).await?.map(|t| t.key),
             None => None,
         };
-        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of })
+        let events = self.store.events(t.id).await?;
+        let level = escalation_level(&events);
+        let escalation = match level {
+            0 => None,
+            l => self.settings.escalation_levels.get(l as usize - 1).map(|spec| spec.name.clone()),
+        };
+        let sla = self
+            .sla_clocks(t, &events, self.clock.now())
+            .await?
+            .into_iter()
+            .filter(|c| matches!(c.state, crate::sla::ClockState::Running | crate::sla::ClockState::Breached) && c.stopped_at.is_none())
+            .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
+            .collect();
+        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of, escalation, sla })
     }
 
     /// Saves a changed ticket with its events, notices and an updated card.
     async fn save(&self, before: Ticket, after: Ticket, events: Vec<NewEvent>, replies: Vec<Reply>) -> Result<(), EngineError> {
-        if events.is_empty() && replies.is_empty() {
+        self.save_with(before, &after, Effects { events, replies, outbound: Vec::new() }).await
+    }
+
+    /// Saves a changed ticket with everything it causes: events, replies (rendered here),
+    /// ready outbox rows, and an updated card when what it shows changed.
+    async fn save_with(&self, before: Ticket, after: &Ticket, fx: Effects) -> Result<(), EngineError> {
+        let Effects { events, replies, outbound } = fx;
+        if events.is_empty() && replies.is_empty() && outbound.is_empty() {
             return Ok(());
         }
+        let after = after.clone();
         let mut outbox: Vec<NewOutbound> = replies.iter().map(|r| NewOutbound::message(render(r))).collect();
+        outbox.extend(outbound);
+        let escalation_changed = events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Escalated { .. } | EventKind::Deescalated { .. }));
         let card_changed = before.status != after.status
             || before.priority != after.priority
             || before.assignee != after.assignee
-            || before.tags != after.tags;
+            || before.tags != after.tags
+            || escalation_changed;
         if let (true, Some(card)) = (card_changed, &after.card_message) {
             let mut reply = self.thread_reply(&after, self.card_msg(&after).await?);
             reply.replaces = Some(card.clone());
@@ -930,6 +1141,15 @@ impl Engine {
             opened_by: req.opened_by,
             description: req.description,
         };
+        // The new ticket's SLA due times, for its first card.
+        let sla_due: Vec<(crate::domain::SlaTarget, DateTime<Utc>, bool)> =
+            match crate::sla::select(&self.settings.sla_rules, account.as_ref().map(|a| &a.tier), new.priority) {
+                Some(policy) => crate::sla::clocks(policy, new.opened_at, &[], self.clock.now().max(new.opened_at))
+                    .into_iter()
+                    .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
+                    .collect(),
+                None => Vec::new(),
+            };
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
         let lang = self.settings.channel_lang(&req.channel);
@@ -943,6 +1163,8 @@ impl Engine {
                 account: account_name.clone(),
                 assignee: None,
                 follow_up_of: follow_up_key.clone(),
+                escalation: None,
+                sla: sla_due.clone(),
             };
             let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
             vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }]
@@ -950,6 +1172,18 @@ impl Engine {
         let (ticket, created) = self.store.open_ticket(&new, self.clock.now(), &render_card).await?;
         if created {
             tracing::info!(key = %ticket.key, account = ?ticket.account, via = %new.via, "ticket opened");
+            crate::telemetry::metrics().tickets_opened.inc();
+            if ticket.priority == Priority::Urgent {
+                // Opened as urgent: the same triggers as becoming urgent.
+                let mut as_if = ticket.clone();
+                as_if.priority = Priority::Normal;
+                let history = self.store.events(ticket.id).await?;
+                let mut fx = Effects::default();
+                self.auto_bridge(&as_if, &ticket, &history, &[], ticket.opened_at, &mut fx).await?;
+                self.save_with(ticket.clone(), &ticket, fx).await?;
+                let fresh = self.store.ticket(ticket.id).await?.unwrap_or(ticket);
+                return Ok((fresh, created));
+            }
         }
         Ok((ticket, created))
     }
@@ -990,3 +1224,5 @@ fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, acto
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod bridge_tests;

@@ -109,7 +109,7 @@ mod tests {
             for id in src.split('"').skip(1).step_by(2) {
                 let looks_like_id = id.contains('-')
                     && id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
-                    && ["card-", "button-", "status-", "priority-", "notice-", "tags-", "help", "error-", "what-", "csat-", "transcript-", "panel-", "close-", "pending-"]
+                    && ["card-", "button-", "status-", "priority-", "notice-", "tags-", "help", "error-", "what-", "csat-", "transcript-", "panel-", "close-", "pending-", "health-", "handoff-", "escalation-", "sla-"]
                         .iter()
                         .any(|p| id.starts_with(p));
                 if looks_like_id {

@@ -82,13 +82,22 @@ enum OutboxCmd {
         #[arg(long)]
         dead: bool,
     },
+    /// Make a dead (or waiting) message due again now.
+    Retry {
+        /// The message's id, as `outbox list` shows it.
+        id: i64,
+    },
 }
 
 fn init_logging(format: LogFormat, quiet: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if quiet { "warn" } else { "info" };
+    use std::io::IsTerminal;
+    let default = if quiet { "warn" } else { "info,sqlx=warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -98,7 +107,8 @@ fn init_logging(format: LogFormat, quiet: bool) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let shell_mode = matches!(cli.command, Some(Cmd::Run { .. }));
+    // The shell keeps the terminal for the chat: only warnings are logged there.
+    let shell_mode = matches!(cli.command, None | Some(Cmd::Run { .. }));
     init_logging(cli.log_format, shell_mode);
     match run(cli).await {
         Ok(code) => code,
@@ -162,6 +172,15 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Outbox { action: OutboxCmd::Retry { id } }) => {
+            if store.retry_outbound(id, SystemClock.now()).await? {
+                println!("message {id} will be delivered by the next running baton");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("baton: no undelivered message {id} in the outbox");
+                Ok(ExitCode::FAILURE)
+            }
         }
         Some(Cmd::CheckConfig) => unreachable!("handled above"),
         Some(Cmd::Serve) => run_server(config, store).await,
@@ -241,7 +260,10 @@ async fn run_bot(
                 people,
                 baton_shell::HELP
             ));
-            baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, false).await;
+            // Piped input reads like a script: echo the lines instead of prompting.
+            use std::io::IsTerminal;
+            let piped = !std::io::stdin().is_terminal();
+            baton_shell::run(&mut shell, tokio::io::BufReader::new(tokio::io::stdin()), &dispatch, piped).await;
         }
     }
     Ok(ExitCode::SUCCESS)

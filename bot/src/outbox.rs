@@ -61,7 +61,9 @@ impl Outbox {
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let mut delivered = 0;
         loop {
-            let batch = self.store.due_outbound(self.clock.now(), 100).await?;
+            let now = self.clock.now();
+            // Claimed for a minute: another replica skips these meanwhile.
+            let batch = self.store.claim_outbound(now, now + chrono::Duration::seconds(60), 100).await?;
             if batch.is_empty() {
                 return Ok(delivered);
             }
@@ -82,6 +84,7 @@ impl Outbox {
         let now = self.clock.now();
         let Some(sink) = self.sinks.get(row.platform) else {
             let error = format!("no adapter for {} is running", row.platform);
+            crate::telemetry::metrics().delivery_failures.get_or_create(&crate::telemetry::reason("no_adapter")).inc();
             tracing::warn!(outbox_id = row.id, %error, "cannot deliver");
             self.store.mark_failed(row.id, &error, Some(now + chrono::Duration::minutes(5))).await?;
             return Ok(false);
@@ -89,9 +92,16 @@ impl Outbox {
         match sink.deliver(&row.message).await {
             Ok(d) => {
                 self.store.mark_delivered(row.id, d.message.as_ref(), now).await?;
+                crate::telemetry::metrics().messages_delivered.get_or_create(&crate::telemetry::platform(row.platform)).inc();
                 Ok(true)
             }
             Err(e) => {
+                let reason = match &e {
+                    DeliveryError::RateLimited(_) => "rate_limited",
+                    DeliveryError::Transient(_) => "transient",
+                    DeliveryError::Permanent(_) => "permanent",
+                };
+                crate::telemetry::metrics().delivery_failures.get_or_create(&crate::telemetry::reason(reason)).inc();
                 let attempts = row.attempts + 1;
                 let next: Option<DateTime<Utc>> = match &e {
                     DeliveryError::Permanent(_) => None,

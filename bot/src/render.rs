@@ -1,7 +1,7 @@
 //! Turns what the engine decided to say ([`Reply`]) into localised [`OutboundMessage`]s.
 //! The rules never build user-visible strings; this module does, from the catalogue.
 
-use baton_chat::{Button, ButtonStyle, Card, Destination, Form, FormField, OutboundMessage};
+use baton_chat::{Attachment, Button, ButtonStyle, Card, Destination, Form, FormField, OutboundMessage};
 use unic_langid::LanguageIdentifier;
 
 use crate::command::ParseError;
@@ -24,7 +24,16 @@ pub struct Reply {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     /// The ticket card: key, status, priority, assignee, account, tags and actions.
-    Card { ticket: Box<Ticket>, account: Option<String>, assignee: Option<String>, follow_up_of: Option<TicketKey> },
+    Card {
+        ticket: Box<Ticket>,
+        account: Option<String>,
+        assignee: Option<String>,
+        follow_up_of: Option<TicketKey>,
+        /// The escalation level's name, when escalated.
+        escalation: Option<String>,
+        /// SLA targets still open: kind, due time, breached.
+        sla: Vec<(crate::domain::SlaTarget, DateTime<Utc>, bool)>,
+    },
     Notice(Notice),
     Error(UserError),
     Help { emoji: String },
@@ -38,8 +47,315 @@ pub enum Msg {
     CloseRequest { key: TicketKey },
     /// Tells the customer the ticket waits for their answer.
     PendingReminder { key: TicketKey, solve_in_days: i64 },
+    /// Posted to an escalation level's channel (or DMed to its people).
+    Escalated(EscalationNotice),
+    /// The ticket left an escalation level.
+    Deescalated { key: TicketKey, level_name: String },
+    /// An escalated ticket was solved: closes the loop in the level's channel.
+    EscalationSolved { key: TicketKey, level_name: String },
+    /// The CSM handoff: everything the CSM needs without opening anything else.
+    Handoff(Box<HandoffContext>),
+    /// Posted in the ticket thread when the CSM acknowledges.
+    HandoffAcknowledged { key: TicketKey, name: String, csm: bool },
     /// The ticket's conversation as text.
     Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine> },
+}
+
+/// An escalation, for the level's channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EscalationNotice {
+    pub key: TicketKey,
+    pub title: String,
+    pub account: Option<String>,
+    pub level: u32,
+    pub level_name: String,
+    pub reason: Option<String>,
+    /// Who escalated (empty: automatic).
+    pub by: String,
+    pub thread: (baton_chat::ChannelRef, Option<baton_chat::MessageId>),
+    /// People of the level to ping.
+    pub ping: Vec<String>,
+}
+
+/// Why a CSM is handed a ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HandoffReason {
+    Escalated { level_name: String },
+    Breach { target: crate::domain::SlaTarget },
+    Urgent,
+    Manual { by: String },
+    /// Sent again because nobody acknowledged it.
+    Reminder { hours: i64 },
+    /// Sent to the CSM's manager because the CSM did not acknowledge it.
+    Unacknowledged { csm: String, hours: i64 },
+}
+
+impl HandoffReason {
+    /// The stable code stored in the event log.
+    pub fn code(&self) -> String {
+        match self {
+            HandoffReason::Escalated { .. } => "escalated".into(),
+            HandoffReason::Breach { target } => format!("sla_breach:{target}"),
+            HandoffReason::Urgent => "urgent".into(),
+            HandoffReason::Manual { .. } => "manual".into(),
+            HandoffReason::Reminder { .. } => "reminder".into(),
+            HandoffReason::Unacknowledged { .. } => "unacknowledged".into(),
+        }
+    }
+}
+
+/// What success knows about the account, for the handoff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountContext {
+    pub name: String,
+    pub tier: String,
+    pub arr: Option<crate::domain::Arr>,
+    pub renewal_date: Option<chrono::NaiveDate>,
+    pub days_to_renewal: Option<i64>,
+    pub open_tickets: Vec<TicketKey>,
+    pub escalations_30d: usize,
+    pub breaches_30d: usize,
+    /// The latest CSAT rating on the account's tickets, and on which ticket.
+    pub last_csat: Option<(u8, TicketKey)>,
+    pub health: Option<HealthView>,
+}
+
+/// An account's health as shown to people: score, trend since a snapshot, reasons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthView {
+    pub score: u8,
+    /// The snapshot day compared with, and the change in points since.
+    pub trend: Option<(chrono::NaiveDate, i32)>,
+    pub reasons: Vec<crate::health::Reason>,
+}
+
+/// A health reason in words.
+pub fn reason_text(lang: &LanguageIdentifier, r: &crate::health::Reason) -> String {
+    use crate::health::Reason as R;
+    match r {
+        R::OpenTickets { count } => tr(lang, "health-open-tickets", &[("count", i64::from(*count).into())]),
+        R::Escalations { count, days } => {
+            tr(lang, "health-escalations", &[("count", i64::from(*count).into()), ("days", (*days).into())])
+        }
+        R::Breaches { count, days } => {
+            tr(lang, "health-breaches", &[("count", i64::from(*count).into()), ("days", (*days).into())])
+        }
+        R::Reopens { count, days } => tr(lang, "health-reopens", &[("count", i64::from(*count).into()), ("days", (*days).into())]),
+        R::Unanswered { count } => tr(lang, "health-unanswered", &[("count", i64::from(*count).into())]),
+        R::LowCsat { average, ratings } => tr(
+            lang,
+            "health-low-csat",
+            &[("average", format!("{average:.1}").into()), ("count", i64::from(*ratings).into())],
+        ),
+        R::Signal { name, value } => {
+            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format!("{value}").into())])
+        }
+        R::RenewalSoon { days } => tr(lang, "health-renewal", &[("days", (*days).into())]),
+    }
+}
+
+fn health_text(lang: &LanguageIdentifier, h: &HealthView) -> String {
+    let score = i64::from(h.score);
+    match h.trend {
+        Some((day, change)) => tr(
+            lang,
+            "health-score-trend",
+            &[("score", score.into()), ("change", i64::from(change).into()), ("since", day.format("%Y-%m-%d").to_string().into())],
+        ),
+        None => tr(lang, "health-score", &[("score", score.into())]),
+    }
+}
+
+/// One message quoted in a handoff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversationLine {
+    pub customer: bool,
+    pub name: String,
+    pub text: String,
+}
+
+/// The CSM handoff's content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffContext {
+    pub key: TicketKey,
+    pub title: String,
+    pub priority: Priority,
+    pub status: TicketStatus,
+    pub age: chrono::Duration,
+    pub account: Option<AccountContext>,
+    pub reason: HandoffReason,
+    pub note: Option<String>,
+    pub conversation: Vec<ConversationLine>,
+    pub thread: (baton_chat::ChannelRef, Option<baton_chat::MessageId>),
+    /// The account has no CSM baton can reach: this went to the fallback channel.
+    pub no_csm: bool,
+}
+
+/// Shortens `text` to at most `max` characters on a character boundary, with an ellipsis;
+/// newlines become spaces.
+pub fn trim_text(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// `120000` → `120,000` (English grouping; per-locale formatting comes with the locales).
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>)) -> String {
+    match &thread.1 {
+        Some(m) => format!("{} › {}", thread.0, m),
+        None => thread.0.to_string(),
+    }
+}
+
+fn duration_text(lang: &LanguageIdentifier, d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    tr(lang, "duration", &[("days", days.into()), ("hours", hours.into()), ("minutes", mins.into())])
+}
+
+fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
+    let k = key_arg(&h.key);
+    let reason = match &h.reason {
+        HandoffReason::Escalated { level_name } => tr(lang, "handoff-reason-escalated", &[("level", level_name.as_str().into())]),
+        HandoffReason::Breach { target } => {
+            tr(lang, "handoff-reason-breach", &[("target", target_text(lang, *target).into())])
+        }
+        HandoffReason::Urgent => tr(lang, "handoff-reason-urgent", &[]),
+        HandoffReason::Manual { by } => tr(lang, "handoff-reason-manual", &[("name", by.as_str().into())]),
+        HandoffReason::Reminder { hours } => tr(lang, "handoff-reason-reminder", &[("hours", (*hours).into())]),
+        HandoffReason::Unacknowledged { csm, hours } => {
+            tr(lang, "handoff-reason-unacknowledged", &[("name", csm.as_str().into()), ("hours", (*hours).into())])
+        }
+    };
+    let title = tr(lang, "handoff-title", &[k.clone(), ("title", h.title.as_str().into())]);
+    let mut fields = Vec::new();
+    match &h.account {
+        Some(a) => {
+            fields.push((tr(lang, "handoff-field-account", &[]), format!("{} ({})", a.name, a.tier)));
+            let arr = a
+                .arr
+                .map(|arr| {
+                    let amount = group_thousands(arr.amount());
+                    tr(lang, "money", &[("amount", amount.into()), ("currency", arr.currency().as_str().into())])
+                })
+                .unwrap_or_else(|| tr(lang, "unknown", &[]));
+            fields.push((tr(lang, "handoff-field-arr", &[]), arr));
+            let renewal = match (a.renewal_date, a.days_to_renewal) {
+                (Some(d), Some(days)) => tr(
+                    lang,
+                    "handoff-renewal",
+                    &[("date", d.format("%Y-%m-%d").to_string().into()), ("days", days.into())],
+                ),
+                _ => tr(lang, "unknown", &[]),
+            };
+            fields.push((tr(lang, "handoff-field-renewal", &[]), renewal));
+            let open = if a.open_tickets.is_empty() {
+                tr(lang, "tags-none", &[])
+            } else {
+                a.open_tickets.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+            };
+            fields.push((
+                tr(lang, "handoff-field-open-tickets", &[("count", (a.open_tickets.len() as i64).into())]),
+                open,
+            ));
+            fields.push((
+                tr(lang, "handoff-field-recent", &[]),
+                tr(
+                    lang,
+                    "handoff-recent",
+                    &[("escalations", (a.escalations_30d as i64).into()), ("breaches", (a.breaches_30d as i64).into())],
+                ),
+            ));
+            let csat = match &a.last_csat {
+                Some((r, key)) => tr(lang, "handoff-csat", &[("rating", i64::from(*r).into()), key_arg(key)]),
+                None => tr(lang, "handoff-no-csat", &[]),
+            };
+            fields.push((tr(lang, "handoff-field-csat", &[]), csat));
+            let health = match &a.health {
+                Some(h) => health_text(lang, h),
+                None => tr(lang, "handoff-health-pending", &[]),
+            };
+            fields.push((tr(lang, "handoff-field-health", &[]), health));
+        }
+        None => fields.push((tr(lang, "handoff-field-account", &[]), tr(lang, "card-no-account", &[]))),
+    }
+    fields.push((tr(lang, "card-field-priority", &[]), priority_text(lang, h.priority)));
+    fields.push((tr(lang, "card-field-status", &[]), status_text(lang, h.status)));
+    fields.push((tr(lang, "handoff-field-age", &[]), duration_text(lang, h.age)));
+    fields.push((tr(lang, "handoff-field-thread", &[]), thread_text(&h.thread)));
+    let mut body = vec![tr(lang, "handoff-reason", &[("reason", reason.as_str().into())])];
+    if h.no_csm {
+        body.push(tr(lang, "handoff-no-csm", &[]));
+    }
+    if let Some(note) = &h.note {
+        body.push(tr(lang, "handoff-note", &[("note", note.as_str().into())]));
+    }
+    if let Some(view) = h.account.as_ref().and_then(|a| a.health.as_ref()).filter(|v| !v.reasons.is_empty()) {
+        let reasons: Vec<String> = view.reasons.iter().map(|r| reason_text(lang, r)).collect();
+        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join("; ").into())]));
+    }
+    if !h.conversation.is_empty() {
+        body.push(tr(lang, "handoff-conversation", &[]));
+        for l in &h.conversation {
+            let id = if l.customer { "handoff-line-customer" } else { "handoff-line-agent" };
+            body.push(tr(lang, id, &[("name", l.name.as_str().into()), ("text", l.text.as_str().into())]));
+        }
+    }
+    let ack = Button {
+        action_id: "handoff.ack".into(),
+        label: tr(lang, "button-acknowledge", &[]),
+        value: Some(h.key.to_string()),
+        style: ButtonStyle::Primary,
+        fallback_command: Some(format!("/ticket ack {}", h.key)),
+        form: None,
+    };
+    let text = tr(lang, "handoff-text", &[k, ("title", h.title.as_str().into()), ("reason", reason.into())]);
+    (text, Card { title, fields, body: Some(body.join("\n")), buttons: vec![ack], footer: None })
+}
+
+fn target_text(lang: &LanguageIdentifier, t: crate::domain::SlaTarget) -> String {
+    let id = match t {
+        crate::domain::SlaTarget::FirstResponse => "sla-first-response",
+        crate::domain::SlaTarget::NextResponse => "sla-next-response",
+        crate::domain::SlaTarget::Resolution => "sla-resolution",
+    };
+    tr(lang, id, &[])
+}
+
+fn escalation(lang: &LanguageIdentifier, n: &EscalationNotice) -> String {
+    let mut lines = vec![tr(
+        lang,
+        "escalation-title",
+        &[key_arg(&n.key), ("title", n.title.as_str().into()), ("level", n.level_name.as_str().into()), ("number", i64::from(n.level).into())],
+    )];
+    if let Some(a) = &n.account {
+        lines.push(tr(lang, "escalation-account", &[("account", a.as_str().into())]));
+    }
+    let by = if n.by.is_empty() { tr(lang, "escalation-by-baton", &[]) } else { n.by.clone() };
+    lines.push(tr(lang, "escalation-by", &[("name", by.into())]));
+    if let Some(r) = &n.reason {
+        lines.push(tr(lang, "escalation-reason", &[("reason", r.as_str().into())]));
+    }
+    lines.push(tr(lang, "escalation-thread", &[("thread", thread_text(&n.thread).into())]));
+    if !n.ping.is_empty() {
+        lines.push(tr(lang, "escalation-ping", &[("names", n.ping.join(", ").into())]));
+    }
+    lines.join("\n")
 }
 
 /// One message of a transcript.
@@ -63,6 +379,11 @@ pub enum Notice {
     FollowUp { key: TicketKey },
     AlreadyTicket { key: TicketKey },
     CloseDeclined { key: TicketKey },
+    Escalated { key: TicketKey, level: String },
+    Deescalated { key: TicketKey },
+    SlaWarning { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
+    SlaBreached { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
+    HandoffSent { key: TicketKey },
     AutoSolved { key: TicketKey },
     AutoClosed { key: TicketKey },
 }
@@ -83,6 +404,10 @@ pub enum UserError {
     NotRequester,
     RatingClosed { key: TicketKey },
     NotSolvable { key: TicketKey },
+    EscalationTop { key: TicketKey },
+    NoEscalationChain,
+    NotEscalated { key: TicketKey },
+    NoOpenHandoff { key: TicketKey },
 }
 
 fn status_text(lang: &LanguageIdentifier, s: TicketStatus) -> String {
@@ -150,6 +475,21 @@ fn card(lang: &LanguageIdentifier, t: &Ticket, account: Option<&str>, assignee: 
         if t.priority != Priority::Urgent {
             buttons.push(button(lang, "ticket.urgent", "button-urgent", &t.key, ButtonStyle::Danger, "priority urgent"));
         }
+        let mut escalate = button(lang, "ticket.escalate", "button-escalate", &t.key, ButtonStyle::Default, "escalate");
+        escalate.form = Some(Form {
+            title: tr(lang, "escalate-form-title", &[key_arg(&t.key)]),
+            submit_action: "ticket.escalate".into(),
+            submit_label: tr(lang, "button-escalate", &[]),
+            fields: vec![FormField {
+                id: "reason".into(),
+                label: tr(lang, "escalate-form-reason", &[]),
+                required: true,
+                multiline: true,
+                max_length: Some(500),
+                options: vec![],
+            }],
+        });
+        buttons.push(escalate);
         buttons.push(button(lang, "ticket.solve", "button-solve", &t.key, ButtonStyle::Default, "solve"));
     } else if t.status == TicketStatus::Solved {
         buttons.push(button(lang, "ticket.reopen", "button-reopen", &t.key, ButtonStyle::Default, "reopen"));
@@ -187,6 +527,19 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
         Notice::FollowUp { key } => tr(lang, "notice-followup", &[key_arg(key)]),
         Notice::AlreadyTicket { key } => tr(lang, "notice-already-ticket", &[key_arg(key)]),
         Notice::CloseDeclined { key } => tr(lang, "notice-close-declined", &[key_arg(key)]),
+        Notice::Escalated { key, level } => tr(lang, "notice-escalated", &[key_arg(key), ("level", level.as_str().into())]),
+        Notice::Deescalated { key } => tr(lang, "notice-deescalated", &[key_arg(key)]),
+        Notice::SlaWarning { key, target, due } => tr(
+            lang,
+            "notice-sla-warning",
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())],
+        ),
+        Notice::SlaBreached { key, target, due } => tr(
+            lang,
+            "notice-sla-breached",
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())],
+        ),
+        Notice::HandoffSent { key } => tr(lang, "notice-handoff-sent", &[key_arg(key)]),
         Notice::AutoSolved { key } => tr(lang, "notice-auto-solved", &[key_arg(key)]),
         Notice::AutoClosed { key } => tr(lang, "notice-auto-closed", &[key_arg(key)]),
     }
@@ -230,6 +583,10 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
         UserError::UnknownAction => tr(lang, "error-unknown-action", &[]),
         UserError::NotRequester => tr(lang, "error-not-requester", &[]),
         UserError::NotSolvable { key } => tr(lang, "error-not-open", &[key_arg(key)]),
+        UserError::EscalationTop { key } => tr(lang, "error-escalation-top", &[key_arg(key)]),
+        UserError::NoEscalationChain => tr(lang, "error-no-escalation-chain", &[]),
+        UserError::NotEscalated { key } => tr(lang, "error-not-escalated", &[key_arg(key)]),
+        UserError::NoOpenHandoff { key } => tr(lang, "error-no-open-handoff", &[key_arg(key)]),
         UserError::RatingClosed { key } => tr(lang, "error-rating-closed", &[key_arg(key)]),
     }
 }
@@ -238,8 +595,16 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
 pub fn render(reply: &Reply) -> OutboundMessage {
     let lang = &reply.lang;
     let (text, card) = match &reply.msg {
-        Msg::Card { ticket, account, assignee, follow_up_of } => {
-            let (text, card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
+        Msg::Card { ticket, account, assignee, follow_up_of, escalation, sla } => {
+            let (text, mut card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
+            for (target, due, breached) in sla {
+                let id = if *breached { "card-sla-breached" } else { "card-sla-due" };
+                let value = tr(lang, id, &[("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())]);
+                card.fields.push((target_text(lang, *target), value));
+            }
+            if let Some(level) = escalation {
+                card.fields.push((tr(lang, "card-field-escalation", &[]), level.clone()));
+            }
             (text, Some(card))
         }
         Msg::Notice(n) => (notice(lang, n), None),
@@ -333,11 +698,47 @@ pub fn render(reply: &Reply) -> OutboundMessage {
             let card = Card { title: text.clone(), fields: vec![], body: None, buttons: vec![yes, no], footer: None };
             (text, Some(card))
         }
+        Msg::Escalated(n) => (escalation(lang, n), None),
+        Msg::Deescalated { key, level_name } => {
+            (tr(lang, "escalation-left", &[key_arg(key), ("level", level_name.as_str().into())]), None)
+        }
+        Msg::EscalationSolved { key, level_name } => {
+            (tr(lang, "escalation-solved", &[key_arg(key), ("level", level_name.as_str().into())]), None)
+        }
+        Msg::Handoff(h) => {
+            let (text, card) = handoff(lang, h);
+            (text, Some(card))
+        }
+        Msg::HandoffAcknowledged { key, name, csm } => {
+            let id = if *csm { "handoff-acknowledged-csm" } else { "handoff-acknowledged" };
+            (tr(lang, id, &[key_arg(key), ("name", name.as_str().into())]), None)
+        }
         Msg::PendingReminder { key, solve_in_days } => {
             (tr(lang, "pending-reminder", &[key_arg(key), ("days", (*solve_in_days).into())]), None)
         }
         Msg::Transcript { key, title, lines } => {
-            let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.as_str().into())])];
+            let text = tr(lang, "transcript-posted", &[key_arg(key), ("count", (lines.len() as i64).into())]);
+            let file = transcript_text(lang, key, title, lines);
+            let attachment = Attachment {
+                filename: format!("{key}-transcript.txt"),
+                content_type: "text/plain; charset=utf-8".into(),
+                bytes: file.into_bytes(),
+            };
+            return OutboundMessage {
+                destination: reply.to.clone(),
+                text,
+                card: None,
+                replaces: None,
+                attachments: vec![attachment],
+            };
+        }
+    };
+    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone(), attachments: vec![] }
+}
+
+/// The transcript file's text: a title line, then one line per message.
+fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
+            let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.into())])];
             if lines.is_empty() {
                 out.push(tr(lang, "transcript-empty", &[]));
             }
@@ -352,8 +753,5 @@ pub fn render(reply: &Reply) -> OutboundMessage {
                     ],
                 )
             }));
-            (out.join("\n"), None)
-        }
-    };
-    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone() }
+            out.join("\n") + "\n"
 }

@@ -19,6 +19,7 @@ pub fn router(app: App, adapters: Router) -> Router {
     let health = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .with_state(app);
     health.merge(adapters)
 }
@@ -31,6 +32,22 @@ async fn ready(State(app): State<App>) -> (StatusCode, &'static str) {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+async fn metrics(State(app): State<App>) -> impl axum::response::IntoResponse {
+    let m = crate::telemetry::metrics();
+    match app.store().outbox_backlog().await {
+        Ok((depth, oldest)) => {
+            m.outbox_depth.set(depth);
+            let age = oldest.map(|o| (chrono::Utc::now() - o).num_seconds().max(0)).unwrap_or(0);
+            m.outbox_oldest_seconds.set(age);
+        }
+        Err(e) => tracing::warn!(error = %e, "outbox backlog unavailable for /metrics"),
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        m.encode(),
+    )
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes in-flight

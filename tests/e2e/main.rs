@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `baton` binary, driven the way people use it, against a fresh
 //! SQLite file and a fresh PostgreSQL schema.
 
+mod cli;
+mod layout;
 mod serve;
 mod shell;
 mod slack;

@@ -54,6 +54,16 @@ async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         assert_eq!(health.status(), 200);
         let ready = http.get(format!("{}/readyz", server.base)).send().await.unwrap();
         assert_eq!((ready.status().as_u16(), ready.text().await.unwrap()), (200, "ready".to_string()));
+        // Prometheus metrics: every sample line is `name{labels} value`, and baton's are there.
+        let metrics = http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+        for line in metrics.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let (name, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("bad sample line {line:?}"));
+            assert!(value.parse::<f64>().is_ok(), "bad value in {line:?}");
+            assert!(name.starts_with("baton_"), "unexpected metric {name}");
+        }
+        assert!(metrics.contains("baton_outbox_depth 0"), "{metrics}");
+        assert!(metrics.contains("# TYPE baton_handler_seconds histogram"), "{metrics}");
+        assert!(metrics.trim_end().ends_with("# EOF"));
         let status = server.terminate().await;
         assert!(status.success(), "exit 0 on SIGTERM, got {status}");
         // The configured accounts were loaded.

@@ -53,11 +53,13 @@ async fn bad_commands_get_a_private_answer_and_change_nothing() {
              /ticket open --priority asap Printer on fire\n\
              /ticket claim\n\
              /ticket assign ACME-7 @nobody-here\n\
-             /react\n",
+             /react\n\
+             /react ticket\n",
         );
         assert!(out.contains("only dana sees] baton: “asap” is not a priority. Use one of: low, normal, high, urgent."), "{out}");
         assert!(out.contains("only dana sees] baton: Which ticket?"), "{out}");
         assert!(out.contains("There is no ticket ACME-7."), "{out}");
+        assert!(out.contains("! usage: /react EMOJI [MESSAGE]"), "{out}");
         assert!(out.contains("! nothing to react to yet"), "{out}");
         let all = db.store.tickets(&Default::default()).await.unwrap();
         assert!(all.is_empty(), "no ticket was created: {all:?}");

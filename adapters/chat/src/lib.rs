@@ -371,8 +371,9 @@ pub struct Button {
 }
 
 /// A short form (a Slack or Discord modal). Adapters open it when its button is pressed and
-/// report the submission as an [`ActionInvoked`] whose `action_id` is `submit_action` and
-/// whose `fields` hold the answers by field id.
+/// report the submission as an [`ActionInvoked`] whose `action_id` is `submit_action`,
+/// whose `fields` hold the answers by field id, and whose `value` is the pressed button's
+/// `value` (e.g. the ticket key).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Form {
     pub title: String,
@@ -413,6 +414,18 @@ pub struct OutboundMessage {
     pub card: Option<Card>,
     /// Replace this earlier message instead of posting a new one (e.g. a ticket card).
     pub replaces: Option<MessageId>,
+    /// Files to upload with the message (a transcript, a digest chart).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file posted with a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// MIME type, e.g. `text/plain; charset=utf-8` or `image/png`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What a platform answered to a delivery.

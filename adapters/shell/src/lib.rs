@@ -121,6 +121,13 @@ impl ChatSink for ShellSink {
             }
             None => m.text.clone(),
         };
+        for a in &m.attachments {
+            body.push_str(&format!("\n[file {} ({} bytes)]", a.filename, a.bytes.len()));
+            if a.content_type.starts_with("text/") {
+                body.push('\n');
+                body.push_str(String::from_utf8_lossy(&a.bytes).trim_end());
+            }
+        }
         let bot = Author { user: UserId::parse("baton").expect("valid"), display_name: "baton".into(), is_bot: true, external: false, locale: None };
         let now = Utc::now();
         match &m.destination {
@@ -133,6 +140,14 @@ impl ChatSink for ShellSink {
                 Ok(Delivered { message: None })
             }
             Destination::Direct { user, .. } => {
+                if let Some(old) = &m.replaces {
+                    let short = w.short(old);
+                    if let Some(p) = w.messages.get_mut(old) {
+                        p.text = body.clone();
+                    }
+                    w.print(&format!("[DM → {user}] {short} baton (updated): {}", indent(&body)));
+                    return Ok(Delivered { message: Some(old.clone()) });
+                }
                 let channel = ChannelRef::new(Platform::Shell, ChannelId::parse(format!("dm-{user}")).expect("valid"));
                 let (id, short) = w.post(channel, None, bot, body.clone(), now);
                 w.print(&format!("[DM → {user}] {short} baton: {}", indent(&body)));
@@ -250,7 +265,8 @@ impl Shell {
     }
 
     fn now(&self) -> DateTime<Utc> {
-        self.at.unwrap_or_else(Utc::now) + self.offset
+        let base = self.at.unwrap_or_else(Utc::now);
+        base.checked_add_signed(self.offset).unwrap_or(base)
     }
 
     fn channel_ref(&self) -> ChannelRef {
@@ -315,7 +331,11 @@ impl Shell {
             }
             "wait" => {
                 let d = parse_duration(rest).ok_or_else(|| ShellError::BadDuration(rest.to_string()))?;
-                self.offset += d;
+                self.offset = self
+                    .offset
+                    .checked_add(&d)
+                    .filter(|o| *o <= Duration::days(36_500))
+                    .ok_or_else(|| ShellError::BadDuration(rest.to_string()))?;
                 Ok(Step::Nothing)
             }
             "at" => {
@@ -471,13 +491,15 @@ fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
-    match unit {
-        's' => Some(Duration::seconds(n)),
-        'm' => Some(Duration::minutes(n)),
-        'h' => Some(Duration::hours(n)),
-        'd' => Some(Duration::days(n)),
+    let d = match unit {
+        's' => Duration::try_seconds(n),
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
         _ => None,
-    }
+    }?;
+    // Ten years is plenty for a demo, and keeps clock arithmetic far from overflow.
+    (d >= Duration::zero() && d <= Duration::days(3650)).then_some(d)
 }
 
 /// Reads lines until end of input or `/quit`, sending each event to `dispatch` and waiting
@@ -555,6 +577,17 @@ mod tests {
         assert!(out.contains("[#acme] m1 wile: Login is broken"), "{out}");
     }
 
+    proptest::proptest! {
+        /// Any line a person types (or a script holds) is handled without a panic.
+        #[test]
+        fn any_line_is_handled(lines in proptest::collection::vec("(/(as|in|thread|react|click|shortcut|wait|at|ticket|[a-z]{0,8}) )?\\PC{0,60}", 1..12)) {
+            let (mut sh, _) = Shell::new(Box::new(Buf::default()), "dana", "#acme");
+            for l in &lines {
+                let _ = sh.line(l);
+            }
+        }
+    }
+
     #[test]
     fn bad_lines_are_errors_not_panics() {
         let (mut sh, _) = Shell::new(Box::new(Buf::default()), "dana", "#acme");
@@ -562,6 +595,8 @@ mod tests {
         assert_eq!(sh.line("/react ticket"), Err(ShellError::NothingToReact));
         assert_eq!(sh.line("/thread m9"), Err(ShellError::UnknownMessage("m9".into())));
         assert_eq!(sh.line("/wait soon"), Err(ShellError::BadDuration("soon".into())));
+        assert_eq!(sh.line("/wait 99999999999999d"), Err(ShellError::BadDuration("99999999999999d".into())));
+        assert_eq!(sh.line("/wait -5m"), Err(ShellError::BadDuration("-5m".into())));
         assert_eq!(sh.line("/at yesterday"), Err(ShellError::BadTime("yesterday".into())));
         assert_eq!(sh.line("# a comment").unwrap(), Step::Nothing);
         assert_eq!(sh.line("/quit").unwrap(), Step::Quit);

@@ -278,6 +278,7 @@ mod tests {
             text: "ACME-1: Printer <on> fire".into(),
             card: Some(card),
             replaces: None,
+            attachments: vec![],
         };
         let (text, blocks) = render(&m);
         assert_eq!(text, "ACME-1: Printer &lt;on&gt; fire");

@@ -7,6 +7,7 @@
 //! | direct | `conversations.open`, then `chat.postMessage` in that channel |
 //! | ephemeral | `chat.postEphemeral` (with `thread_ts` in a thread) |
 //! | any, with `replaces` | `chat.update` of that message |
+//! | with attachments | files uploaded, then shared there with the text (`files.completeUploadExternal`) |
 //!
 //! The posted message's `ts` is returned as its id, so baton can update the ticket card.
 
@@ -55,6 +56,9 @@ impl ChatSink for SlackSink {
         let (channel, thread) = match &m.destination {
             Destination::Ephemeral { channel, thread, user } => {
                 let channel = slack_channel(channel)?;
+                if !m.attachments.is_empty() {
+                    tracing::warn!(files = m.attachments.len(), "Slack cannot attach files to ephemeral messages; sending the text only");
+                }
                 self.web
                     .post_ephemeral(channel, user.as_str(), thread.as_ref().map(MessageId::as_str), &text, blocks)
                     .await?;
@@ -72,10 +76,19 @@ impl ChatSink for SlackSink {
             Destination::Channel { channel } => (slack_channel(channel)?.to_string(), None),
             Destination::Thread { channel, thread } => (slack_channel(channel)?.to_string(), Some(thread.as_str())),
         };
+        if !m.attachments.is_empty() && m.card.is_none() && m.replaces.is_none() {
+            // Files with a comment: one message, shared in a single call.
+            self.web.share_files(&channel, thread, Some(&text), &m.attachments).await?;
+            return Ok(Delivered { message: None });
+        }
         let posted = match &m.replaces {
             Some(old) => self.web.update(&channel, old.as_str(), &text, blocks).await?,
             None => self.web.post_message(&channel, thread, &text, blocks).await?,
         };
+        if !m.attachments.is_empty() {
+            // A card with files: the files follow it in the same place.
+            self.web.share_files(&channel, thread, None, &m.attachments).await?;
+        }
         Ok(Delivered { message: Some(message_id(&posted.ts)?) })
     }
 }

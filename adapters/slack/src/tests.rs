@@ -49,6 +49,7 @@ struct FakeState {
     next_ts: u64,
     /// Methods that answer only after this long.
     delays: BTreeMap<String, Duration>,
+    base: String,
 }
 
 #[derive(Clone, Default)]
@@ -57,9 +58,13 @@ struct FakeSlack(Arc<Mutex<FakeState>>);
 impl FakeSlack {
     async fn start() -> (Self, String) {
         let fake = FakeSlack::default();
-        let app = Router::new().route("/api/{method}", any(fake_api)).with_state(fake.clone());
+        let app = Router::new()
+            .route("/api/{method}", any(fake_api))
+            .route("/upload/{file}", any(fake_upload))
+            .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        fake.0.lock().unwrap().base = format!("http://{addr}");
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (fake, format!("http://{addr}/api/"))
     }
@@ -145,9 +150,27 @@ async fn fake_api(
         }
         "chat.postEphemeral" => json!({ "ok": true, "message_ts": "1800000000.999999" }),
         "views.open" => json!({ "ok": true, "view": { "id": "V1" } }),
+        "files.getUploadURLExternal" => {
+            s.next_ts += 1;
+            let id = format!("F{}", s.next_ts);
+            json!({ "ok": true, "upload_url": format!("{}/upload/{id}", s.base), "file_id": id })
+        }
+        "files.completeUploadExternal" => json!({ "ok": true, "files": [] }),
         _ => json!({ "ok": false, "error": "unknown_method" }),
     };
     axum::Json(answer).into_response()
+}
+
+/// The upload URL Slack hands out (on files.slack.com): takes the raw bytes, answers text.
+async fn fake_upload(State(fake): State<FakeSlack>, Path(file): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let call = Call {
+        method: "upload".into(),
+        auth: None,
+        body: json!({ "file": file, "content_type": content_type, "text": String::from_utf8_lossy(&body) }),
+    };
+    fake.0.lock().unwrap().calls.push(call);
+    (StatusCode::OK, format!("OK - {}", body.len())).into_response()
 }
 
 // ----- a recording Ingest -----------------------------------------------------------------
@@ -598,6 +621,7 @@ fn outbound(destination: Destination, replaces: Option<&str>, card: Option<Card>
         text: "ACME-1: Printer <b> on fire".into(),
         card,
         replaces: replaces.map(|r| MessageId::parse(r).unwrap()),
+        attachments: vec![],
     }
 }
 
@@ -800,4 +824,36 @@ async fn slow_lookups_never_hold_the_acknowledgement_past_slacks_three_seconds()
     let r = json!({ "type": "reaction_added", "user": "U0DANA", "reaction": "ticket", "item": { "type": "message", "channel": "C0ACME0001", "ts": "1800000000.001000" }, "event_ts": "1800000200.000100" });
     assert_eq!(h.event("EvSlowFetch", r).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(started.elapsed() < Duration::from_millis(2900), "answered after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn files_are_uploaded_then_shared_in_the_thread_with_the_text() {
+    let h = harness().await;
+    let sink = h.slack.sink();
+    let thread = MessageId::parse("1800000000.000600").unwrap();
+    let mut m = outbound(Destination::Thread { channel: slack_channel("C0ACME0001"), thread }, None, None);
+    m.text = "Transcript of ACME-1 <attached>".into();
+    m.attachments = vec![baton_chat::Attachment {
+        filename: "ACME-1-transcript.txt".into(),
+        content_type: "text/plain; charset=utf-8".into(),
+        bytes: b"[09:00] Wile: help\n[09:05] Dana: on it\n".to_vec(),
+    }];
+    assert_eq!(sink.deliver(&m).await.unwrap().message, None);
+    let asked = &h.fake.calls("files.getUploadURLExternal")[0];
+    assert_eq!(asked.body["filename"], "ACME-1-transcript.txt");
+    assert_eq!(asked.body["length"], "39");
+    let upload = &h.fake.calls("upload")[0];
+    assert_eq!(upload.body["text"], "[09:00] Wile: help\n[09:05] Dana: on it\n");
+    assert_eq!(upload.body["content_type"], "text/plain; charset=utf-8");
+    let done = &h.fake.calls("files.completeUploadExternal")[0];
+    assert_eq!(done.body["channel_id"], "C0ACME0001");
+    assert_eq!(done.body["thread_ts"], "1800000000.000600");
+    assert_eq!(done.body["initial_comment"], "Transcript of ACME-1 &lt;attached&gt;");
+    assert_eq!(done.body["files"][0]["id"], asked_file_id(&h.fake));
+    assert!(h.fake.calls("chat.postMessage").is_empty(), "one message: the files with their comment");
+}
+
+fn asked_file_id(fake: &FakeSlack) -> Value {
+    let upload = &fake.calls("upload")[0];
+    upload.body["file"].clone()
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use baton_chat::DeliveryError;
+use baton_chat::{Attachment, DeliveryError};
 use hyper_util::client::legacy::connect::HttpConnector;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::{
+    SlackApiFilesUploadViaUrlRequest, SlackFileUploadUrl,
     SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector, SlackClientHyperHttpsConnector,
 };
 
@@ -387,6 +388,45 @@ impl WebApi {
             m.insert(user.to_string(), r.channel.id.clone());
         }
         Ok(r.channel.id)
+    }
+
+    /// Uploads `files` and shares them in `channel` (in a thread when `thread_ts` is given),
+    /// with `comment` as the message text: `files.getUploadURLExternal`, the upload itself,
+    /// then one `files.completeUploadExternal`. Nothing is shared until that last call, so a
+    /// retry after a failure never shows a file twice.
+    pub async fn share_files(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        comment: Option<&str>,
+        files: &[Attachment],
+    ) -> Result<(), CallError> {
+        #[derive(Deserialize)]
+        struct UploadUrl {
+            upload_url: String,
+            file_id: String,
+        }
+        let mut shared = Vec::new();
+        for f in files {
+            let u: UploadUrl = self
+                .get("files.getUploadURLExternal", &[("filename", f.filename.clone()), ("length", f.bytes.len().to_string())])
+                .await?;
+            let url: SlackFileUploadUrl = serde_json::from_value(json!(u.upload_url))
+                .map_err(|_| CallError::Permanent("files.getUploadURLExternal: unusable upload_url".into()))?;
+            let req = SlackApiFilesUploadViaUrlRequest::new(url, f.bytes.clone(), f.content_type.clone());
+            let upload = async { session!(self, s => s.files_upload_via_url(&req).await) };
+            self.bounded("file upload", upload).await?;
+            shared.push(json!({ "id": u.file_id, "title": f.filename }));
+        }
+        let mut body = json!({ "files": shared, "channel_id": channel });
+        if let Some(t) = thread_ts {
+            body["thread_ts"] = json!(t);
+        }
+        if let Some(c) = comment.filter(|c| !c.trim().is_empty()) {
+            body["initial_comment"] = json!(c);
+        }
+        let _: Ignored = self.post("files.completeUploadExternal", &body).await?;
+        Ok(())
     }
 
     /// `views.open`: shows a modal to whoever caused `trigger_id` (valid for 3 seconds).

@@ -9,6 +9,9 @@ card-field-assignee = Assignee
 card-field-account = Account
 card-field-requester = Requester
 card-field-tags = Tags
+card-field-escalation = Escalated to
+card-sla-due = due { $due }
+card-sla-breached = breached (was due { $due })
 card-unassigned = Unassigned
 card-no-account = No account
 card-followup = Follow-up to { $key }
@@ -19,6 +22,9 @@ button-claim = Claim
 button-solve = Solve
 button-urgent = Mark urgent
 button-reopen = Reopen
+button-escalate = Escalate
+escalate-form-title = Escalate { $key }
+escalate-form-reason = Why does this need the next level?
 
 button-open-ticket = Open ticket
 button-close-confirm = Yes, close it
@@ -82,9 +88,133 @@ csat-thanks = Thank you! You rated { $key } { $rating }/5.
 csat-changed = Thanks, your rating for { $key } is now { $rating }/5.
 
 ## Transcript
+transcript-posted = Transcript of { $key } ({ $count ->
+    [one] 1 message
+   *[other] { $count } messages
+}) attached.
 transcript-title = Transcript of { $key }: { $title }
 transcript-line = [{ $time }] { $name }: { $text }
 transcript-empty = (no messages yet)
+
+## Escalation
+escalation-title = { $key } escalated to { $level } (level { $number }): { $title }
+escalation-account = Account: { $account }
+escalation-by = Escalated by: { $name }
+escalation-by-baton = baton (automatic)
+escalation-reason = Reason: { $reason }
+escalation-thread = Conversation: { $thread }
+escalation-ping = For: { $names }
+escalation-left = { $key } is no longer escalated to { $level }.
+escalation-solved = { $key } is solved; nothing more needed from { $level }.
+notice-escalated = { $key } was escalated to { $level }.
+notice-deescalated = { $key } was de-escalated.
+notice-handoff-sent = The account’s CSM has the context of { $key }.
+error-escalation-top = { $key } is already at the top of the escalation chain.
+error-no-escalation-chain = No escalation chain is configured ([[escalation.levels]]).
+error-not-escalated = { $key } is not escalated.
+error-no-open-handoff = There is no open handoff on { $key } to acknowledge.
+
+## CSM handoff
+handoff-title = Handoff { $key }: { $title }
+handoff-text = Handoff { $key } ({ $reason }): { $title }
+handoff-reason = Why now: { $reason }
+handoff-reason-escalated = escalated to { $level }
+handoff-reason-breach = the { $target } SLA was breached
+handoff-reason-urgent = the ticket is urgent
+handoff-reason-manual = { $name } asked for your help
+handoff-reason-reminder = still not acknowledged after { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+}
+handoff-reason-unacknowledged = { $name } has not acknowledged it in { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+}
+handoff-no-csm = This account has no CSM baton can reach, so the handoff is posted here.
+handoff-note = Note from the agent: { $note }
+handoff-conversation = Latest messages:
+handoff-line-customer = • { $name } (customer): { $text }
+handoff-line-agent = • { $name } (agent): { $text }
+handoff-field-account = Account
+handoff-field-arr = ARR
+handoff-field-renewal = Renewal
+handoff-field-open-tickets = Open tickets ({ $count })
+handoff-field-recent = Last 30 days
+handoff-field-csat = Last CSAT
+handoff-field-health = Health
+handoff-field-age = Age
+handoff-field-thread = Thread
+handoff-renewal = { $date } ({ $days ->
+    [0] today
+    [one] in 1 day
+   *[other] in { $days } days
+})
+handoff-recent = { $escalations ->
+    [one] 1 escalation
+   *[other] { $escalations } escalations
+}, { $breaches ->
+    [one] 1 SLA breach
+   *[other] { $breaches } SLA breaches
+}
+handoff-csat = { $rating }/5 on { $key }
+handoff-no-csat = no ratings yet
+handoff-health-pending = not scored yet
+handoff-health-reasons = Health: { $reasons }
+
+## Account health
+health-score = { $score }/100
+health-score-trend = { $score }/100 ({ $change ->
+    [0] unchanged
+   *[other] { $change } points
+} since { $since })
+health-open-tickets = { $count ->
+    [one] 1 open ticket
+   *[other] { $count } open tickets
+}
+health-escalations = { $count ->
+    [one] 1 escalation
+   *[other] { $count } escalations
+} in { $days } days
+health-breaches = { $count ->
+    [one] 1 SLA breach
+   *[other] { $count } SLA breaches
+} in { $days } days
+health-reopens = { $count ->
+    [one] 1 reopened ticket
+   *[other] { $count } reopened tickets
+} in { $days } days
+health-unanswered = { $count ->
+    [one] 1 customer message waiting for a reply
+   *[other] { $count } customer messages waiting for a reply
+}
+health-low-csat = CSAT { $average } on the last { $count ->
+    [one] rating
+   *[other] { $count } ratings
+}
+health-signal = { $name } is { $value }
+health-renewal = renewal in { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+handoff-acknowledged = { $name } acknowledged the handoff of { $key }.
+handoff-acknowledged-csm = { $name } (CSM) acknowledged the handoff of { $key }.
+button-acknowledge = Acknowledge
+notice-sla-warning = ⚠ { $key }: the { $target } target is due at { $due }.
+notice-sla-breached = 🔴 { $key }: the { $target } target was due at { $due } and is breached.
+sla-first-response = first response
+sla-next-response = next response
+sla-resolution = resolution
+
+## Formats
+duration = { $days ->
+    [0] { $hours ->
+        [0] { $minutes } min
+       *[other] { $hours } h { $minutes } min
+    }
+   *[other] { $days } d { $hours } h
+}
+money = { $currency } { $amount }
+unknown = unknown
 
 ## Help
 help =
@@ -100,6 +230,10 @@ help =
       /ticket tag [KEY] +bug:slug -old  add or remove tags
       /ticket tags top [namespace]      tags by number of accounts affected
       /ticket transcript [KEY]          the conversation as text
+      /ticket escalate [KEY] [reason]   move it up the escalation chain
+      /ticket deescalate [KEY]          move it back down
+      /ticket handoff [KEY] [note]      send the account’s CSM the context
+      /ticket ack [KEY]                 acknowledge a handoff (CSMs)
       /ticket ask-close [KEY]           ask the requester to confirm it can be closed
       /ticket panel                     post an “Open ticket” panel in this channel
       /ticket rate [KEY] 1-5 [comment]  rate a solved ticket (requesters)

@@ -395,6 +395,8 @@ pub enum EventKind {
     Deescalated { level: u32 },
     HandedOff { csm: Option<PersonId>, reason: String, note: Option<String> },
     HandoffAcknowledged { by: PersonId },
+    /// An unacknowledged handoff was sent again (to the CSM, or to their manager).
+    HandoffRepinged { to: Option<PersonId>, manager: bool },
     CsatRequested,
     /// An agent asked the requester to confirm the ticket can be closed.
     CloseRequested,
@@ -425,6 +427,7 @@ impl EventKind {
             EventKind::Deescalated { .. } => "deescalated",
             EventKind::HandedOff { .. } => "handed_off",
             EventKind::HandoffAcknowledged { .. } => "handoff_acknowledged",
+            EventKind::HandoffRepinged { .. } => "handoff_repinged",
             EventKind::CsatRequested => "csat_requested",
             EventKind::CloseRequested => "close_requested",
             EventKind::CloseDeclined => "close_declined",

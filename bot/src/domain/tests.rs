@@ -100,3 +100,28 @@ fn event_kinds_round_trip_as_json() {
     let bad = serde_json::json!({"type": "csat_received", "rating": 9, "comment": null});
     assert!(serde_json::from_value::<EventKind>(bad).is_err());
 }
+
+proptest::proptest! {
+    /// Arbitrary input never panics a parser; what parses prints back to something that
+    /// parses to the same value.
+    #[test]
+    fn value_parsers_never_panic(s in "\\PC{0,80}") {
+        if let Ok(k) = TicketKey::parse(&s) {
+            proptest::prop_assert_eq!(TicketKey::parse(&k.to_string()).unwrap(), k);
+        }
+        if let Ok(t) = Tag::parse(&s) {
+            proptest::prop_assert_eq!(Tag::parse(t.as_str()).unwrap(), t);
+        }
+        let _ = AccountId::parse(&s);
+        let _ = Email::parse(&s);
+        let _ = Locale::parse(&s);
+        let _ = Currency::parse(&s);
+        let _ = Name::parse(&s);
+        let _ = s.parse::<Priority>();
+        let _ = s.parse::<TicketStatus>();
+        if let Some(t) = Title::from_message(&s) {
+            proptest::prop_assert!(t.as_str().chars().count() <= Title::MAX_CHARS);
+            proptest::prop_assert!(Title::parse(t.as_str()).is_ok());
+        }
+    }
+}

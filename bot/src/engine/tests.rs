@@ -116,8 +116,16 @@ impl World {
         self.store().ticket_by_key(&TicketKey::parse(key).unwrap()).await.unwrap().expect(key)
     }
 
+    /// Every message queued so far: its text, then the text of any attached files.
     async fn posted(&self) -> Vec<String> {
-        self.store().outbox(false, 1000).await.unwrap().into_iter().map(|r| r.message.text).collect()
+        let mut out = Vec::new();
+        for r in self.store().outbox(false, 1000).await.unwrap() {
+            out.push(r.message.text);
+            for a in r.message.attachments {
+                out.push(String::from_utf8(a.bytes).unwrap());
+            }
+        }
+        out
     }
 
     async fn kinds(&self, key: &str) -> Vec<&'static str> {
@@ -353,13 +361,24 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
         w.command(Some("m1"), "dana", "close", t0() + Duration::hours(1)).await;
         w.command(Some("m1"), "wile", "rate 1", t0() + Duration::hours(2)).await;
         let posted = w.posted().await;
-        let transcript = posted.iter().find(|p| p.starts_with("Transcript of ACME-1")).expect("transcript");
+        let transcript = posted.iter().find(|p| p.starts_with("Transcript of ACME-1:")).expect("transcript");
         assert_eq!(
             transcript,
             "Transcript of ACME-1: Report is empty\n\
              [2026-11-23 09:00:00 UTC] wile: Report is empty\n\
-             [2026-11-23 09:10:00 UTC] Dana: Fixed the filter"
+             [2026-11-23 09:10:00 UTC] Dana: Fixed the filter\n"
         );
+        assert!(posted.iter().any(|p| p == "Transcript of ACME-1 (2 messages) attached."));
+        let files: Vec<String> = w
+            .store()
+            .outbox(false, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .flat_map(|r| r.message.attachments)
+            .map(|a| format!("{} {}", a.filename, a.content_type))
+            .collect();
+        assert_eq!(files, ["ACME-1-transcript.txt text/plain; charset=utf-8"]);
         assert!(posted.iter().any(|p| p == "ACME-1 is closed, so its rating can no longer change."));
         // A second ticket by the same requester within the cooldown is not surveyed.
         w.say(&acme(), "m5", None, "wile", "Another thing", t0() + Duration::hours(3)).await;
@@ -443,7 +462,7 @@ async fn timers_remind_solve_and_close_once() {
         assert_eq!(w.engine.tick().await.unwrap(), 0);
         let posted = w.posted().await;
         assert!(posted.iter().any(|p| p == "ACME-1 was marked solved because we didn’t hear back. Reply here to reopen it."));
-        assert_eq!(posted.iter().filter(|p| p.starts_with("Transcript of ACME-1")).count(), 1);
+        assert_eq!(posted.iter().filter(|p| p.starts_with("Transcript of ACME-1:")).count(), 1);
         w.db.cleanup().await;
     }
 }

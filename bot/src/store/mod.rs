@@ -62,6 +62,8 @@ pub enum OutboundPurpose {
     Message,
     /// The ticket's card: its id becomes the ticket's card (and thread, if it had none).
     TicketCard,
+    /// A CSM handoff DM, updated in place while the handoff is open.
+    Handoff,
 }
 
 impl OutboundPurpose {
@@ -69,12 +71,14 @@ impl OutboundPurpose {
         match self {
             OutboundPurpose::Message => "message",
             OutboundPurpose::TicketCard => "ticket_card",
+            OutboundPurpose::Handoff => "handoff",
         }
     }
     fn parse(s: &str) -> Result<Self> {
         match s {
             "message" => Ok(Self::Message),
             "ticket_card" => Ok(Self::TicketCard),
+            "handoff" => Ok(Self::Handoff),
             other => Err(StoreError::Corrupt(format!("unknown outbox purpose `{other}`"))),
         }
     }
@@ -189,6 +193,23 @@ pub trait Store: Send + Sync + 'static {
     /// For each tag, the number of distinct accounts with a ticket carrying it, most first.
     async fn tag_reach(&self, namespace: Option<&str>, limit: i64) -> Result<Vec<(Tag, i64)>>;
 
+    /// The latest delivered message of `purpose` for a ticket: where it went and its id
+    /// (to update a handoff DM in place).
+    async fn latest_delivered(
+        &self,
+        ticket: TicketId,
+        purpose: OutboundPurpose,
+    ) -> Result<Option<(OutboundMessage, MessageId)>>;
+
+    /// Saves (or replaces) an account's health snapshot for a day.
+    async fn save_health(&self, account: &AccountId, day: chrono::NaiveDate, health: &crate::health::Health) -> Result<()>;
+    /// The latest snapshot on or before `day`.
+    async fn health_on_or_before(
+        &self,
+        account: &AccountId,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<(chrono::NaiveDate, crate::health::Health)>>;
+
     /// When a requester was last asked for CSAT on any ticket (the survey cooldown).
     async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>>;
 
@@ -201,6 +222,9 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<bool>;
     async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>>;
+    /// Claims up to `limit` unprocessed events until `lease_until`, oldest first; events
+    /// another replica holds an unexpired claim on are skipped.
+    async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>>;
     async fn finish_inbound(
         &self,
         platform: Platform,
@@ -213,10 +237,18 @@ pub trait Store: Send + Sync + 'static {
     async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()>;
     /// Undelivered, live messages whose next attempt is due, oldest first.
     async fn due_outbound(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
+    /// Claims up to `limit` due messages until `lease_until`, oldest first, skipping those
+    /// another replica holds.
+    async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
     async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()>;
     /// Records a failed attempt; `next_attempt` `None` parks the message as dead.
     async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()>;
     async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>>;
+    /// Messages waiting (not delivered, not dead), and when the oldest was queued.
+    async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)>;
+    /// Makes a dead (or waiting) message due again now; `false` if there is no such
+    /// undelivered message.
+    async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
 }
 
 /// Opens the store for a `sqlite://…` or `postgres://…` URL. Does not migrate.

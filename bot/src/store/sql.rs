@@ -70,7 +70,7 @@ where
 }
 
 macro_rules! sql_store {
-    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $migrator:expr) => {
+    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal, $migrator:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -759,6 +759,72 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn latest_delivered(
+                &self,
+                ticket: TicketId,
+                purpose: OutboundPurpose,
+            ) -> Result<Option<(OutboundMessage, MessageId)>> {
+                let row = sqlx::query(
+                    "SELECT message, delivered_message FROM outbox WHERE ticket_id = $1 AND purpose = $2 \
+                     AND delivered_message IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(ticket.0)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let message: Json<OutboundMessage> = r.try_get("message")?;
+                        let id: String = r.try_get("delivered_message")?;
+                        Ok(Some((message.0, parse_col("delivered_message", &id)?)))
+                    }
+                    None => Ok(None),
+                }
+            }
+
+            async fn save_health(
+                &self,
+                account: &AccountId,
+                day: NaiveDate,
+                health: &crate::health::Health,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO health_snapshots (account_id, day, score, reasons) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
+                )
+                .bind(account.as_str())
+                .bind(day)
+                .bind(i64::from(health.score))
+                .bind(Json(&health.reasons))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn health_on_or_before(
+                &self,
+                account: &AccountId,
+                day: NaiveDate,
+            ) -> Result<Option<(NaiveDate, crate::health::Health)>> {
+                let row = sqlx::query(
+                    "SELECT day, score, reasons FROM health_snapshots WHERE account_id = $1 AND day <= $2 \
+                     ORDER BY day DESC LIMIT 1",
+                )
+                .bind(account.as_str())
+                .bind(day)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(r) => {
+                        let score: i64 = r.try_get("score")?;
+                        let reasons: Json<Vec<crate::health::Reason>> = r.try_get("reasons")?;
+                        let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("health score {score}")))?;
+                        Ok(Some((r.try_get("day")?, crate::health::Health { score, reasons: reasons.0 })))
+                    }
+                    None => Ok(None),
+                }
+            }
+
             async fn last_csat_request(&self, platform: Platform, user: &UserId) -> Result<Option<DateTime<Utc>>> {
                 let rows = sqlx::query(
                     "SELECT e.occurred_at AS at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
@@ -813,6 +879,35 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE inbound_events SET claimed_until = $1 WHERE (platform, event_id) IN (\
+                     SELECT platform, event_id FROM inbound_events WHERE processed_at IS NULL \
+                     AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY received_at, event_id LIMIT $3",
+                    $skip_locked,
+                    ") RETURNING platform, event_id, payload, received_at"
+                ))
+                .bind(micros(lease_until))
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = rows
+                    .iter()
+                    .map(|r| {
+                        let payload: Json<serde_json::Value> = r.try_get("payload")?;
+                        Ok(InboxEntry {
+                            platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
+                            event_id: r.try_get("event_id")?,
+                            payload: payload.0,
+                            received_at: r.try_get("received_at")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                out.sort_by(|a, b| (a.received_at, &a.event_id).cmp(&(b.received_at, &b.event_id)));
+                Ok(out)
+            }
+
             async fn finish_inbound(
                 &self,
                 platform: Platform,
@@ -850,6 +945,25 @@ macro_rules! sql_store {
                 rows.iter().map(Self::outbound_from_row).collect()
             }
 
+            async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+                     SELECT id FROM outbox WHERE delivered_at IS NULL AND dead = $2 AND next_attempt_at <= $3 \
+                     AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING ", outbox_cols!()
+                ))
+                .bind(micros(lease_until))
+                .bind(false)
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = rows.iter().map(Self::outbound_from_row).collect::<Result<Vec<_>>>()?;
+                out.sort_by_key(|r| r.id);
+                Ok(out)
+            }
+
             async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.begin().await?;
                 let row: Option<(Option<i64>, String)> = sqlx::query_as(
@@ -881,7 +995,7 @@ macro_rules! sql_store {
             async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()> {
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
-                     next_attempt_at = COALESCE($2, next_attempt_at), dead = $3 WHERE id = $4",
+                     next_attempt_at = COALESCE($2, next_attempt_at), dead = $3, claimed_until = NULL WHERE id = $4",
                 )
                 .bind(error)
                 .bind(next_attempt.map(micros))
@@ -890,6 +1004,33 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
+                let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dead = $1")
+                    .bind(false)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let oldest: Option<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT created_at FROM outbox WHERE delivered_at IS NULL AND dead = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(false)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok((depth, oldest))
+            }
+
+            async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE outbox SET dead = $1, next_attempt_at = $2, attempts = 0, claimed_until = NULL \
+                     WHERE id = $3 AND delivered_at IS NULL",
+                )
+                .bind(false)
+                .bind(micros(now))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>> {
@@ -917,6 +1058,8 @@ sql_store!(
     sqlx::Sqlite,
     Backend::Sqlite,
     "BEGIN IMMEDIATE",
+    // One writer at a time: a single UPDATE claims atomically.
+    "",
     sqlx::migrate!("../migrations/sqlite")
 );
 
@@ -926,5 +1069,6 @@ sql_store!(
     sqlx::Postgres,
     Backend::Postgres,
     "BEGIN",
+    " FOR UPDATE SKIP LOCKED",
     sqlx::migrate!("../migrations/postgres")
 );

@@ -142,6 +142,7 @@ fn text_to(channel: &ChannelRef, text: &str) -> OutboundMessage {
         text: text.into(),
         card: None,
         replaces: None,
+        attachments: vec![],
     }
 }
 
@@ -165,6 +166,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
             footer: None,
         }),
         replaces: None,
+        attachments: vec![],
     };
     let mut out = vec![NewOutbound { message: card, ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
     if let Some(m) = &t.origin.message {
@@ -174,6 +176,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
                 text: format!("Opened {}", t.key),
                 card: None,
                 replaces: None,
+        attachments: vec![],
             },
             ticket: Some(t.id),
             purpose: OutboundPurpose::Message,
@@ -231,6 +234,7 @@ fn every_event_kind() -> Vec<EventKind> {
         EventKind::CloseRequested,
         EventKind::CloseDeclined,
         EventKind::PendingReminderSent,
+        EventKind::HandoffRepinged { to: Some(pid("dana")), manager: true },
         EventKind::CsatReceived { rating: Rating::new(4).unwrap(), comment: Some("thanks!".into()) },
         EventKind::SlaWarning { target: SlaTarget::FirstResponse, due: at(3_600) },
         EventKind::SlaBreached { target: SlaTarget::Resolution, due: at(86_400) + Duration::microseconds(1) },
@@ -260,6 +264,7 @@ fn kind_index(k: &EventKind) -> usize {
         EventKind::CloseRequested => 18,
         EventKind::CloseDeclined => 19,
         EventKind::PendingReminderSent => 20,
+        EventKind::HandoffRepinged { .. } => 21,
     }
 }
 
@@ -831,7 +836,7 @@ async fn every_event_kind_round_trips() {
     on_each(|s| async move {
         let kinds = every_event_kind();
         let covered: BTreeSet<usize> = kinds.iter().map(kind_index).collect();
-        assert_eq!(covered, (0..21).collect(), "one of each event kind");
+        assert_eq!(covered, (0..22).collect(), "one of each event kind");
 
         let t = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
         let actors = [
@@ -1075,6 +1080,7 @@ async fn outbox_delivers_in_order() {
             text: "You have a handoff".into(),
             card: None,
             replaces: None,
+        attachments: vec![],
         };
         let ephemeral = OutboundMessage {
             destination: Destination::Ephemeral {
@@ -1085,6 +1091,7 @@ async fn outbox_delivers_in_order() {
             text: "Only you can see this".into(),
             card: None,
             replaces: Some(mid("1.000009")),
+            attachments: vec![],
         };
         let msgs = [
             NewOutbound::message(text_to(&c, "first")),
@@ -1420,4 +1427,54 @@ async fn backends_are_reported() {
         db.store.ping().await.unwrap();
         db.cleanup().await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims: several replicas never take the same row at once
+
+#[tokio::test]
+async fn concurrent_claims_take_disjoint_rows_and_expire() {
+    on_each(|s| async move {
+        let c = ChannelRef::parse("slack:C0ACME").unwrap();
+        let msgs: Vec<NewOutbound> = (0..40).map(|i| NewOutbound::message(text_to(&c, &format!("m{i}")))).collect();
+        s.enqueue(&msgs, at(0)).await.unwrap();
+        for i in 0..40 {
+            s.record_inbound(Platform::Slack, &format!("Ev{i}"), &serde_json::json!({ "i": i }), at(0)).await.unwrap();
+        }
+        let lease = at(60);
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let out = s.claim_outbound(at(1), lease, 15).await.unwrap();
+                    let inb = s.claim_inbound(at(1), lease, 15).await.unwrap();
+                    (out.into_iter().map(|r| r.id).collect::<Vec<_>>(), inb.into_iter().map(|e| e.event_id).collect::<Vec<_>>())
+                })
+            })
+            .collect();
+        let mut out_ids = Vec::new();
+        let mut in_ids = Vec::new();
+        for t in tasks {
+            let (o, i) = t.await.unwrap();
+            out_ids.extend(o);
+            in_ids.extend(i);
+        }
+        let unique_out: BTreeSet<i64> = out_ids.iter().copied().collect();
+        let unique_in: BTreeSet<String> = in_ids.iter().cloned().collect();
+        assert_eq!((out_ids.len(), unique_out.len()), (40, 40), "every message claimed exactly once");
+        assert_eq!((in_ids.len(), unique_in.len()), (40, 40), "every event claimed exactly once");
+        // Held: nothing more to claim until the lease ends; then claimable again.
+        assert!(s.claim_outbound(at(30), at(90), 100).await.unwrap().is_empty());
+        assert!(s.claim_inbound(at(30), at(90), 100).await.unwrap().is_empty());
+        assert_eq!(s.claim_outbound(at(61), at(120), 100).await.unwrap().len(), 40);
+        assert_eq!(s.claim_inbound(at(61), at(120), 100).await.unwrap().len(), 40);
+        // A failed delivery releases its claim; the message comes back at its retry time.
+        let first = s.claim_outbound(at(121), at(180), 1).await.unwrap();
+        assert_eq!(first.len(), 1, "the lease ended at 120");
+        s.mark_failed(first[0].id, "HTTP 500", Some(at(300))).await.unwrap();
+        let ids = |rows: Vec<OutboundRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert!(!ids(s.claim_outbound(at(200), at(260), 100).await.unwrap()).contains(&first[0].id));
+        assert!(ids(s.claim_outbound(at(301), at(360), 100).await.unwrap()).contains(&first[0].id));
+    })
+    .await;
 }

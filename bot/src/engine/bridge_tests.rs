@@ -1,0 +1,436 @@
+//! Escalation and CSM handoff, driven through the engine on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use baton_chat::*;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::domain::{Account, AccountId, Arr, Currency, KeyPrefix, Name, PersonId, Tier};
+use crate::store::{OutboundRow, Store};
+use crate::testing::{self, TestDb};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+fn ch(s: &str) -> ChannelRef {
+    ChannelRef::parse(s).unwrap()
+}
+
+fn author(name: &str) -> Author {
+    Author::human(UserId::parse(name).unwrap(), name)
+}
+
+fn person(id: &str, name: &str, role: Role) -> Person {
+    Person::new(PersonId::parse(id).unwrap(), Name::parse(name).unwrap(), role)
+}
+
+struct Bridge {
+    db: TestDb,
+    engine: Engine,
+    clock: Arc<ManualClock>,
+    n: u64,
+}
+
+impl Bridge {
+    /// Acme (CSM casey, Slack only; manager morgan) on shell:acme and discord:900; Globex
+    /// without a CSM; a two-level chain: Tier 2 (channel, pings lee), Engineering (DMs sam).
+    async fn new(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let store = db.store.clone();
+        let mut dana = person("dana", "Dana", Role::Agent);
+        dana.handles.insert(Platform::Discord, UserId::parse("dana").unwrap());
+        let mut sam = person("sam", "Sam", Role::Agent);
+        sam.handles.insert(Platform::Discord, UserId::parse("700").unwrap());
+        let lee = person("lee", "Lee", Role::Lead);
+        let mut morgan = person("morgan", "Morgan", Role::Manager);
+        morgan.handles.insert(Platform::Slack, UserId::parse("UMORGAN").unwrap());
+        let mut casey = person("casey", "Casey", Role::Csm);
+        casey.handles.insert(Platform::Slack, UserId::parse("UCASEY").unwrap());
+        casey.manager = Some(PersonId::parse("morgan").unwrap());
+        store.upsert_people(&[dana, sam, lee, morgan, casey]).await.unwrap();
+        let mut acme = Account::new(AccountId::parse("acme").unwrap(), Name::parse("Acme Corp").unwrap(), Tier::parse("enterprise").unwrap())
+            .with_channels([ch("shell:acme"), ch("discord:900")])
+            .unwrap();
+        acme.key_prefix = Some(KeyPrefix::parse("ACME").unwrap());
+        acme.arr = Some(Arr::new(120_000, Currency::USD));
+        acme.renewal_date = Some(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
+        acme.csm = Some(PersonId::parse("casey").unwrap());
+        let mut globex = Account::new(AccountId::parse("globex").unwrap(), Name::parse("Globex").unwrap(), Tier::parse("business").unwrap())
+            .with_channels([ch("shell:globex")])
+            .unwrap();
+        globex.key_prefix = Some(KeyPrefix::parse("GLX").unwrap());
+        store.upsert_accounts(&[acme, globex]).await.unwrap();
+        let mut settings = Settings::from_config(&Config::default());
+        settings.escalation_levels = vec![
+            EscalationLevel { name: "Tier 2".into(), channel: Some(ch("shell:tier2")), people: vec![PersonId::parse("lee").unwrap()] },
+            EscalationLevel { name: "Engineering".into(), channel: None, people: vec![PersonId::parse("sam").unwrap()] },
+        ];
+        settings.handoff.fallback = Some(ch("shell:success"));
+        tweak(&mut settings);
+        let clock = Arc::new(ManualClock::new(t0()));
+        let engine = Engine::new(store, Arc::new(settings), clock.clone());
+        Self { db, engine, clock, n: 0 }
+    }
+
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.db.store
+    }
+
+    async fn send(&mut self, platform: Platform, body: Inbound) {
+        self.n += 1;
+        let ev = InboundEvent { event_id: format!("e{}", self.n), platform, body };
+        self.engine.handle(&ev).await.unwrap();
+    }
+
+    async fn say(&mut self, channel: &str, id: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
+        let channel = ch(channel);
+        let platform = channel.platform;
+        self.send(
+            platform,
+            Inbound::Message(IncomingMessage {
+                channel,
+                message: MessageId::parse(id).unwrap(),
+                thread: thread.map(|t| MessageId::parse(t).unwrap()),
+                author: author(who),
+                text: text.into(),
+                sent_at: at,
+                edited: false,
+            }),
+        )
+        .await
+    }
+
+    async fn open_from(&mut self, channel: &str, id: &str, customer: &str, text: &str) {
+        self.say(channel, id, None, customer, text, t0()).await;
+        let c = ch(channel);
+        let platform = c.platform;
+        self.send(
+            platform,
+            Inbound::Reaction(ReactionAdded {
+                target: MessageRef { channel: c, message: MessageId::parse(id).unwrap() },
+                thread: None,
+                emoji: "ticket".into(),
+                user: author("dana"),
+                message_author: Some(author(customer)),
+                message_text: Some(text.into()),
+                message_sent_at: Some(t0()),
+                reacted_at: t0() + Duration::minutes(1),
+            }),
+        )
+        .await
+    }
+
+    async fn command(&mut self, channel: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
+        let c = ch(channel);
+        let platform = c.platform;
+        self.send(
+            platform,
+            Inbound::Command(SlashCommand {
+                channel: c,
+                thread: thread.map(|t| MessageId::parse(t).unwrap()),
+                user: author(who),
+                command: "ticket".into(),
+                text: text.into(),
+                issued_at: at,
+            }),
+        )
+        .await
+    }
+
+    async fn outbox(&self) -> Vec<OutboundRow> {
+        self.store().outbox(false, 1000).await.unwrap()
+    }
+
+    /// Messages queued for a destination: their text and, for cards, every field and body.
+    async fn to(&self, dest: &Destination) -> Vec<String> {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|r| &r.message.destination == dest)
+            .map(|r| {
+                let mut s = r.message.text.clone();
+                if let Some(c) = &r.message.card {
+                    s.push('\n');
+                    s.push_str(&c.title);
+                    for (k, v) in &c.fields {
+                        s.push_str(&format!("\n{k}: {v}"));
+                    }
+                    if let Some(b) = &c.body {
+                        s.push('\n');
+                        s.push_str(b);
+                    }
+                    for b in &c.buttons {
+                        s.push_str(&format!("\n[{}] {}", b.label, b.action_id));
+                    }
+                }
+                s
+            })
+            .collect()
+    }
+
+    async fn kinds(&self, key: &str) -> Vec<&'static str> {
+        let t = self.store().ticket_by_key(&TicketKey::parse(key).unwrap()).await.unwrap().unwrap();
+        self.store().events(t.id).await.unwrap().iter().map(|e| e.kind.name()).collect()
+    }
+}
+
+fn dm(platform: Platform, user: &str) -> Destination {
+    Destination::Direct { platform, user: UserId::parse(user).unwrap() }
+}
+
+fn channel_dest(c: &str) -> Destination {
+    Destination::Channel { channel: ch(c) }
+}
+
+#[tokio::test]
+async fn manual_escalation_walks_the_chain_and_closes_the_loop() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |_| {}).await;
+        w.open_from("shell:acme", "m1", "wile", "Exports fail for every user").await;
+        w.command("shell:acme", Some("m1"), "dana", "escalate customer blocked on month-end close", t0() + Duration::minutes(5)).await;
+        let tier2 = w.to(&channel_dest("shell:tier2")).await;
+        assert_eq!(tier2.len(), 1, "{tier2:?}");
+        assert_eq!(
+            tier2[0],
+            "ACME-1 escalated to Tier 2 (level 1): Exports fail for every user\n\
+             Account: Acme Corp\n\
+             Escalated by: Dana\n\
+             Reason: customer blocked on month-end close\n\
+             Conversation: shell:acme › m1\n\
+             For: Lee"
+        );
+        // The card shows the level; the thread says so.
+        let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m1").unwrap() };
+        assert!(w.to(&thread).await.iter().any(|m| m == "ACME-1 was escalated to Tier 2."));
+        // Level 2 has no channel: its people get a DM, on the ticket's platform when they are
+        // there (everyone is on the shell).
+        w.command("shell:acme", None, "lee", "escalate ACME-1 needs a code fix", t0() + Duration::minutes(30)).await;
+        let sam = w.to(&dm(Platform::Shell, "sam")).await;
+        assert_eq!(sam.len(), 1);
+        assert!(sam[0].starts_with("ACME-1 escalated to Engineering (level 2)"), "{sam:?}");
+        // The top of the chain: a clear refusal, nothing changes.
+        w.command("shell:acme", None, "lee", "escalate ACME-1", t0() + Duration::minutes(31)).await;
+        let lee = Destination::Ephemeral { channel: ch("shell:acme"), thread: None, user: UserId::parse("lee").unwrap() };
+        assert_eq!(w.to(&lee).await, ["ACME-1 is already at the top of the escalation chain."]);
+        // Down one level, then solved: Tier 2's channel hears both ends of the loop.
+        w.command("shell:acme", Some("m1"), "sam", "deescalate", t0() + Duration::hours(2)).await;
+        w.command("shell:acme", Some("m1"), "dana", "solve", t0() + Duration::hours(3)).await;
+        let tier2 = w.to(&channel_dest("shell:tier2")).await;
+        assert_eq!(tier2.last().unwrap(), "ACME-1 is solved; nothing more needed from Tier 2.");
+        let kinds = w.kinds("ACME-1").await;
+        assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 2);
+        assert!(kinds.contains(&"deescalated"));
+        // A customer cannot escalate.
+        w.command("shell:acme", Some("m1"), "wile", "escalate", t0() + Duration::hours(4)).await;
+        let wile = Destination::Ephemeral { channel: ch("shell:acme"), thread: Some(MessageId::parse("m1").unwrap()), user: UserId::parse("wile").unwrap() };
+        assert!(w.to(&wile).await.iter().any(|m| m.starts_with("Only the support team can do that.")));
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |_| {}).await;
+        // History on the account: a rated ticket and another open one.
+        w.open_from("shell:acme", "m1", "wile", "Old question").await;
+        w.command("shell:acme", Some("m1"), "dana", "solve", t0() + Duration::minutes(2)).await;
+        w.command("shell:acme", Some("m1"), "wile", "rate 2 slow answer", t0() + Duration::minutes(3)).await;
+        w.open_from("shell:acme", "m5", "wile", "Dashboard shows yesterday's data\nsince the upgrade").await;
+        w.say("shell:acme", "m6", Some("m5"), "dana", "Checking the sync job now", t0() + Duration::minutes(10)).await;
+        w.say("shell:acme", "m7", Some("m5"), "wile", "Our board meeting is at 3pm, we need this", t0() + Duration::minutes(20)).await;
+        w.clock.set(t0() + Duration::hours(2));
+        w.command("shell:acme", Some("m5"), "dana", "handoff renewal conversation next week", t0() + Duration::hours(2)).await;
+        let casey = dm(Platform::Shell, "casey");
+        let dms = w.to(&casey).await;
+        assert_eq!(dms.len(), 1, "{dms:?}");
+        let expected = "Handoff ACME-2 (Dana asked for your help): Dashboard shows yesterday's data\n\
+            Handoff ACME-2: Dashboard shows yesterday's data\n\
+            Account: Acme Corp (enterprise)\n\
+            ARR: USD 120,000\n\
+            Renewal: 2026-12-05 (in 12 days)\n\
+            Open tickets (1): ACME-2\n\
+            Last 30 days: 0 escalations, 0 SLA breaches\n\
+            Last CSAT: 2/5 on ACME-1\n\
+            Health: 75/100\n\
+            Priority: normal\n\
+            Status: open\n\
+            Age: 2 h 0 min\n\
+            Thread: shell:acme › m5\n\
+            Why now: Dana asked for your help\n\
+            Note from the agent: renewal conversation next week\n\
+            Health: CSAT 2.0 on the last rating; 1 open ticket; 1 customer message waiting for a reply; renewal in 12 days\n\
+            Latest messages:\n\
+            • wile (customer): Dashboard shows yesterday's data since the upgrade\n\
+            • Dana (agent): Checking the sync job now\n\
+            • wile (customer): Our board meeting is at 3pm, we need this\n\
+            [Acknowledge] handoff.ack";
+        assert_eq!(dms[0], expected);
+        // Not acknowledged: one reminder after 4 h, then the manager after 24 h, once each.
+        w.clock.set(t0() + Duration::hours(6) + Duration::minutes(1));
+        w.engine.tick().await.unwrap();
+        w.engine.tick().await.unwrap();
+        let dms = w.to(&casey).await;
+        assert_eq!(dms.len(), 2);
+        assert!(dms[1].contains("Why now: still not acknowledged after 4 hours"), "{}", dms[1]);
+        w.clock.set(t0() + Duration::hours(26) + Duration::minutes(1));
+        w.engine.tick().await.unwrap();
+        w.engine.tick().await.unwrap();
+        let morgan = w.to(&dm(Platform::Shell, "morgan")).await;
+        assert_eq!(morgan.len(), 1);
+        assert!(morgan[0].contains("Why now: Casey has not acknowledged it in 24 hours"), "{}", morgan[0]);
+        // Casey acknowledges (button): recorded, posted in the thread, no more pings.
+        w.send(
+            Platform::Slack,
+            Inbound::Action(ActionInvoked {
+                channel: ch("slack:D0CASEY"),
+                message: None,
+                thread: None,
+                user: Author::human(UserId::parse("UCASEY").unwrap(), "casey"),
+                action_id: "handoff.ack".into(),
+                value: Some("ACME-2".into()),
+                fields: Default::default(),
+                target: None,
+                invoked_at: t0() + Duration::hours(27),
+            }),
+        )
+        .await;
+        let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m5").unwrap() };
+        assert!(w.to(&thread).await.iter().any(|m| m == "Casey (CSM) acknowledged the handoff of ACME-2."));
+        assert!(w.kinds("ACME-2").await.contains(&"handoff_acknowledged"));
+        w.clock.set(t0() + Duration::hours(60));
+        assert_eq!(w.engine.tick().await.unwrap(), 0, "no pings after the acknowledgement");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_discord_ticket_hands_off_to_a_slack_only_csm_and_no_csm_goes_to_the_fallback() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |_| {}).await;
+        w.open_from("discord:900", "1200", "4242", "Bot crashes on startup").await;
+        w.command("discord:900", Some("1200"), "dana", "handoff", t0() + Duration::minutes(5)).await;
+        let dms = w.to(&dm(Platform::Slack, "UCASEY")).await;
+        assert_eq!(dms.len(), 1, "the Slack-only CSM gets the Discord ticket's handoff on Slack");
+        assert!(dms[0].contains("Thread: discord:900 › 1200"), "{}", dms[0]);
+        // Globex has no CSM: the handoff goes to the fallback channel and says so.
+        w.open_from("shell:globex", "g1", "hank", "Invoices missing").await;
+        w.command("shell:globex", Some("g1"), "dana", "handoff", t0() + Duration::minutes(6)).await;
+        let fallback = w.to(&channel_dest("shell:success")).await;
+        assert_eq!(fallback.len(), 1);
+        assert!(fallback[0].contains("This account has no CSM baton can reach, so the handoff is posted here."));
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn automatic_escalation_and_one_open_handoff_per_ticket() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| {
+            s.escalate_on_urgent = true;
+            s.escalate_after_unanswered = 3;
+        })
+        .await;
+        // Three customer messages without an agent reply: escalated once, by baton.
+        w.open_from("shell:acme", "m1", "wile", "API returns 502").await;
+        for (i, id) in ["m2", "m3", "m4", "m5"].into_iter().enumerate() {
+            w.say("shell:acme", id, Some("m1"), "wile", "hello?", t0() + Duration::minutes(10 * (i as i64 + 1))).await;
+        }
+        let kinds = w.kinds("ACME-1").await;
+        assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 1, "{kinds:?}");
+        let tier2 = w.to(&channel_dest("shell:tier2")).await;
+        assert!(tier2[0].contains("Escalated by: baton (automatic)") && tier2[0].contains("Reason: 3 customer messages without a reply"));
+        // The escalation handed off to the CSM; pretend the DM was delivered as 1700.1.
+        let casey = dm(Platform::Shell, "casey");
+        let row = w.outbox().await.into_iter().find(|r| r.message.destination == casey).expect("handoff DM");
+        w.store().mark_delivered(row.id, Some(&MessageId::parse("1700.1").unwrap()), t0()).await.unwrap();
+        // A second trigger (manual) while it is open updates that DM in place.
+        w.command("shell:acme", Some("m1"), "dana", "handoff", t0() + Duration::hours(1)).await;
+        let rows: Vec<_> = w.outbox().await.into_iter().filter(|r| r.message.destination == casey).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].message.replaces, Some(MessageId::parse("1700.1").unwrap()), "updated, not a new DM");
+        assert!(rows[1].message.text.contains("Dana asked for your help"));
+        // Opened as urgent: escalated at once.
+        w.command("shell:acme", None, "dana", "open -p urgent Production is down", t0() + Duration::hours(2)).await;
+        assert!(w.kinds("ACME-2").await.contains(&"escalated"));
+        w.db.cleanup().await;
+    }
+}
+
+
+/// Enterprise tickets: first response in 1 business hour, resolution in 8, Mon–Fri
+/// 09:00–17:00 Stockholm.
+fn enterprise_sla() -> Vec<crate::sla::SlaRule> {
+    let spec = crate::sla::CalendarSpec {
+        time_zone: "Europe/Stockholm".into(),
+        hours: [("mon-fri".to_string(), vec!["09:00-17:00".to_string()])].into(),
+        holidays: vec![],
+    };
+    let mut policy = crate::sla::SlaPolicy::new("enterprise", spec.build().unwrap());
+    policy.first_response = Some(Duration::hours(1));
+    policy.resolution = Some(Duration::hours(8));
+    vec![crate::sla::SlaRule { tiers: vec![Tier::parse("enterprise").unwrap()], priorities: vec![], policy }]
+}
+
+#[tokio::test]
+async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escalates() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| {
+            s.sla_rules = enterprise_sla();
+            s.escalate_on_breach = true;
+        })
+        .await;
+        // Friday 2026-11-27 16:30 Stockholm (15:30 UTC): first response due Monday 09:30
+        // local (08:30 UTC) after 30 business minutes on Friday and 30 on Monday.
+        let friday = Utc.with_ymd_and_hms(2026, 11, 27, 15, 30, 0).unwrap();
+        w.clock.set(friday);
+        w.say("shell:acme", "m1", None, "wile", "Our SSO is down", friday).await;
+        w.send(
+            Platform::Shell,
+            Inbound::Reaction(ReactionAdded {
+                target: MessageRef { channel: ch("shell:acme"), message: MessageId::parse("m1").unwrap() },
+                thread: None,
+                emoji: "ticket".into(),
+                user: author("dana"),
+                message_author: Some(author("wile")),
+                message_text: Some("Our SSO is down".into()),
+                message_sent_at: Some(friday),
+                reacted_at: friday,
+            }),
+        )
+        .await;
+        let card = w.outbox().await.into_iter().find_map(|r| r.message.card).unwrap();
+        assert!(card.fields.contains(&("first response".into(), "due 2026-11-30 08:30 UTC".into())), "{:?}", card.fields);
+        let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m1").unwrap() };
+        // The weekend counts for nothing.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 29, 20, 0, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        assert!(!w.to(&thread).await.iter().any(|m| m.starts_with('⚠')));
+        // Monday 09:16 local: 46 of 60 minutes used → one warning, however often the sweep runs.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 8, 16, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        w.engine.tick().await.unwrap();
+        // A restart: a new engine on the same database.
+        let restarted = Engine::new(w.store().clone(), w.engine.settings.clone(), w.clock.clone());
+        restarted.tick().await.unwrap();
+        let warnings: Vec<String> = w.to(&thread).await.into_iter().filter(|m| m.starts_with('⚠')).collect();
+        assert_eq!(warnings, ["⚠ ACME-1: the first response target is due at 2026-11-30 08:30 UTC."]);
+        // 09:31 local: breached, posted once, escalated by baton, CSM handed off.
+        w.clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 8, 31, 0).unwrap());
+        w.engine.tick().await.unwrap();
+        restarted.tick().await.unwrap();
+        let breaches: Vec<String> = w.to(&thread).await.into_iter().filter(|m| m.starts_with('🔴')).collect();
+        assert_eq!(breaches, ["🔴 ACME-1: the first response target was due at 2026-11-30 08:30 UTC and is breached."]);
+        let kinds = w.kinds("ACME-1").await;
+        assert_eq!(kinds.iter().filter(|k| **k == "sla_warning").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "sla_breached").count(), 1);
+        assert_eq!(kinds.iter().filter(|k| **k == "escalated").count(), 1, "{kinds:?}");
+        let tier2 = w.to(&channel_dest("shell:tier2")).await;
+        assert!(tier2[0].contains("Reason: sla_breach:first_response"), "{tier2:?}");
+        let casey = w.to(&dm(Platform::Shell, "casey")).await;
+        assert!(casey[0].contains("Last 30 days: 1 escalation, 1 SLA breach"), "{}", casey[0]);
+        w.db.cleanup().await;
+    }
+}
