@@ -29,6 +29,8 @@ const BOT_TOKEN: &str = "xoxb-e2e-bot-token";
 const HOME_TEAM: &str = "T0HOME";
 const CUSTOMER_TEAM: &str = "T0CUSTOMER";
 const CHANNEL: &str = "C0ACME0001";
+const TIER2: &str = "C0TIER20001";
+const CASEY: &str = "U0CASEY";
 const BOT_USER: &str = "U0BATON";
 const APP_TOKEN: &str = "xapp-e2e-app-token";
 const DANA: &str = "U0DANA";
@@ -199,7 +201,7 @@ slack_id = "{DANA}"
 id = "casey"
 name = "Casey CSM"
 role = "csm"
-slack_id = "U0CASEY"
+slack_id = "{CASEY}"
 
 [[people]]
 id = "wile"
@@ -215,6 +217,20 @@ tier = "enterprise"
 csm = "casey"
 key_prefix = "ACME"
 channels = ["slack:{CHANNEL}"]
+
+[escalation]
+on_urgent = false
+on_breach = false
+unanswered_messages = 0
+
+[[escalation.levels]]
+name = "Tier 2"
+channel = "slack:{TIER2}"
+
+[handoff]
+on_escalation = true
+on_urgent = false
+on_breach = false
 
 [slack]
 mode = "{mode}"
@@ -788,6 +804,132 @@ async fn slack_form_button_opens_a_modal_and_its_submission_opens_a_ticket() {
         assert_eq!(t.priority.as_str(), "high");
         assert_eq!(t.requester.user.as_str(), WILE, "the guest who submitted it");
         eventually("its card", || async { card_posts(&w.fake, "ACME-1").pop() }).await;
+        w.stop().await;
+    }
+}
+
+/// The block_actions payload of `user` pressing `button` (as posted) on the message `ts`.
+fn press(
+    user: &str,
+    team: &str,
+    channel: &str,
+    ts: &str,
+    thread: Option<&str>,
+    button: &Value,
+    trigger: &str,
+) -> Value {
+    let mut container = json!({ "type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false });
+    let mut message = json!({ "type": "message", "user": BOT_USER, "bot_id": "B0BATON", "ts": ts, "text": "…" });
+    if let Some(t) = thread {
+        container["thread_ts"] = json!(t);
+        message["thread_ts"] = json!(t);
+    }
+    json!({
+        "type": "block_actions", "user": { "id": user, "username": "someone", "name": "someone", "team_id": team },
+        "api_app_id": "A0BATON", "token": "legacy-verification-token", "trigger_id": trigger,
+        "container": container, "team": { "id": HOME_TEAM, "domain": "acme" }, "channel": { "id": channel, "name": "x" },
+        "message": message, "response_url": "https://hooks.slack.com/actions/T0HOME/3/xyz",
+        "actions": [ { "action_id": button["action_id"], "block_id": "b1", "value": button["value"], "type": "button",
+                       "action_ts": format!("{}.000042", Utc::now().timestamp()) } ],
+    })
+}
+
+/// The button with this action id on a posted message.
+fn button_on(call: &Call, action_id: &str) -> Value {
+    call.body["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["action_id"] == action_id)
+        .unwrap_or_else(|| panic!("no {action_id} button in {}", call.body["blocks"]))
+}
+
+#[tokio::test]
+async fn slack_escalation_modal_hands_off_to_the_csm_by_dm_and_the_csm_acknowledges() {
+    for db in testing::each_backend().await {
+        let w = start(db).await;
+        let asked = ts_ago(400, 13);
+        w.fake.add_message(json!({ "type": "message", "user": WILE, "text": "Payments fail for every EU customer", "ts": asked, "user_team": CUSTOMER_TEAM }));
+        assert_eq!(w.event("Ev4OPEN", reaction(DANA, "ticket", &asked, WILE)).await, 200);
+        let card = eventually("the card", || async { card_posts(&w.fake, "ACME-1").pop() }).await;
+        let t = eventually("the card's ts", || async { w.ticket("ACME-1").await.filter(|t| t.card_message.is_some()) })
+            .await;
+        let card_ts = t.card_message.clone().unwrap();
+
+        // Dana presses Escalate: its form opens as a modal.
+        let escalate = button_on(&card, "form:ticket.escalate");
+        let click = press(DANA, HOME_TEAM, CHANNEL, card_ts.as_str(), Some(&asked), &escalate, "4444.1111.esc");
+        assert_eq!(w.interaction(click).await, 200);
+        let view = w.fake.calls("views.open").pop().expect("the modal was opened").body["view"].clone();
+        assert_eq!(view["callback_id"], "ticket.escalate");
+        assert_eq!(view["title"]["text"], "Escalate ACME-1");
+        assert_eq!(view["blocks"][0]["element"]["type"], "plain_text_input");
+
+        // She submits a reason.
+        let submission = json!({
+            "type": "view_submission", "team": { "id": HOME_TEAM, "domain": "acme" },
+            "user": { "id": DANA, "username": "dana", "name": "dana", "team_id": HOME_TEAM },
+            "api_app_id": "A0BATON", "token": "legacy-verification-token", "trigger_id": "4444.2222.submit",
+            "view": { "id": "V0ESC", "team_id": HOME_TEAM, "type": "modal", "callback_id": view["callback_id"],
+                      "private_metadata": view["private_metadata"], "hash": "1700000000.esc",
+                      "state": { "values": { "reason": { "reason": { "type": "plain_text_input", "value": "Customer blocked: no EU payments" } } } } },
+            "response_urls": [],
+        });
+        assert_eq!(w.interaction(submission).await, 200);
+        let events = eventually("the escalation", || async {
+            let events = w.db.store.events(t.id).await.unwrap();
+            events.iter().any(|e| matches!(e.kind, EventKind::Escalated { .. })).then_some(events)
+        })
+        .await;
+        let reason = events.iter().find_map(|e| match &e.kind {
+            EventKind::Escalated { reason, .. } => reason.clone(),
+            _ => None,
+        });
+        assert_eq!(reason.as_deref(), Some("Customer blocked: no EU payments"));
+        // The escalation channel hears about it.
+        eventually("the post in the Tier 2 channel", || async {
+            w.fake.calls("chat.postMessage").into_iter().find(|c| c.body["channel"] == TIER2)
+        })
+        .await;
+
+        // Casey, the account's CSM, gets the handoff by direct message.
+        let opened = eventually("the DM channel", || async { w.fake.calls("conversations.open").pop() }).await;
+        assert_eq!(opened.body["users"], CASEY);
+        let dm = format!("D{CASEY}");
+        let handoff = eventually("the handoff DM", || async {
+            w.fake.calls("chat.postMessage").into_iter().find(|c| c.body["channel"] == json!(dm))
+        })
+        .await;
+        assert!(handoff.body["text"].as_str().unwrap().contains("ACME-1"), "{}", handoff.body);
+        assert!(
+            handoff.body["blocks"].to_string().contains("Customer blocked: no EU payments"),
+            "{}",
+            handoff.body["blocks"]
+        );
+
+        // Casey acknowledges it from the DM.
+        let dm_ts = eventually("the handoff's ts", || async {
+            w.db.store
+                .outbox(false, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.purpose == OutboundPurpose::Handoff && r.delivered_message.is_some())
+                .and_then(|r| r.delivered_message)
+        })
+        .await;
+        let ack = button_on(&handoff, "handoff.ack");
+        assert_eq!(w.interaction(press(CASEY, HOME_TEAM, &dm, dm_ts.as_str(), None, &ack, "4444.3333.ack")).await, 200);
+        eventually("the acknowledgement", || async {
+            let events = w.db.store.events(t.id).await.unwrap();
+            events
+                .iter()
+                .any(|e| matches!(&e.kind, EventKind::HandoffAcknowledged { by } if by.as_str() == "casey"))
+                .then_some(())
+        })
+        .await;
         w.stop().await;
     }
 }

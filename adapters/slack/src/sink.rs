@@ -57,7 +57,10 @@ impl ChatSink for SlackSink {
             Destination::Ephemeral { channel, thread, user } => {
                 let channel = slack_channel(channel)?;
                 if !m.attachments.is_empty() {
-                    tracing::warn!(files = m.attachments.len(), "Slack cannot attach files to ephemeral messages; sending the text only");
+                    tracing::warn!(
+                        files = m.attachments.len(),
+                        "Slack cannot attach files to ephemeral messages; sending the text only"
+                    );
                 }
                 self.web
                     .post_ephemeral(channel, user.as_str(), thread.as_ref().map(MessageId::as_str), &text, blocks)

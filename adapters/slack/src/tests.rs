@@ -162,7 +162,12 @@ async fn fake_api(
 }
 
 /// The upload URL Slack hands out (on files.slack.com): takes the raw bytes, answers text.
-async fn fake_upload(State(fake): State<FakeSlack>, Path(file): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn fake_upload(
+    State(fake): State<FakeSlack>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let call = Call {
         method: "upload".into(),

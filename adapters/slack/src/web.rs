@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::{
-    SlackApiFilesUploadViaUrlRequest, SlackFileUploadUrl,
-    SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector, SlackClientHyperHttpsConnector,
+    SlackApiFilesUploadViaUrlRequest, SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector,
+    SlackClientHyperHttpsConnector, SlackFileUploadUrl,
 };
 
 /// How long one Web API call may take before it counts as a temporary failure.
@@ -409,7 +409,10 @@ impl WebApi {
         let mut shared = Vec::new();
         for f in files {
             let u: UploadUrl = self
-                .get("files.getUploadURLExternal", &[("filename", f.filename.clone()), ("length", f.bytes.len().to_string())])
+                .get(
+                    "files.getUploadURLExternal",
+                    &[("filename", f.filename.clone()), ("length", f.bytes.len().to_string())],
+                )
                 .await?;
             let url: SlackFileUploadUrl = serde_json::from_value(json!(u.upload_url))
                 .map_err(|_| CallError::Permanent("files.getUploadURLExternal: unusable upload_url".into()))?;
