@@ -19,6 +19,9 @@
 //! - [`app`]: wiring: the inbox worker, the engine, the outbox and the lifecycle timers.
 //! - [`telemetry`]: Prometheus metrics (`GET /metrics`).
 //! - [`server`]: the HTTP server: health endpoints and the adapters' routes.
+//! - [`digest`]: scheduled digests (at-risk accounts, SLA, team metrics) with a PNG chart.
+//! - [`scheduler`]: posts each digest once per cron slot, claimed in the database.
+//! - [`signals_api`]: `POST /api/accounts/{id}/signals`, for a CRM or a script.
 
 pub mod clock;
 pub mod domain;
@@ -37,3 +40,6 @@ pub mod server;
 pub mod metrics;
 pub mod health;
 pub mod telemetry;
+pub mod digest;
+pub mod scheduler;
+pub mod signals_api;

@@ -66,6 +66,24 @@ enum Cmd {
         #[command(subcommand)]
         action: OutboxCmd,
     },
+    /// Scheduled digests.
+    Digest {
+        #[command(subcommand)]
+        action: DigestCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCmd {
+    /// Render a configured digest now and queue it for its destinations (a running `baton
+    /// serve` delivers it); the schedule is not affected.
+    Run {
+        /// The digest's `name` in the configuration.
+        name: String,
+        /// Print the digest to stdout instead of posting it.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,6 +200,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        Some(Cmd::Digest { action: DigestCmd::Run { name, dry_run } }) => digest_run(&config, store, &name, dry_run).await,
         Some(Cmd::CheckConfig) => unreachable!("handled above"),
         Some(Cmd::Serve) => run_server(config, store).await,
         Some(Cmd::Run { script, speaker, channel }) => run_bot(config, store, script, &speaker, &channel).await,
@@ -195,6 +214,31 @@ fn redact_url(url: &str) -> String {
         (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
         _ => url.to_string(),
     }
+}
+
+/// `baton digest run NAME [--dry-run]`: renders the digest for the period ending now.
+async fn digest_run(config: &Config, store: Arc<dyn Store>, name: &str, dry_run: bool) -> Result<ExitCode, AnyError> {
+    use baton::digest::{DigestSpec, Digests, Occasion};
+    let specs = DigestSpec::all(config)?;
+    let Some(spec) = specs.iter().find(|s| s.name == name.trim()) else {
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let known = if names.is_empty() { "none is configured".to_string() } else { format!("configured: {}", names.join(", ")) };
+        eprintln!("baton: there is no digest named `{name}` ({known})");
+        return Ok(ExitCode::from(2));
+    };
+    let now = SystemClock.now();
+    let settings = Arc::new(Settings::from_config(config));
+    let messages = Digests::new(store.clone(), settings).render(spec, &Occasion::now(spec, now), now).await?;
+    if dry_run {
+        for m in &messages {
+            println!("{}", baton::digest::plain_text(&spec.lang, m));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let queued: Vec<_> = messages.into_iter().map(baton::store::NewOutbound::message).collect();
+    store.enqueue(&queued, now).await?;
+    println!("queued {} message(s) for digest {}; a running baton delivers them", queued.len(), spec.name);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Feeds shell events to the app one at a time. The shell's clock is the world's clock:
@@ -307,15 +351,21 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Arc::new(Settings::from_config(&config));
     let sinks = wiring::sinks(&config)?;
-    let engine = Engine::new(store.clone(), settings, clock.clone());
+    let engine = Engine::new(store.clone(), settings.clone(), clock.clone());
     let outbox = Outbox::new(store.clone(), sinks, clock.clone());
-    let app = App::new(engine, outbox, clock);
+    let app = App::new(engine, outbox, clock.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (adapter_routes, adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
+    // Digests: each slot claimed in the database, so replicas post it once.
+    let digests = baton::digest::Digests::new(store.clone(), settings);
+    let scheduler = baton::scheduler::Scheduler::new(store.clone(), digests, baton::digest::DigestSpec::all(&config)?, clock.clone())
+        .with_outbox(app.outbox.clone());
+    let api = baton::signals_api::router(store.clone(), clock.clone(), config.api.signals_token.clone());
     let workers = [
         tokio::spawn(app.clone().run_inbox(Duration::from_millis(500), stopped.clone())),
         tokio::spawn(app.outbox.clone().run(Duration::from_secs(1), stopped.clone())),
         tokio::spawn(app.clone().run_timers(Duration::from_secs(30), stopped.clone())),
+        tokio::spawn(scheduler.run(Duration::from_secs(15), stopped.clone())),
     ];
     let listener = tokio::net::TcpListener::bind(&config.http.bind)
         .await
@@ -323,7 +373,7 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     let addr = listener.local_addr()?;
     tracing::info!(%addr, accounts, people, "baton is serving");
     println!("baton listening on http://{addr}");
-    baton::server::serve(listener, baton::server::router(app, adapter_routes), shutdown_signal()).await?;
+    baton::server::serve(listener, baton::server::router(app, adapter_routes.merge(api)), shutdown_signal()).await?;
     let _ = stop.send(true);
     for w in workers.into_iter().chain(adapter_tasks) {
         let _ = w.await;

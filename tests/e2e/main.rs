@@ -2,6 +2,7 @@
 //! SQLite file and a fresh PostgreSQL schema.
 
 mod cli;
+mod digest;
 mod layout;
 mod serve;
 mod shell;

@@ -267,3 +267,80 @@ what-priority = a priority
 what-status = a status
 what-tags = tags to add (+tag) or remove (-tag)
 what-rating = a rating from 1 to 5
+
+## Digests (scheduled summaries for managers, leads and CSMs)
+digest-period = { $from } – { $to }
+digest-no-data = no data
+digest-compare = { $now } (previous period: { $before })
+digest-p50-p90 = median { $p50 }, p90 { $p90 }
+digest-ratio = { $percent }% ({ $part } of { $whole })
+digest-csat-value = { $mean } average, { $satisfied }% 4–5 ({ $count ->
+    [one] 1 rating
+   *[other] { $count } ratings
+})
+digest-nps-value = { $score } ({ $count ->
+    [one] 1 account
+   *[other] { $count } accounts
+}; imported, not compared)
+digest-unassigned = Unassigned
+digest-late-not-running = Posted late: baton was not running at { $time }.
+digest-late-delayed = Posted late: this digest was due at { $time }.
+digest-late-skipped = { $count ->
+    [one] One earlier run was missed too and is not posted separately.
+   *[other] { $count } earlier runs were missed too and are not posted separately.
+}
+digest-at-risk-title = At-risk accounts
+digest-at-risk-title-csm = Your at-risk accounts, { $name }
+digest-at-risk-text = { $count ->
+    [one] 1 account is at risk
+   *[other] { $count } accounts are at risk
+}, { $arr } ARR.
+digest-at-risk-empty = No accounts are at risk.
+digest-at-risk-empty-csm = None of your accounts is at risk, { $name }.
+digest-at-risk-account = { $name } ({ $tier })
+digest-at-risk-figures = Health { $health } · ARR { $arr } · renewal { $renewal } · { $open ->
+    [one] 1 open ticket
+   *[other] { $open } open tickets
+}, { $escalated } escalated
+digest-at-risk-why = Why: { $reasons }
+digest-at-risk-flags = At risk: { $flags }
+digest-flag-low-score = score under { $below }
+digest-flag-dropped = down from { $from } to { $to } against { $days } days ago
+digest-flag-renewal = renews in { $days ->
+    [one] 1 day
+   *[other] { $days } days
+} after breaches or escalations
+digest-at-risk-chart = Chart: health score of each account above, in that order, on a scale of 0–100; the dashed line is the at-risk threshold, { $below }.
+digest-team-title = Team metrics, { $period }
+digest-team-text = Team metrics for { $period }: { $opened } opened, { $solved } solved.
+digest-team-empty = No tickets were opened, answered, solved or rated in { $period }.
+digest-team-previous = Compared with the previous period, { $period }. Times are calendar time from chat message timestamps.
+digest-field-opened = Tickets opened
+digest-field-solved = Tickets solved
+digest-field-frt = First response time
+digest-field-resolution = Resolution time
+digest-field-reopen = Reopen rate
+digest-field-csat = CSAT
+digest-field-nps = NPS
+digest-team-by-assignee = By assignee (median times):
+digest-team-assignee = { $name }: { $solved } solved (previously { $solved_before }) · FRT { $frt } (previously { $frt_before }) · resolution { $resolution } (previously { $resolution_before }) · CSAT { $csat } (previously { $csat_before })
+digest-team-chart = Chart: first response time per day over the last { $days } days, median (blue) and p90 (orange), on a scale of 0–{ $max }.
+digest-sla-title = SLA, { $period }
+digest-sla-text = { $count ->
+    [one] 1 SLA breach
+   *[other] { $count } SLA breaches
+} in { $period }.
+digest-sla-empty = No SLA breaches in { $period }.
+digest-sla-breaches = Breached:
+digest-sla-breach = { $key } { $title } ({ $account }): { $target } was due { $due }; owner: { $owner }
+digest-sla-due-soon = Due to breach in the next { $hours } hours:
+digest-sla-due-soon-line = { $key } { $title }: { $target } due { $due }; owner: { $owner }
+digest-sla-due-soon-none = Nothing is due to breach in the next { $hours } hours.
+digest-sla-compliance = Compliance by policy:
+digest-sla-compliance-line = { $policy }, { $target }: { $ratio }
+digest-sla-no-clocks = Targets due soon and compliance per policy are not available: no SLA clocks are configured.
+digest-sla-chart = Chart: SLA breaches per day over the last { $days } days, on a scale of 0–{ $max }.
+digest-dry-run-to = ── { $destination } ──
+digest-dry-run-channel = channel { $channel }
+digest-dry-run-dm = direct message to { $platform }:{ $user }
+digest-dry-run-attachment = [attachment { $name }: { $type }, { $bytes } bytes]

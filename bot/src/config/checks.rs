@@ -623,6 +623,22 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         }
     }
 
+    // [api]
+    if let Some(token) = &c.api.signals_token {
+        use secrecy::ExposeSecret;
+        let chars = token.expose_secret().trim().chars().count();
+        if chars < super::MIN_TOKEN_CHARS {
+            problem(
+                "api.signals_token".into(),
+                format!(
+                    "the token is too short ({chars} characters): use at least {} random characters, \
+                     e.g. from `openssl rand -hex 32`",
+                    super::MIN_TOKEN_CHARS
+                ),
+            );
+        }
+    }
+
     // [health]
     let h = &c.health;
     if let Err(m) = super::parse_duration(&h.window) {
@@ -682,13 +698,11 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         }
     }
     let automatic = c.escalation.on_breach || c.escalation.on_urgent || c.escalation.unanswered_messages > 0;
-    {
-        if automatic && c.escalation.levels.is_empty() {
-            problem(
-                "escalation.levels".into(),
-                "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
-            );
-        }
+    if automatic && c.escalation.levels.is_empty() {
+        problem(
+            "escalation.levels".into(),
+            "automatic escalation is on, but no [[escalation.levels]] are configured".into(),
+        );
     }
     if let Some(ch) = &c.handoff.fallback_channel {
         if let Err(m) = parse_channel(ch) {
@@ -816,6 +830,11 @@ fn check_digest(
         let key = format!("{base}.destinations[{j}]");
         if !dests.insert(dest) {
             problem(key, format!("destination `{dest}` is listed twice"));
+        } else if dest == "csm-dm" && d.kind != super::DigestKind::AtRisk {
+            problem(
+                key,
+                "\"csm-dm\" sends each CSM their at-risk accounts, so it only works with kind = \"at-risk\"".into(),
+            );
         } else if dest != "csm-dm" {
             if let Err(m) = parse_channel(dest) {
                 problem(

@@ -146,12 +146,12 @@ impl Source {
 const ENV_PREFIX: &str = "BATON_";
 
 /// Keys whose values are secrets: never quoted in a problem.
-const SECRET_KEYS: &[&str] = &["bot_token", "signing_secret", "app_token", "token"];
+const SECRET_KEYS: &[&str] = &["bot_token", "signing_secret", "app_token", "token", "signals_token"];
 
 /// The top-level keys, in the order the checks report them.
 const SECTIONS: &[&str] = &[
-    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "sla", "health", "escalation", "handoff",
-    "slack", "discord",
+    "database", "http", "general", "tickets", "channels", "accounts", "people", "digests", "sla", "health", "escalation",
+    "handoff", "slack", "discord", "api",
 ];
 
 /// Reads and checks the merged configuration. The config is `None` only when it could not be
@@ -189,6 +189,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
     let handoff: Option<HandoffConfig> = r.section(dict, "handoff");
     let slack: Option<SlackConfig> = r.section(dict, "slack");
     let discord: Option<DiscordConfig> = r.section(dict, "discord");
+    let api: Option<super::ApiConfig> = r.section(dict, "api");
 
     // Ids of list entries that did not deserialize, so references to them are not reported
     // as missing on top of their own problems.
@@ -225,6 +226,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
         handoff: handoff.unwrap_or_default(),
         slack,
         discord,
+        api: api.unwrap_or_default(),
     };
     let ix = Indexed {
         config: &config,

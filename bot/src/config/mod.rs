@@ -59,7 +59,21 @@ pub struct Config {
     pub slack: Option<SlackConfig>,
     /// `[discord]`: present when baton should connect to Discord.
     pub discord: Option<DiscordConfig>,
+    /// `[api]`: baton's own HTTP API.
+    pub api: ApiConfig,
 }
+
+/// `[api]`: baton's own HTTP API, served on `http.bind`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiConfig {
+    /// Bearer token for `POST /api/accounts/{id}/signals`; the endpoint refuses every
+    /// request without one. A secret: set it with `BATON_API__SIGNALS_TOKEN`.
+    pub signals_token: Option<SecretString>,
+}
+
+/// The shortest `api.signals_token` accepted.
+pub const MIN_TOKEN_CHARS: usize = 24;
 
 /// `[database]`: where baton keeps its data.
 #[derive(Clone, Deserialize)]

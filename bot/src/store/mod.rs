@@ -249,6 +249,47 @@ pub trait Store: Send + Sync + 'static {
     /// Makes a dead (or waiting) message due again now; `false` if there is no such
     /// undelivered message.
     async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+
+    // ----- digests and the signals API --------------------------------------------------
+
+    /// Claims slot `slot` of digest `name` and queues `messages` in one transaction. Exactly
+    /// one caller wins a slot, however many replicas try at once (the `digest_runs` primary
+    /// key decides); `false`: the slot was claimed before and nothing was queued. `messages`
+    /// `None` records the slot as passed over (nothing posted for it).
+    async fn claim_digest_slot(
+        &self,
+        name: &str,
+        slot: DateTime<Utc>,
+        late: bool,
+        messages: Option<&[NewOutbound]>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The latest claimed slot of a digest (posted or passed over).
+    async fn last_digest_slot(&self, name: &str) -> Result<Option<DateTime<Utc>>>;
+    /// A digest's claimed slots, latest first.
+    async fn digest_runs(&self, name: &str, limit: i64) -> Result<Vec<DigestRun>>;
+    /// The event logs of many tickets at once, by ticket, each in log order.
+    async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>>;
+    /// Merges `changes` into an account's signals atomically (`None` removes a signal) and
+    /// returns the signals after the merge; `None` for an unknown account.
+    async fn merge_account_signals(
+        &self,
+        account: &AccountId,
+        changes: &BTreeMap<crate::domain::SignalName, Option<f64>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BTreeMap<crate::domain::SignalName, f64>>>;
+}
+
+/// One claimed slot of a scheduled digest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigestRun {
+    pub name: String,
+    pub slot: DateTime<Utc>,
+    pub claimed_at: DateTime<Utc>,
+    /// `None`: the slot was passed over.
+    pub posted_at: Option<DateTime<Utc>>,
+    pub late: bool,
+    pub messages: i64,
 }
 
 /// Opens the store for a `sqlite://…` or `postgres://…` URL. Does not migrate.

@@ -1048,6 +1048,143 @@ macro_rules! sql_store {
                 };
                 rows.iter().map(Self::outbound_from_row).collect()
             }
+
+            // ----- digests and the signals API ------------------------------------------
+
+            async fn claim_digest_slot(
+                &self,
+                name: &str,
+                slot: DateTime<Utc>,
+                late: bool,
+                messages: Option<&[NewOutbound]>,
+                now: DateTime<Utc>,
+            ) -> Result<bool> {
+                let now = micros(now);
+                let mut tx = self.begin().await?;
+                // A concurrent claim of the same slot waits here for the first to commit, then
+                // inserts nothing: one winner.
+                let claimed = sqlx::query(
+                    "INSERT INTO digest_runs (name, slot, claimed_at, posted_at, late, messages) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, slot) DO NOTHING",
+                )
+                .bind(name)
+                .bind(micros(slot))
+                .bind(now)
+                .bind(messages.map(|_| now))
+                .bind(late)
+                .bind(messages.map_or(0, |m| m.len() as i64))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !claimed {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                if let Some(messages) = messages {
+                    Self::insert_outbox(&mut tx, messages, now).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn last_digest_slot(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
+                let rows = sqlx::query("SELECT slot FROM digest_runs WHERE name = $1 ORDER BY slot DESC LIMIT 1")
+                    .bind(name)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.first().map(|r| r.try_get("slot")).transpose().map_err(Into::into)
+            }
+
+            async fn digest_runs(&self, name: &str, limit: i64) -> Result<Vec<super::DigestRun>> {
+                let rows = sqlx::query(
+                    "SELECT name, slot, claimed_at, posted_at, late, messages FROM digest_runs \
+                     WHERE name = $1 ORDER BY slot DESC LIMIT $2",
+                )
+                .bind(name)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(super::DigestRun {
+                            name: r.try_get("name")?,
+                            slot: r.try_get("slot")?,
+                            claimed_at: r.try_get("claimed_at")?,
+                            posted_at: r.try_get("posted_at")?,
+                            late: r.try_get("late")?,
+                            messages: r.try_get("messages")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>> {
+                let mut out: BTreeMap<TicketId, Vec<TicketEvent>> = BTreeMap::new();
+                // Bounded batches: both databases limit the number of parameters per statement.
+                for chunk in tickets.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
+                    );
+                    let mut list = qb.separated(", ");
+                    for t in chunk {
+                        list.push_bind(t.0);
+                    }
+                    qb.push(") ORDER BY ticket_id, id");
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        let kind: Json<EventKind> = r.try_get("data")?;
+                        let actor: Json<Actor> = r.try_get("actor")?;
+                        let e = TicketEvent {
+                            id: r.try_get("id")?,
+                            ticket: TicketId(r.try_get("ticket_id")?),
+                            kind: kind.0,
+                            actor: actor.0,
+                            occurred_at: r.try_get("occurred_at")?,
+                            recorded_at: r.try_get("recorded_at")?,
+                        };
+                        out.entry(e.ticket).or_default().push(e);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn merge_account_signals(
+                &self,
+                account: &AccountId,
+                changes: &BTreeMap<SignalName, Option<f64>>,
+                now: DateTime<Utc>,
+            ) -> Result<Option<BTreeMap<SignalName, f64>>> {
+                if let Some((name, value)) = changes.iter().find_map(|(n, v)| v.filter(|v| !v.is_finite()).map(|v| (n, v))) {
+                    return Err(StoreError::Invalid(format!("signal `{name}` is {value}; signals must be finite numbers")));
+                }
+                let mut tx = self.begin().await?;
+                // Read and write in one transaction, the row locked on PostgreSQL (SQLite's
+                // BEGIN IMMEDIATE already holds the write lock), so concurrent merges all land.
+                let select = match $backend {
+                    Backend::Postgres => "SELECT signals FROM accounts WHERE id = $1 FOR UPDATE",
+                    Backend::Sqlite => "SELECT signals FROM accounts WHERE id = $1",
+                };
+                let Some(row) = sqlx::query(select).bind(account.as_str()).fetch_optional(&mut *tx).await? else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let current: Json<BTreeMap<SignalName, f64>> = row.try_get("signals")?;
+                let mut signals = current.0;
+                for (name, value) in changes {
+                    match value {
+                        Some(v) => signals.insert(name.clone(), *v),
+                        None => signals.remove(name),
+                    };
+                }
+                sqlx::query("UPDATE accounts SET signals = $1, updated_at = $2 WHERE id = $3")
+                    .bind(Json(&signals))
+                    .bind(micros(now))
+                    .bind(account.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(signals))
+            }
         }
     };
 }

@@ -1,0 +1,299 @@
+//! Scheduled digests for managers, leads and CSMs: at-risk accounts, SLA breaches and team
+//! metrics, each with a small PNG chart.
+//!
+//! - [`content`]: the numbers, as pure functions of event logs and account data, computed
+//!   with the definitions in [`crate::metrics`] and [`crate::health`] (and the README).
+//! - [`text`]: the numbers in words, from the catalogue (`digest-…` ids).
+//! - [`chart`]: the PNG.
+//! - [`Digests`]: loads what a digest needs from the store and renders it into the messages
+//!   for its destinations (channels, or each CSM by direct message).
+//!
+//! When a digest runs is the [`crate::scheduler`]'s business; `baton digest run NAME` renders
+//! one now.
+//!
+//! # Periods
+//! A digest posted for a slot covers the time since the schedule's previous slot, `[previous
+//! slot, slot)` (one day before the slot when the schedule has no earlier slot), and is
+//! compared with the period of equal length before that. Run by hand, it covers the same
+//! length of time ending now. The at-risk digest shows health as it is when posted.
+
+pub mod chart;
+pub mod content;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use baton_chat::{ChannelRef, Destination, OutboundMessage, Platform};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use unic_langid::LanguageIdentifier;
+
+use crate::config::{Config, CronSpec, DigestConfig, DigestKind};
+use crate::engine::Settings;
+use crate::i18n::tr;
+use crate::store::{Store, StoreError, TicketFilter};
+
+pub use content::{History, Period, SlaOutlook};
+pub use text::{Audience, LateNote, Lateness, Rendered};
+
+/// Days of history each digest's chart shows.
+pub const CHART_DAYS: u32 = 14;
+
+/// Where a digest goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Channel(ChannelRef),
+    /// Each CSM gets their own accounts by direct message (at-risk digests).
+    CsmDm,
+}
+
+/// A configured digest, parsed.
+#[derive(Clone, Debug)]
+pub struct DigestSpec {
+    pub name: String,
+    pub kind: DigestKind,
+    pub cron: CronSpec,
+    pub time_zone: Tz,
+    pub targets: Vec<Target>,
+    pub lang: LanguageIdentifier,
+}
+
+impl DigestSpec {
+    /// From a `[[digests]]` entry (which `check-config` has accepted; errors name the key).
+    pub fn from_config(c: &DigestConfig, default_lang: &LanguageIdentifier) -> Result<Self, String> {
+        let name = c.name.trim().to_string();
+        let cron = crate::config::parse_cron(&c.cron).map_err(|e| format!("digest `{name}`: {e}"))?;
+        let time_zone: Tz = c
+            .time_zone
+            .trim()
+            .parse()
+            .map_err(|_| format!("digest `{name}`: `{}` is not a known time zone", c.time_zone.trim()))?;
+        let targets = c
+            .destinations
+            .iter()
+            .map(|d| match d.trim() {
+                "csm-dm" => Ok(Target::CsmDm),
+                other => ChannelRef::parse(other).map(Target::Channel).map_err(|e| format!("digest `{name}`: {e}")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let lang = match &c.locale {
+            Some(l) => l
+                .replace('_', "-")
+                .parse()
+                .map_err(|_| format!("digest `{name}`: `{l}` is not a language tag"))?,
+            None => default_lang.clone(),
+        };
+        Ok(Self { name, kind: c.kind, cron, time_zone, targets, lang })
+    }
+
+    /// Every `[[digests]]` entry of a configuration.
+    pub fn all(config: &Config) -> Result<Vec<Self>, String> {
+        let lang = config.general.default_locale.replace('_', "-").parse().unwrap_or_else(|_| crate::i18n::fallback());
+        config.digests.iter().map(|d| Self::from_config(d, &lang)).collect()
+    }
+}
+
+/// Which time a digest is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occasion {
+    pub period: Period,
+    pub late: Option<LateNote>,
+}
+
+impl Occasion {
+    /// The digest for a scheduled slot: since the previous slot (or a day).
+    pub fn slot(spec: &DigestSpec, slot: DateTime<Utc>, late: Option<LateNote>) -> Self {
+        let from = crate::scheduler::previous_slot(&spec.cron, spec.time_zone, slot).unwrap_or(slot - Duration::days(1));
+        Self { period: Period { from, to: slot }, late }
+    }
+
+    /// The digest run by hand at `now`: as long a period as the schedule's latest interval
+    /// (a day when it has none), ending now.
+    pub fn now(spec: &DigestSpec, now: DateTime<Utc>) -> Self {
+        let latest = crate::scheduler::latest_at_or_before(&spec.cron, spec.time_zone, now);
+        let length = latest
+            .and_then(|l| crate::scheduler::previous_slot(&spec.cron, spec.time_zone, l).map(|p| l - p))
+            .filter(|d| *d > Duration::zero())
+            .unwrap_or_else(|| Duration::days(1));
+        Self { period: Period { from: now - length, to: now }, late: None }
+    }
+}
+
+/// Why a digest could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The hook for what only SLA clocks know: targets due to breach soon, and compliance per
+/// policy. Until a source is plugged in ([`Digests::with_sla`]), SLA digests list breaches
+/// from the event log and say that the rest is unavailable.
+pub trait SlaOutlookSource: Send + Sync {
+    /// What is due to breach after `now` and compliance for `period`; `None` when unknown.
+    fn outlook(&self, history: &History, period: Period, now: DateTime<Utc>) -> Option<SlaOutlook>;
+}
+
+/// No SLA clocks: no outlook.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSlaClocks;
+
+impl SlaOutlookSource for NoSlaClocks {
+    fn outlook(&self, _: &History, _: Period, _: DateTime<Utc>) -> Option<SlaOutlook> {
+        None
+    }
+}
+
+/// Builds digests from the store. Cheap to clone.
+#[derive(Clone)]
+pub struct Digests {
+    store: Arc<dyn Store>,
+    settings: Arc<Settings>,
+    sla: Arc<dyn SlaOutlookSource>,
+}
+
+impl Digests {
+    pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>) -> Self {
+        Self { store, settings, sla: Arc::new(NoSlaClocks) }
+    }
+
+    /// Plugs in the SLA clocks' outlook.
+    pub fn with_sla(mut self, sla: Arc<dyn SlaOutlookSource>) -> Self {
+        self.sla = sla;
+        self
+    }
+
+    /// Accounts, people, and every ticket with its event log.
+    pub async fn history(&self) -> Result<History, DigestError> {
+        let accounts = self.store.accounts().await?;
+        let people = self.store.people().await?;
+        let tickets = self.store.tickets(&TicketFilter::default()).await?;
+        let ids: Vec<_> = tickets.iter().map(|t| t.id).collect();
+        let mut events = self.store.events_of(&ids).await?;
+        let tickets = tickets
+            .into_iter()
+            .map(|t| {
+                let e = events.remove(&t.id).unwrap_or_default();
+                (t, e)
+            })
+            .collect();
+        Ok(History { accounts, people, tickets })
+    }
+
+    /// The digest's messages for every destination, at `now`.
+    pub async fn render(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<Vec<OutboundMessage>, DigestError> {
+        let history = self.history().await?;
+        let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
+        let channels: Vec<&ChannelRef> = spec
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Channel(c) => Some(c),
+                Target::CsmDm => None,
+            })
+            .collect();
+        let to_channels = |r: &Rendered| -> Vec<OutboundMessage> {
+            channels.iter().map(|c| message(Destination::Channel { channel: (*c).clone() }, r)).collect()
+        };
+        match spec.kind {
+            DigestKind::TeamMetrics => {
+                let m = content::team_metrics(&history, occasion.period, spec.time_zone, CHART_DAYS);
+                Ok(to_channels(&text::team(&style, &m)))
+            }
+            DigestKind::Sla => {
+                let outlook = self.sla.outlook(&history, occasion.period, now);
+                let d = content::sla_digest(&history, occasion.period, outlook, spec.time_zone, CHART_DAYS);
+                Ok(to_channels(&text::sla(&style, &d)))
+            }
+            DigestKind::AtRisk => {
+                let rules = &self.settings.at_risk;
+                let earlier_day = now.date_naive() - Duration::days(rules.drop_days);
+                let mut earlier = BTreeMap::new();
+                for a in &history.accounts {
+                    if let Some((day, h)) = self.store.health_on_or_before(&a.id, earlier_day).await? {
+                        earlier.insert(a.id.clone(), (day, h.score));
+                    }
+                }
+                let rows = content::at_risk_accounts(&history, &earlier, &self.settings.health, rules, now);
+                let mut out = to_channels(&text::at_risk(&style, &rows, &Audience::Everyone, rules));
+                if spec.targets.contains(&Target::CsmDm) {
+                    // Prefer the platform the digest's channels are on.
+                    let prefer = channels.first().map(|c| c.platform).unwrap_or(Platform::Slack);
+                    for csm in content::csms_of(&history.accounts) {
+                        let Some(person) = history.people.iter().find(|p| p.id == csm) else {
+                            tracing::warn!(digest = %spec.name, csm = %csm, "an account's CSM is not a known person; no digest DM");
+                            continue;
+                        };
+                        let Some((platform, user)) = crate::engine::reach(person, prefer) else {
+                            tracing::warn!(digest = %spec.name, csm = %csm, "the CSM has no chat handle; no digest DM");
+                            continue;
+                        };
+                        let mine: Vec<_> = rows.iter().filter(|r| r.csm.as_ref() == Some(&csm)).cloned().collect();
+                        let lang = person.locale.as_ref().map(|l| l.langid().clone()).unwrap_or_else(|| spec.lang.clone());
+                        let personal = text::Style { lang: &lang, ..style.clone() };
+                        let r = text::at_risk(&personal, &mine, &Audience::Csm { name: person.name.to_string() }, rules);
+                        out.push(message(Destination::Direct { platform, user }, &r));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn message(destination: Destination, r: &Rendered) -> OutboundMessage {
+    OutboundMessage {
+        destination,
+        text: r.text.clone(),
+        card: r.card.clone(),
+        replaces: None,
+        attachments: r.chart.iter().cloned().collect(),
+    }
+}
+
+/// A message as plain text for a terminal (`baton digest run --dry-run`): where it goes, its
+/// text, its card, and its attachments.
+pub fn plain_text(lang: &LanguageIdentifier, m: &OutboundMessage) -> String {
+    let destination = match &m.destination {
+        Destination::Channel { channel } | Destination::Thread { channel, .. } | Destination::Ephemeral { channel, .. } => {
+            tr(lang, "digest-dry-run-channel", &[("channel", channel.to_string().into())])
+        }
+        Destination::Direct { platform, user } => tr(
+            lang,
+            "digest-dry-run-dm",
+            &[("platform", platform.as_str().into()), ("user", user.as_str().into())],
+        ),
+    };
+    let mut out = vec![tr(lang, "digest-dry-run-to", &[("destination", destination.into())]), m.text.clone()];
+    if let Some(card) = &m.card {
+        out.push(String::new());
+        out.push(card.title.clone());
+        for (label, value) in &card.fields {
+            let mut lines = value.lines();
+            out.push(format!("  {label}: {}", lines.next().unwrap_or_default()));
+            out.extend(lines.map(|l| format!("    {l}")));
+        }
+        if let Some(body) = card.body.as_ref().filter(|b| b.trim() != m.text.trim()) {
+            out.extend(body.lines().map(|l| format!("  {l}")));
+        }
+        if let Some(footer) = &card.footer {
+            out.extend(footer.lines().map(|l| format!("  {l}")));
+        }
+    }
+    for a in &m.attachments {
+        out.push(tr(
+            lang,
+            "digest-dry-run-attachment",
+            &[
+                ("name", a.filename.as_str().into()),
+                ("type", a.content_type.as_str().into()),
+                ("bytes", (a.bytes.len() as i64).into()),
+            ],
+        ));
+    }
+    out.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests;
