@@ -59,8 +59,14 @@ impl App {
     /// Handles a recorded event and marks it done. A failure leaves it in the inbox for
     /// the next [`App::drain_inbox`].
     async fn process(&self, event: &InboundEvent) -> Result<(), StoreError> {
+        use tracing::Instrument;
+        // `instrument`, not `span.enter()`: an entered span held across an `.await` can be
+        // closed on another worker thread, and tracing-subscriber then panics the task.
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
-        let _g = span.enter();
+        self.process_in_span(event).instrument(span).await
+    }
+
+    async fn process_in_span(&self, event: &InboundEvent) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let result = self.engine.handle(event).await;
         crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
