@@ -4,9 +4,10 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use baton::config::{Config, DiscordConfig};
+use baton::config::{Config, DiscordConfig, SlackConfig};
 use baton::outbox::Sinks;
 use baton_chat::Ingest;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -20,8 +21,8 @@ pub fn any_platform(config: &Config) -> bool {
 /// The outbound halves of the configured adapters.
 pub fn sinks(config: &Config) -> Result<Sinks, AnyError> {
     let mut sinks = Sinks::default();
-    if config.slack.is_some() {
-        return Err(slack_missing());
+    if let Some(slack) = &config.slack {
+        sinks.add(Arc::new(slack_connection(slack)?.sink()));
     }
     if let Some(discord) = discord(config)? {
         sinks.add(discord.sink());
@@ -36,10 +37,25 @@ pub fn inbound(
     ingest: Arc<dyn Ingest>,
     stop: watch::Receiver<bool>,
 ) -> Result<(Router, Vec<JoinHandle<()>>), AnyError> {
-    let routes = Router::new();
+    let mut routes = Router::new();
     let mut tasks = Vec::new();
-    if config.slack.is_some() {
-        return Err(slack_missing());
+    if let Some(slack) = &config.slack {
+        let connection = slack_connection(slack)?;
+        let reactions = slack_reactions(config);
+        match slack.mode.trim() {
+            "http" => {
+                let secret = required(&slack.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
+                routes = routes.merge(connection.http_routes(ingest.clone(), secret, reactions));
+            }
+            "socket" => {
+                let app_token = required(&slack.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
+                let task = connection
+                    .socket_mode(ingest.clone(), &app_token, reactions, stop.clone())
+                    .map_err(|e| format!("Slack Socket Mode: {e}"))?;
+                tasks.push(task);
+            }
+            other => return Err(format!("slack.mode `{other}` is not a Slack mode: use \"http\" or \"socket\"").into()),
+        }
     }
     if let Some(discord) = discord(config)? {
         tasks.push(tokio::spawn(discord.run_gateway(ingest.clone(), stop.clone())));
@@ -102,6 +118,25 @@ fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord:
     Ok(settings)
 }
 
-fn slack_missing() -> AnyError {
-    "the Slack adapter is not available in this build yet; remove [slack] from the configuration".into()
+/// A secret that must be set (and not blank).
+fn required(secret: &Option<SecretString>, key: &str, env: &str) -> Result<SecretString, AnyError> {
+    match secret {
+        Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
+        _ => Err(format!("{key} is required for this [slack] configuration; set {env}").into()),
+    }
+}
+
+/// The Slack Web API client for the configured base URL and bot token.
+fn slack_connection(slack: &SlackConfig) -> Result<baton_slack::Slack, AnyError> {
+    let token = required(&slack.bot_token, "slack.bot_token", "BATON_SLACK__BOT_TOKEN")?;
+    baton_slack::Slack::new(&slack.api_url, &token).map_err(|e| format!("slack.api_url: {e}").into())
+}
+
+/// The reactions baton acts on; for the ones that open tickets, the adapter fetches the
+/// reacted-to message first (Slack's event does not include it).
+fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
+    let t = &config.tickets;
+    let relevant =
+        [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
+    baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
 }

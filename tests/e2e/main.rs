@@ -7,6 +7,7 @@ mod discord;
 mod layout;
 mod serve;
 mod shell;
+mod slack;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
