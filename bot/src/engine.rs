@@ -1078,9 +1078,9 @@ impl Engine {
             0 => None,
             l => self.settings.escalation_levels.get(l as usize - 1).map(|spec| spec.name.clone()),
         };
-        let sla = self
-            .sla_clocks(t, &events, self.clock.now())
-            .await?
+        // A solved or closed ticket has no open targets (its change may not be saved yet).
+        let clocks = if t.status.is_active() { self.sla_clocks(t, &events, self.clock.now()).await? } else { Vec::new() };
+        let sla = clocks
             .into_iter()
             .filter(|c| matches!(c.state, crate::sla::ClockState::Running | crate::sla::ClockState::Breached) && c.stopped_at.is_none())
             .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
