@@ -666,3 +666,31 @@ fn digests_are_written_in_the_readers_language_and_formats() {
     assert!(field(&card, "CSAT").starts_with("میانگین ۳٫۵،"), "{card:#?}");
     assert!(!r.text.chars().any(|c| c.is_ascii_digit()), "Persian digits only: {}", r.text);
 }
+
+/// With the Swedish and Persian test above: the team digest in all five languages.
+#[test]
+fn team_digest_in_english_russian_and_thai() {
+    let m = content::team_metrics(&pure_history(), period(), chrono_tz::UTC, 14);
+    let card = |tag: &str| {
+        let lang: LanguageIdentifier = tag.parse().unwrap();
+        text::team(&Style { lang: &lang, ..style(None) }, &m).card.unwrap()
+    };
+    let en = card("en-US");
+    assert_eq!(en.title, "Team metrics, Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC");
+    assert_eq!(field(&en, "First response time"), "median 15m, p90 45m (previous period: median 30m, p90 30m)");
+    assert_eq!(field(&en, "Reopen rate"), "50% (1 of 2) (previous period: 0% (0 of 1))");
+    let ru = card("ru");
+    assert!(ru.title.contains("2 нояб. 2026 г., 09:00 UTC"), "{}", ru.title);
+    assert_eq!(field(&ru, "Время первого ответа"), "медиана 15 мин, p90 45 мин (в прошлом периоде: медиана 30 мин, p90 30 мин)");
+    assert_eq!(
+        field(&ru, "CSAT"),
+        "в среднем 3,5, 50\u{a0}% оценок 4–5 (2 оценки) (в прошлом периоде: в среднем 4, 100\u{a0}% оценок 4–5 (1 оценка))"
+    );
+    let th = card("th");
+    assert!(th.title.contains("2569"), "Buddhist-era year: {}", th.title);
+    assert_eq!(
+        th.fields[2].1,
+        "ม\u{e31}ธยฐาน 15 นาท\u{e35}, p90 45 นาท\u{e35} (ช\u{e48}วงก\u{e48}อนหน\u{e49}า: ม\u{e31}ธยฐาน 30 นาท\u{e35}, p90 30 นาท\u{e35})"
+    );
+    assert_eq!(th.fields[4].1, "50% (1 จาก 2) (ช\u{e48}วงก\u{e48}อนหน\u{e49}า: 0% (0 จาก 1))");
+}
