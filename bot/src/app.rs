@@ -59,24 +59,29 @@ impl App {
     /// Handles a recorded event and marks it done. A failure leaves it in the inbox for
     /// the next [`App::drain_inbox`].
     async fn process(&self, event: &InboundEvent) -> Result<(), StoreError> {
+        use tracing::Instrument;
+        // The span follows the work across awaits (entering it would leak into other tasks).
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
-        let _g = span.enter();
-        let started = std::time::Instant::now();
-        let result = self.engine.handle(event).await;
-        crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
-        match result {
-            Ok(()) => {
-                self.store.finish_inbound(event.platform, &event.event_id, self.clock.now(), None).await?;
-                self.outbox.wake();
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "handling failed; the event stays in the inbox");
-                Err(match e {
-                    crate::engine::EngineError::Store(s) => s,
-                })
+        async move {
+            let started = std::time::Instant::now();
+            let result = self.engine.handle(event).await;
+            crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
+            match result {
+                Ok(()) => {
+                    self.store.finish_inbound(event.platform, &event.event_id, self.clock.now(), None).await?;
+                    self.outbox.wake();
+                    Ok(())
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "handling failed; the event stays in the inbox");
+                    Err(match e {
+                        crate::engine::EngineError::Store(s) => s,
+                    })
+                }
             }
         }
+        .instrument(span)
+        .await
     }
 
     /// Handles every recorded, unprocessed event, oldest first (after a crash or restart

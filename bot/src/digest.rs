@@ -19,6 +19,7 @@
 
 pub mod chart;
 pub mod content;
+pub mod sla_outlook;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use crate::i18n::tr;
 use crate::store::{Store, StoreError, TicketFilter};
 
 pub use content::{History, Period, SlaOutlook};
+pub use sla_outlook::SlaClocksOutlook;
 pub use text::{Audience, LateNote, Lateness, Rendered};
 
 /// Days of history each digest's chart shows.
@@ -230,8 +232,11 @@ impl Digests {
                             continue;
                         };
                         let mine: Vec<_> = rows.iter().filter(|r| r.csm.as_ref() == Some(&csm)).cloned().collect();
-                        let lang = person.locale.as_ref().map(|l| l.langid().clone()).unwrap_or_else(|| spec.lang.clone());
-                        let personal = text::Style { lang: &lang, ..style.clone() };
+                        // A DM is read in the CSM's language and time zone (else the digest's).
+                        let own = person.locale.as_ref().map(|l| l.langid());
+                        let lang = crate::i18n::resolve::LocaleChain { person: own, default: Some(&spec.lang), ..Default::default() }.resolve();
+                        let tz = crate::i18n::resolve::time_zone(person.time_zone, spec.time_zone);
+                        let personal = text::Style { lang: &lang, tz, ..style.clone() };
                         let r = text::at_risk(&personal, &mine, &Audience::Csm { name: person.name.to_string() }, rules);
                         out.push(message(Destination::Direct { platform, user }, &r));
                     }

@@ -26,6 +26,7 @@ use crate::render::{render, Msg, Notice, Reply, UserError};
 use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange, TicketFilter};
 
 mod bridge;
+mod locale;
 mod sla_sweep;
 
 pub use bridge::{escalation_level, reach, unanswered_customer_messages, EscalationLevel, HandoffSettings};
@@ -43,6 +44,8 @@ pub struct ChannelSettings {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub default_lang: LanguageIdentifier,
+    /// `general.time_zone`: times in messages to channels, and to people without their own.
+    pub time_zone: chrono_tz::Tz,
     pub open_emoji: Vec<String>,
     pub claim_emoji: Vec<String>,
     pub solve_emoji: Vec<String>,
@@ -79,6 +82,7 @@ impl Settings {
         let lang = |s: &str| s.replace('_', "-").parse::<LanguageIdentifier>().ok();
         Self {
             default_lang: lang(&c.general.default_locale).unwrap_or_else(crate::i18n::fallback),
+            time_zone: crate::config::checks::parse_time_zone(&c.general.time_zone).unwrap_or(chrono_tz::UTC),
             open_emoji: c.tickets.open_emoji.clone(),
             claim_emoji: c.tickets.claim_emoji.clone(),
             solve_emoji: c.tickets.solve_emoji.clone(),
@@ -162,8 +166,10 @@ impl Settings {
         self.channels.get(c).cloned().unwrap_or_default()
     }
 
+    /// The channel's configured language, else the default. Replies to channels are settled
+    /// with the channel's account's language before rendering (`Engine::settle_langs`).
     fn channel_lang(&self, c: &ChannelRef) -> LanguageIdentifier {
-        self.channel(c).lang.unwrap_or_else(|| self.default_lang.clone())
+        self.channel_lang_with(c, None)
     }
 }
 
@@ -272,16 +278,6 @@ impl Engine {
         Ok(Who { platform, author: author.clone(), person, role })
     }
 
-    /// The language for a message only `who` sees.
-    fn personal_lang(&self, who: &Who, channel: &ChannelRef) -> LanguageIdentifier {
-        who.person
-            .as_ref()
-            .and_then(|p| p.locale.as_ref())
-            .map(|l| l.langid().clone())
-            .or_else(|| who.author.locale.as_deref().and_then(|l| l.parse().ok()))
-            .unwrap_or_else(|| self.settings.channel_lang(channel))
-    }
-
     async fn tell(
         &self,
         who: &Who,
@@ -291,7 +287,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let reply = Reply {
             to: Destination::Ephemeral { channel: channel.clone(), thread: thread.cloned(), user: who.author.user.clone() },
-            lang: self.personal_lang(who, channel),
+            lang: self.personal_lang(who, channel).await?,
             msg,
             replaces: None,
         };
@@ -394,7 +390,8 @@ impl Engine {
                                 follow_up_of: Some(t.clone()),
                             })
                             .await?;
-                        let notice = self.thread_reply(&t, Msg::Notice(Notice::FollowUp { key: new.key.clone() }));
+                        let mut notice = self.thread_reply(&t, Msg::Notice(Notice::FollowUp { key: new.key.clone() }));
+                        self.settle_langs(std::slice::from_mut(&mut notice)).await?;
                         let change = TicketChange {
                             ticket: t.clone(),
                             events: vec![NewEvent {
@@ -617,7 +614,7 @@ impl Engine {
                 }
                 let reply = Reply {
                     to: Destination::Channel { channel: channel.clone() },
-                    lang: self.settings.channel_lang(channel),
+                    lang: self.lang_in_channel(channel).await?,
                     msg: Msg::Panel,
                     replaces: None,
                 };
@@ -745,8 +742,9 @@ impl Engine {
                 }
             }
             Command::Transcript { .. } => {
-                let msg = self.transcript(&t).await?;
-                return self.store.enqueue(&[NewOutbound::message(render(&self.thread_reply(&t, msg)))], self.clock.now()).await.map_err(Into::into);
+                let mut reply = self.thread_reply(&t, self.transcript(&t).await?);
+                self.settle_langs(std::slice::from_mut(&mut reply)).await?;
+                return self.store.enqueue(&[NewOutbound::message(render(&reply))], self.clock.now()).await.map_err(Into::into);
             }
             Command::AskClose { .. } => {
                 if !t.status.is_active() {
@@ -801,7 +799,7 @@ impl Engine {
                 events.push(NewEvent { kind: EventKind::CsatReceived { rating, comment }, actor, occurred_at: at });
                 let reply = Reply {
                     to: Destination::Ephemeral { channel: channel.clone(), thread: thread.cloned(), user: who.author.user.clone() },
-                    lang: self.personal_lang(who, channel),
+                    lang: self.personal_lang(who, channel).await?,
                     msg: Msg::CsatThanks { key: t.key.clone(), rating, changed },
                     replaces: None,
                 };
@@ -945,7 +943,7 @@ impl Engine {
             let name = if matches!(e.kind, EventKind::Opened { .. }) { t.requester.display_name.clone() } else { name };
             lines.push(crate::render::TranscriptLine { at: e.occurred_at, name, text });
         }
-        Ok(Msg::Transcript { key: t.key.clone(), title: t.title.to_string(), lines })
+        Ok(Msg::Transcript { key: t.key.clone(), title: t.title.to_string(), lines, tz: self.settings.time_zone })
     }
 
     // ----- timers -----------------------------------------------------------------------
@@ -1098,10 +1096,11 @@ impl Engine {
     /// Saves a changed ticket with everything it causes: events, replies (rendered here),
     /// ready outbox rows, and an updated card when what it shows changed.
     async fn save_with(&self, before: Ticket, after: &Ticket, fx: Effects) -> Result<(), EngineError> {
-        let Effects { events, replies, outbound } = fx;
+        let Effects { events, mut replies, outbound } = fx;
         if events.is_empty() && replies.is_empty() && outbound.is_empty() {
             return Ok(());
         }
+        self.settle_langs(&mut replies).await?;
         let after = after.clone();
         let mut outbox: Vec<NewOutbound> = replies.iter().map(|r| NewOutbound::message(render(r))).collect();
         outbox.extend(outbound);
@@ -1116,6 +1115,7 @@ impl Engine {
         if let (true, Some(card)) = (card_changed, &after.card_message) {
             let mut reply = self.thread_reply(&after, self.card_msg(&after).await?);
             reply.replaces = Some(card.clone());
+            self.settle_langs(std::slice::from_mut(&mut reply)).await?;
             outbox.push(NewOutbound { message: render(&reply), ticket: Some(after.id), purpose: OutboundPurpose::Message });
         }
         self.store.apply(TicketChange { ticket: after, events, outbox }, self.clock.now()).await?;
@@ -1150,9 +1150,9 @@ impl Engine {
                     .collect(),
                 None => Vec::new(),
             };
+        let lang = self.settings.channel_lang_with(&req.channel, account.as_ref());
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
-        let lang = self.settings.channel_lang(&req.channel);
         let render_card = move |t: &Ticket| {
             let to = match &t.origin.thread {
                 Some(thread) => Destination::Thread { channel: t.origin.channel.clone(), thread: thread.clone() },

@@ -228,7 +228,11 @@ async fn digest_run(config: &Config, store: Arc<dyn Store>, name: &str, dry_run:
     };
     let now = SystemClock.now();
     let settings = Arc::new(Settings::from_config(config));
-    let messages = Digests::new(store.clone(), settings).render(spec, &Occasion::now(spec, now), now).await?;
+    let outlook = baton::digest::SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: chrono::Duration::hours(4) };
+    let messages = Digests::new(store.clone(), settings)
+        .with_sla(Arc::new(outlook))
+        .render(spec, &Occasion::now(spec, now), now)
+        .await?;
     if dry_run {
         for m in &messages {
             println!("{}", baton::digest::plain_text(&spec.lang, m));
@@ -357,7 +361,8 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (adapter_routes, adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
     // Digests: each slot claimed in the database, so replicas post it once.
-    let digests = baton::digest::Digests::new(store.clone(), settings);
+    let outlook = baton::digest::SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: chrono::Duration::hours(4) };
+    let digests = baton::digest::Digests::new(store.clone(), settings).with_sla(Arc::new(outlook));
     let scheduler = baton::scheduler::Scheduler::new(store.clone(), digests, baton::digest::DigestSpec::all(&config)?, clock.clone())
         .with_outbox(app.outbox.clone());
     let api = baton::signals_api::router(store.clone(), clock.clone(), config.api.signals_token.clone());

@@ -8,7 +8,7 @@ use crate::command::ParseError;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Priority, Rating, Tag, Ticket, TicketKey, TicketStatus};
-use crate::i18n::{tr, Arg};
+use crate::i18n::{format, tr, Arg};
 
 /// Something to tell people, in a language, somewhere.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,8 +57,8 @@ pub enum Msg {
     Handoff(Box<HandoffContext>),
     /// Posted in the ticket thread when the CSM acknowledges.
     HandoffAcknowledged { key: TicketKey, name: String, csm: bool },
-    /// The ticket's conversation as text.
-    Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine> },
+    /// The ticket's conversation as text, with times in `tz`.
+    Transcript { key: TicketKey, title: String, lines: Vec<TranscriptLine>, tz: chrono_tz::Tz },
 }
 
 /// An escalation, for the level's channel.
@@ -145,10 +145,10 @@ pub fn reason_text(lang: &LanguageIdentifier, r: &crate::health::Reason) -> Stri
         R::LowCsat { average, ratings } => tr(
             lang,
             "health-low-csat",
-            &[("average", format!("{average:.1}").into()), ("count", i64::from(*ratings).into())],
+            &[("average", format::decimal(lang, *average, 1, 1).into()), ("count", i64::from(*ratings).into())],
         ),
         R::Signal { name, value } => {
-            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format!("{value}").into())])
+            tr(lang, "health-signal", &[("name", name.as_str().into()), ("value", format::decimal(lang, *value, 0, 2).into())])
         }
         R::RenewalSoon { days } => tr(lang, "health-renewal", &[("days", (*days).into())]),
     }
@@ -160,7 +160,7 @@ fn health_text(lang: &LanguageIdentifier, h: &HealthView) -> String {
         Some((day, change)) => tr(
             lang,
             "health-score-trend",
-            &[("score", score.into()), ("change", i64::from(change).into()), ("since", day.format("%Y-%m-%d").to_string().into())],
+            &[("score", score.into()), ("change", i64::from(change).into()), ("since", format::date(lang, day).into())],
         ),
         None => tr(lang, "health-score", &[("score", score.into())]),
     }
@@ -191,28 +191,11 @@ pub struct HandoffContext {
     pub no_csm: bool,
 }
 
-/// Shortens `text` to at most `max` characters on a character boundary, with an ellipsis;
-/// newlines become spaces.
+/// Shortens `text` to at most `max` characters (code points), cut on a grapheme cluster
+/// boundary, with an ellipsis; runs of whitespace and newlines become one space.
 pub fn trim_text(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
-}
-
-/// `120000` → `120,000` (English grouping; per-locale formatting comes with the locales).
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::i18n::text::truncate(&flat, max)
 }
 
 fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>)) -> String {
@@ -220,12 +203,6 @@ fn thread_text(thread: &(baton_chat::ChannelRef, Option<baton_chat::MessageId>))
         Some(m) => format!("{} › {}", thread.0, m),
         None => thread.0.to_string(),
     }
-}
-
-fn duration_text(lang: &LanguageIdentifier, d: chrono::Duration) -> String {
-    let minutes = d.num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    tr(lang, "duration", &[("days", days.into()), ("hours", hours.into()), ("minutes", mins.into())])
 }
 
 fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
@@ -247,19 +224,13 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     match &h.account {
         Some(a) => {
             fields.push((tr(lang, "handoff-field-account", &[]), format!("{} ({})", a.name, a.tier)));
-            let arr = a
-                .arr
-                .map(|arr| {
-                    let amount = group_thousands(arr.amount());
-                    tr(lang, "money", &[("amount", amount.into()), ("currency", arr.currency().as_str().into())])
-                })
-                .unwrap_or_else(|| tr(lang, "unknown", &[]));
+            let arr = a.arr.map(|arr| format::money(lang, &arr)).unwrap_or_else(|| tr(lang, "unknown", &[]));
             fields.push((tr(lang, "handoff-field-arr", &[]), arr));
             let renewal = match (a.renewal_date, a.days_to_renewal) {
                 (Some(d), Some(days)) => tr(
                     lang,
                     "handoff-renewal",
-                    &[("date", d.format("%Y-%m-%d").to_string().into()), ("days", days.into())],
+                    &[("date", format::date(lang, d).into()), ("days", days.into())],
                 ),
                 _ => tr(lang, "unknown", &[]),
             };
@@ -267,7 +238,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
             let open = if a.open_tickets.is_empty() {
                 tr(lang, "tags-none", &[])
             } else {
-                a.open_tickets.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                a.open_tickets.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(&list_sep(lang))
             };
             fields.push((
                 tr(lang, "handoff-field-open-tickets", &[("count", (a.open_tickets.len() as i64).into())]),
@@ -296,7 +267,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     }
     fields.push((tr(lang, "card-field-priority", &[]), priority_text(lang, h.priority)));
     fields.push((tr(lang, "card-field-status", &[]), status_text(lang, h.status)));
-    fields.push((tr(lang, "handoff-field-age", &[]), duration_text(lang, h.age)));
+    fields.push((tr(lang, "handoff-field-age", &[]), format::duration(lang, h.age)));
     fields.push((tr(lang, "handoff-field-thread", &[]), thread_text(&h.thread)));
     let mut body = vec![tr(lang, "handoff-reason", &[("reason", reason.as_str().into())])];
     if h.no_csm {
@@ -307,7 +278,7 @@ fn handoff(lang: &LanguageIdentifier, h: &HandoffContext) -> (String, Card) {
     }
     if let Some(view) = h.account.as_ref().and_then(|a| a.health.as_ref()).filter(|v| !v.reasons.is_empty()) {
         let reasons: Vec<String> = view.reasons.iter().map(|r| reason_text(lang, r)).collect();
-        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join("; ").into())]));
+        body.push(tr(lang, "handoff-health-reasons", &[("reasons", reasons.join(&tr(lang, "clause-separator", &[])).into())]));
     }
     if !h.conversation.is_empty() {
         body.push(tr(lang, "handoff-conversation", &[]));
@@ -353,7 +324,7 @@ fn escalation(lang: &LanguageIdentifier, n: &EscalationNotice) -> String {
     }
     lines.push(tr(lang, "escalation-thread", &[("thread", thread_text(&n.thread).into())]));
     if !n.ping.is_empty() {
-        lines.push(tr(lang, "escalation-ping", &[("names", n.ping.join(", ").into())]));
+        lines.push(tr(lang, "escalation-ping", &[("names", n.ping.join(&list_sep(lang)).into())]));
     }
     lines.join("\n")
 }
@@ -432,6 +403,11 @@ fn priority_text(lang: &LanguageIdentifier, p: Priority) -> String {
     tr(lang, id, &[])
 }
 
+/// Between the items of a list (tags, ticket keys, names): `, ` or Persian `، `.
+fn list_sep(lang: &LanguageIdentifier) -> String {
+    tr(lang, "list-separator", &[])
+}
+
 fn key_arg(key: &TicketKey) -> (&'static str, Arg) {
     ("key", Arg::Str(key.to_string()))
 }
@@ -465,7 +441,7 @@ fn card(lang: &LanguageIdentifier, t: &Ticket, account: Option<&str>, assignee: 
     ];
     if !t.tags.is_empty() {
         let tags: Vec<&str> = t.tags.iter().map(Tag::as_str).collect();
-        fields.push((tr(lang, "card-field-tags", &[]), tags.join(", ")));
+        fields.push((tr(lang, "card-field-tags", &[]), tags.join(&list_sep(lang))));
     }
     let mut buttons = Vec::new();
     if t.status.is_active() {
@@ -519,7 +495,7 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
             let list = if tags.is_empty() {
                 tr(lang, "tags-none", &[])
             } else {
-                tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
+                tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(&list_sep(lang))
             };
             tr(lang, "notice-tags", &[key_arg(key), ("tags", list.into())])
         }
@@ -532,12 +508,12 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
         Notice::SlaWarning { key, target, due } => tr(
             lang,
             "notice-sla-warning",
-            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())],
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
         ),
         Notice::SlaBreached { key, target, due } => tr(
             lang,
             "notice-sla-breached",
-            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())],
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
         ),
         Notice::HandoffSent { key } => tr(lang, "notice-handoff-sent", &[key_arg(key)]),
         Notice::AutoSolved { key } => tr(lang, "notice-auto-solved", &[key_arg(key)]),
@@ -599,7 +575,7 @@ pub fn render(reply: &Reply) -> OutboundMessage {
             let (text, mut card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
             for (target, due, breached) in sla {
                 let id = if *breached { "card-sla-breached" } else { "card-sla-due" };
-                let value = tr(lang, id, &[("due", due.format("%Y-%m-%d %H:%M UTC").to_string().into())]);
+                let value = tr(lang, id, &[("due", format::datetime(lang, *due, chrono_tz::UTC).into())]);
                 card.fields.push((target_text(lang, *target), value));
             }
             if let Some(level) = escalation {
@@ -716,9 +692,9 @@ pub fn render(reply: &Reply) -> OutboundMessage {
         Msg::PendingReminder { key, solve_in_days } => {
             (tr(lang, "pending-reminder", &[key_arg(key), ("days", (*solve_in_days).into())]), None)
         }
-        Msg::Transcript { key, title, lines } => {
+        Msg::Transcript { key, title, lines, tz } => {
             let text = tr(lang, "transcript-posted", &[key_arg(key), ("count", (lines.len() as i64).into())]);
-            let file = transcript_text(lang, key, title, lines);
+            let file = transcript_text(lang, *tz, key, title, lines);
             let attachment = Attachment {
                 filename: format!("{key}-transcript.txt"),
                 content_type: "text/plain; charset=utf-8".into(),
@@ -737,7 +713,7 @@ pub fn render(reply: &Reply) -> OutboundMessage {
 }
 
 /// The transcript file's text: a title line, then one line per message.
-fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
+fn transcript_text(lang: &LanguageIdentifier, tz: chrono_tz::Tz, key: &TicketKey, title: &str, lines: &[TranscriptLine]) -> String {
             let mut out = vec![tr(lang, "transcript-title", &[key_arg(key), ("title", title.into())])];
             if lines.is_empty() {
                 out.push(tr(lang, "transcript-empty", &[]));
@@ -747,7 +723,7 @@ fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, line
                     lang,
                     "transcript-line",
                     &[
-                        ("time", l.at.format("%Y-%m-%d %H:%M:%S UTC").to_string().into()),
+                        ("time", format::datetime(lang, l.at, tz).into()),
                         ("name", l.name.as_str().into()),
                         ("text", l.text.as_str().into()),
                     ],
@@ -755,3 +731,6 @@ fn transcript_text(lang: &LanguageIdentifier, key: &TicketKey, title: &str, line
             }));
             out.join("\n") + "\n"
 }
+
+#[cfg(test)]
+mod l10n_tests;

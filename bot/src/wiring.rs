@@ -1,10 +1,10 @@
 //! The only place that constructs platform adapters (part of the `baton` binary, not the
 //! library): the rules and the store never name Slack or Discord.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use baton::config::{Config, SlackConfig};
+use baton::config::{Config, DiscordConfig, SlackConfig};
 use baton::outbox::Sinks;
 use baton_chat::Ingest;
 use secrecy::{ExposeSecret, SecretString};
@@ -21,11 +21,11 @@ pub fn any_platform(config: &Config) -> bool {
 /// The outbound halves of the configured adapters.
 pub fn sinks(config: &Config) -> Result<Sinks, AnyError> {
     let mut sinks = Sinks::default();
-    if let Some(slack) = &config.slack {
-        sinks.add(Arc::new(slack_connection(slack)?.sink()));
+    if let Some(slack) = slack(config)? {
+        sinks.add(Arc::new(slack.sink()));
     }
-    if config.discord.is_some() {
-        return Err(discord_missing());
+    if let Some(discord) = discord(config)? {
+        sinks.add(discord.sink());
     }
     Ok(sinks)
 }
@@ -39,16 +39,15 @@ pub fn inbound(
 ) -> Result<(Router, Vec<JoinHandle<()>>), AnyError> {
     let mut routes = Router::new();
     let mut tasks = Vec::new();
-    if let Some(slack) = &config.slack {
-        let connection = slack_connection(slack)?;
+    if let (Some(s), Some(connection)) = (&config.slack, slack(config)?) {
         let reactions = slack_reactions(config);
-        match slack.mode.trim() {
+        match s.mode.trim() {
             "http" => {
-                let secret = required(&slack.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
+                let secret = required(&s.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
                 routes = routes.merge(connection.http_routes(ingest.clone(), secret, reactions));
             }
             "socket" => {
-                let app_token = required(&slack.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
+                let app_token = required(&s.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
                 let task = connection
                     .socket_mode(ingest.clone(), &app_token, reactions, stop.clone())
                     .map_err(|e| format!("Slack Socket Mode: {e}"))?;
@@ -57,10 +56,22 @@ pub fn inbound(
             other => return Err(format!("slack.mode `{other}` is not a Slack mode: use \"http\" or \"socket\"").into()),
         }
     }
-    if config.discord.is_some() {
-        return Err(discord_missing());
+    if let Some(discord) = discord(config)? {
+        tasks.push(tokio::spawn(discord.run_gateway(ingest.clone(), stop.clone())));
     }
     Ok((routes, tasks))
+}
+
+/// The Slack adapter, built once: [`sinks`] and [`inbound`] share its Web API client, so
+/// they share what it has learned (the workspace, people's names and teams, DM channels).
+fn slack(config: &Config) -> Result<Option<baton_slack::Slack>, AnyError> {
+    static ADAPTER: OnceLock<baton_slack::Slack> = OnceLock::new();
+    let Some(s) = &config.slack else { return Ok(None) };
+    if let Some(adapter) = ADAPTER.get() {
+        return Ok(Some(adapter.clone()));
+    }
+    let adapter = slack_connection(s)?;
+    Ok(Some(ADAPTER.get_or_init(|| adapter).clone()))
 }
 
 /// A secret that must be set (and not blank).
@@ -86,6 +97,58 @@ fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
     baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
 }
 
-fn discord_missing() -> AnyError {
-    "the Discord adapter is not available in this build yet; remove [discord] from the configuration".into()
+/// The Discord adapter, built once: [`sinks`] and [`inbound`] share it, because interactions
+/// the gateway half acknowledges are answered by the outbound half, and threads the outbound
+/// half starts are recognised by the gateway half.
+fn discord(config: &Config) -> Result<Option<baton_discord::Discord>, AnyError> {
+    static ADAPTER: OnceLock<baton_discord::Discord> = OnceLock::new();
+    let Some(d) = &config.discord else { return Ok(None) };
+    if let Some(adapter) = ADAPTER.get() {
+        return Ok(Some(adapter.clone()));
+    }
+    let adapter = baton_discord::Discord::new(discord_settings(config, d)?)?;
+    Ok(Some(ADAPTER.get_or_init(|| adapter).clone()))
 }
+
+/// The adapter's settings: the `[discord]` section, the reactions the engine acts on, and
+/// the texts and forms the adapter may need to show without asking the engine (rendered from
+/// the catalogue in every configured language).
+fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord::Settings, AnyError> {
+    use baton::render::{render, Msg, Reply};
+    let token = d.token.clone().ok_or("discord.token is required; set BATON_DISCORD__TOKEN")?;
+    let engine = baton::engine::Settings::from_config(config);
+    let mut langs = vec![engine.default_lang.clone()];
+    for lang in engine.channels.values().filter_map(|c| c.lang.clone()) {
+        if !langs.contains(&lang) {
+            langs.push(lang);
+        }
+    }
+    let mut forms = Vec::new();
+    for lang in &langs {
+        let panel = Reply {
+            to: baton_chat::Destination::Direct { platform: baton_chat::Platform::Discord, user: "0".parse()? },
+            lang: lang.clone(),
+            msg: Msg::Panel,
+            replaces: None,
+        };
+        let card = render(&panel).card.into_iter();
+        forms.extend(card.flat_map(|c| c.buttons).filter_map(|b| b.form));
+    }
+    let t = &config.tickets;
+    let mut settings = baton_discord::Settings::new(token);
+    settings.application_id = d.application_id;
+    settings.api_url = d.api_url.clone();
+    settings.guild_ids = d.guild_ids.clone();
+    settings.open_emoji = t.open_emoji.clone();
+    settings.watched_emoji = [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
+    settings.unavailable_text = Some(baton::i18n::tr(&engine.default_lang, "error-internal", &[]));
+    settings.forms = forms;
+    settings.on_malformed = Some(baton_discord::MalformedHook(Arc::new(|_event: &str| {
+        baton::telemetry::metrics().events_rejected.get_or_create(&baton::telemetry::reason("malformed")).inc();
+    })));
+    if !d.staff_role_ids.is_empty() {
+        tracing::warn!("discord.staff_role_ids is not used yet: staff are the people listed with a discord_id");
+    }
+    Ok(settings)
+}
+

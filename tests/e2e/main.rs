@@ -3,6 +3,7 @@
 
 mod cli;
 mod digest;
+mod discord;
 mod layout;
 mod serve;
 mod shell;

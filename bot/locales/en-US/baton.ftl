@@ -165,6 +165,7 @@ handoff-health-reasons = Health: { $reasons }
 health-score = { $score }/100
 health-score-trend = { $score }/100 ({ $change ->
     [0] unchanged
+    [one] { $change } point
    *[other] { $change } points
 } since { $since })
 health-open-tickets = { $count ->
@@ -205,16 +206,59 @@ sla-first-response = first response
 sla-next-response = next response
 sla-resolution = resolution
 
-## Formats
+## Formats (bot/src/i18n/format.rs passes numbers in the reader's digits and calendar)
+# A calendar date. Variables: $day and $year (text, already in the reader's digits and
+# calendar), $month (number, 1–12). English: Dec 5, 2026.
+date = { $month ->
+        [1] Jan
+        [2] Feb
+        [3] Mar
+        [4] Apr
+        [5] May
+        [6] Jun
+        [7] Jul
+        [8] Aug
+        [9] Sep
+        [10] Oct
+        [11] Nov
+       *[12] Dec
+    } { $day }, { $year }
+# A clock time. Variables (text, in the reader's digits): $hour (0–23), $hour2 (00–23),
+# $hour12 (1–12), $minute (00–59); $pm (number: 1 from noon on, else 0). English: 9:05 AM.
+time = { $hour12 }:{ $minute } { $pm ->
+        [1] PM
+       *[0] AM
+    }
+# A moment: $date and $time formatted as above, $zone the time zone (UTC, CET, UTC+3:30).
+datetime = { $date }, { $time } { $zone }
+# A duration to the minute: $days, $hours (0–23), $minutes (0–59). Zero parts are left out.
 duration = { $days ->
     [0] { $hours ->
-        [0] { $minutes } min
-       *[other] { $hours } h { $minutes } min
+        [0] { $minutes }m
+       *[other] { $minutes ->
+            [0] { $hours }h
+           *[other] { $hours }h { $minutes }m
+        }
     }
-   *[other] { $days } d { $hours } h
+   *[other] { $hours ->
+        [0] { $days }d
+       *[other] { $days }d { $hours }h
+    }
 }
-money = { $currency } { $amount }
+# Money: $amount (text, grouped in the reader's digits), $currency (ISO 4217 code).
+# Currencies with a symbol in this language use it; others show the code.
+money = { $currency ->
+    [USD] ${ $amount }
+    [EUR] €{ $amount }
+    [GBP] £{ $amount }
+   *[other] { $currency }{ -nbsp }{ $amount }
+}
+# Between the items of a list (tags, ticket keys, names), and between longer clauses.
+list-separator = { ", " }
+clause-separator = { "; " }
 unknown = unknown
+
+-nbsp = { "\u00A0" }
 
 ## Help
 help =

@@ -366,20 +366,20 @@ fn team_metrics_match_hand_computed_values() {
 
     let r = text::team(&style(None), &m);
     let card = r.card.expect("a card");
-    assert_eq!(card.title, "Team metrics, 2026-11-02 09:00 UTC – 2026-11-03 09:00 UTC");
+    assert_eq!(card.title, "Team metrics, Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC");
     assert_eq!(field(&card, "Tickets opened"), "4 (previous period: 1)");
     assert_eq!(field(&card, "Tickets solved"), "2 (previous period: 1)");
-    assert_eq!(field(&card, "First response time"), "median 15 min, p90 45 min (previous period: median 30 min, p90 30 min)");
-    assert_eq!(field(&card, "Resolution time"), "median 2 h 0 min, p90 4 h 0 min (previous period: median 4 h 0 min, p90 4 h 0 min)");
+    assert_eq!(field(&card, "First response time"), "median 15m, p90 45m (previous period: median 30m, p90 30m)");
+    assert_eq!(field(&card, "Resolution time"), "median 2h, p90 4h (previous period: median 4h, p90 4h)");
     assert_eq!(field(&card, "Reopen rate"), "50% (1 of 2) (previous period: 0% (0 of 1))");
     assert_eq!(field(&card, "CSAT"), "3.5 average, 50% 4–5 (2 ratings) (previous period: 4 average, 100% 4–5 (1 rating))");
     assert_eq!(field(&card, "NPS"), "33.3 (3 accounts; imported, not compared)");
     let body = card.body.unwrap();
-    assert!(body.contains("Dana Agent: 2 solved (previously 0) · FRT 15 min (previously no data) · resolution 2 h 0 min (previously no data) · CSAT 3.5 average, 50% 4–5 (2 ratings) (previously no data)"), "{body}");
+    assert!(body.contains("Dana Agent: 2 solved (previously 0) · FRT 15m (previously no data) · resolution 2h (previously no data) · CSAT 3.5 average, 50% 4–5 (2 ratings) (previously no data)"), "{body}");
     assert!(body.contains("Unassigned: 0 solved (previously 1)"), "{body}");
-    assert_eq!(r.text, "Team metrics for 2026-11-02 09:00 UTC – 2026-11-03 09:00 UTC: 4 opened, 2 solved.");
+    assert_eq!(r.text, "Team metrics for Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC: 4 opened, 2 solved.");
     // The chart's scale is the p90 maximum (45) rounded up to 50 minutes.
-    assert!(card.footer.unwrap().contains("on a scale of 0–50 min"));
+    assert!(card.footer.unwrap().contains("on a scale of 0–50m"));
     let chart = r.chart.expect("a chart");
     assert_eq!((chart.content_type.as_str(), chart.filename.as_str()), ("image/png", "daily-frt.png"));
     assert_eq!(decode_png(&chart.bytes), (super::chart::WIDTH, super::chart::HEIGHT));
@@ -401,13 +401,13 @@ fn sla_digest_lists_breaches_with_owners_and_takes_the_clocks_outlook() {
     );
     assert_eq!(&d.daily_breaches[12..], &[(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), 1), (NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(), 1)]);
     let r = text::sla(&style(None), &d);
-    assert_eq!(r.text, "2 SLA breaches in 2026-11-02 09:00 UTC – 2026-11-03 09:00 UTC.");
+    assert_eq!(r.text, "2 SLA breaches in Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC.");
     let body = r.card.unwrap().body.unwrap();
     assert_eq!(
         body,
         "Breached:\n\
-         GLX-1 Problem GLX-1 (Globex): resolution was due 2026-11-02 16:00 UTC; owner: Erin Agent\n\
-         ACME-4 Problem ACME-4 (Acme Corp): first response was due 2026-11-03 06:00 UTC; owner: Dana Agent\n\
+         GLX-1 Problem GLX-1 (Globex): resolution was due Nov 2, 2026, 4:00 PM UTC; owner: Erin Agent\n\
+         ACME-4 Problem ACME-4 (Acme Corp): first response was due Nov 3, 2026, 6:00 AM UTC; owner: Dana Agent\n\
          Targets due soon and compliance per policy are not available: no SLA clocks are configured."
     );
     assert_eq!(decode_png(&r.chart.unwrap().bytes), (super::chart::WIDTH, super::chart::HEIGHT));
@@ -428,7 +428,7 @@ fn sla_digest_lists_breaches_with_owners_and_takes_the_clocks_outlook() {
     let body = text::sla(&style(None), &with).card.unwrap().body.unwrap();
     assert!(body.ends_with(
         "Due to breach in the next 4 hours:\n\
-         ACME-4 Problem ACME-4: resolution due 2026-11-03 11:00 UTC; owner: Unassigned\n\
+         ACME-4 Problem ACME-4: resolution due Nov 3, 2026, 11:00 AM UTC; owner: Unassigned\n\
          Compliance by policy:\n\
          premium, first response: 75% (3 of 4)"
     ), "{body}");
@@ -495,13 +495,13 @@ fn at_risk_accounts_match_hand_computed_values() {
     assert_eq!(rows, expected);
 
     let r = text::at_risk(&style(None), &rows, &Audience::Everyone, &rules);
-    assert_eq!(r.text, "2 accounts are at risk, USD 170,000 ARR.");
+    assert_eq!(r.text, "2 accounts are at risk, $170,000 ARR.");
     let card = r.card.unwrap();
     assert_eq!(card.title, "At-risk accounts");
     assert_eq!(card.fields[0].0, "Acme Corp (enterprise)");
     assert_eq!(
         card.fields[0].1,
-        "Health 79/100 (-13 points since 2026-10-27) · ARR USD 120,000 · renewal 2026-11-20 (in 17 days) · 1 open ticket, 0 escalated\n\
+        "Health 79/100 (-13 points since Oct 27, 2026) · ARR $120,000 · renewal Nov 20, 2026 (in 17 days) · 1 open ticket, 0 escalated\n\
          Why: 1 SLA breach in 30 days; 1 reopened ticket in 30 days; CSAT 3.7 on the last 3 ratings; 1 open ticket; renewal in 17 days\n\
          At risk: renews in 17 days after breaches or escalations"
     );
@@ -515,10 +515,10 @@ fn empty_digests_say_so_in_one_line_and_late_ones_say_why() {
     let empty = History { accounts: accounts(), people: people(), tickets: vec![] };
     let p = period();
     let team = text::team(&style(None), &content::team_metrics(&empty, p, chrono_tz::UTC, 14));
-    assert_eq!(team.text, "No tickets were opened, answered, solved or rated in 2026-11-02 09:00 UTC – 2026-11-03 09:00 UTC.");
+    assert_eq!(team.text, "No tickets were opened, answered, solved or rated in Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC.");
     assert_eq!((team.card, team.chart), (None, None));
     let sla = text::sla(&style(None), &content::sla_digest(&empty, p, Some(SlaOutlook::default()), chrono_tz::UTC, 14));
-    assert_eq!(sla.text, "No SLA breaches in 2026-11-02 09:00 UTC – 2026-11-03 09:00 UTC.");
+    assert_eq!(sla.text, "No SLA breaches in Nov 2, 2026, 9:00 AM UTC – Nov 3, 2026, 9:00 AM UTC.");
     assert_eq!((sla.card, sla.chart), (None, None));
     let rules = AtRiskRules::default();
     let none = text::at_risk(&style(None), &[], &Audience::Everyone, &rules);
@@ -529,12 +529,12 @@ fn empty_digests_say_so_in_one_line_and_late_ones_say_why() {
 
     let late = LateNote { lateness: Lateness::NotRunning, slot: p.to, skipped: 2 };
     let r = text::team(&style(Some(late)), &content::team_metrics(&pure_history(), p, chrono_tz::UTC, 14));
-    let note = "Posted late: baton was not running at 2026-11-03 09:00 UTC. 2 earlier runs were missed too and are not posted separately.";
+    let note = "Posted late: baton was not running at Nov 3, 2026, 9:00 AM UTC. 2 earlier runs were missed too and are not posted separately.";
     assert!(r.text.starts_with(&format!("{note}\n")), "{}", r.text);
     assert!(r.card.unwrap().footer.unwrap().starts_with(note));
     let delayed = LateNote { lateness: Lateness::Delayed, slot: p.to, skipped: 0 };
     let r = text::at_risk(&style(Some(delayed)), &[], &Audience::Everyone, &rules);
-    assert_eq!(r.text, "Posted late: this digest was due at 2026-11-03 09:00 UTC.\nNo accounts are at risk.");
+    assert_eq!(r.text, "Posted late: this digest was due at Nov 3, 2026, 9:00 AM UTC.\nNo accounts are at risk.");
 }
 
 fn spec(kind: DigestKind, targets: Vec<Target>) -> DigestSpec {
@@ -591,8 +591,8 @@ async fn digests_from_the_store_match_the_hand_computed_ones_on_each_backend() {
         assert_eq!(
             dms,
             [
-                ("casey".to_string(), "1 account is at risk, USD 120,000 ARR.".to_string()),
-                ("morgan".to_string(), "1 account is at risk, USD 50,000 ARR.".to_string()),
+                ("casey".to_string(), "1 account is at risk, $120,000 ARR.".to_string()),
+                ("morgan".to_string(), "1 account is at risk, $50,000 ARR.".to_string()),
                 ("pat".to_string(), "None of your accounts is at risk, Pat CSM.".to_string()),
             ]
         );
@@ -646,4 +646,23 @@ fn every_message_id_used_by_digests_exists() {
         }
     }
     assert!(checked > 40, "expected to find the digests' message ids, found {checked}");
+}
+
+#[test]
+fn digests_are_written_in_the_readers_language_and_formats() {
+    let m = content::team_metrics(&pure_history(), period(), chrono_tz::UTC, 14);
+    let sv: LanguageIdentifier = "sv-SE".parse().unwrap();
+    let r = text::team(&Style { lang: &sv, ..style(None) }, &m);
+    let card = r.card.unwrap();
+    assert_eq!(field(&card, "Tid till första svar"), "median 15 min, p90 45 min (föregående period: median 30 min, p90 30 min)");
+    assert_eq!(field(&card, "Andel återöppnade"), "50\u{a0}% (1 av 2) (föregående period: 0\u{a0}% (0 av 1))");
+    assert!(field(&card, "CSAT").starts_with("snitt 3,5, 50\u{a0}% gav 4–5 (2 betyg)"), "{card:#?}");
+    assert!(card.title.contains("2 nov. 2026"), "{}", card.title);
+
+    let fa: LanguageIdentifier = "fa".parse().unwrap();
+    let r = text::team(&Style { lang: &fa, ..style(None) }, &m);
+    let card = r.card.unwrap();
+    assert!(field(&card, "نرخ بازگشایی").starts_with("۵۰٪ (۱ از ۲)"), "{card:#?}");
+    assert!(field(&card, "CSAT").starts_with("میانگین ۳٫۵،"), "{card:#?}");
+    assert!(!r.text.chars().any(|c| c.is_ascii_digit()), "Persian digits only: {}", r.text);
 }

@@ -1,5 +1,6 @@
-//! Digests in words: every string from the catalogue (`digest-…` ids), numbers formatted
-//! here, the chart attached as a PNG.
+//! Digests in words: every string from the catalogue (`digest-…` ids), numbers, money,
+//! dates, times and durations in the reader's language and time zone (`crate::i18n::format`),
+//! the chart attached as a PNG.
 
 use baton_chat::{Attachment, Card};
 use chrono::{DateTime, Duration, Utc};
@@ -10,7 +11,7 @@ use super::chart::{self, Chart, Series};
 use super::content::{AtRiskAccount, Figures, Period, SlaDigest, TeamMetrics};
 use crate::domain::{Arr, SlaTarget};
 use crate::health::{AtRiskRules, RiskFlag};
-use crate::i18n::{tr, Arg};
+use crate::i18n::{format as fmt, tr, Arg};
 use crate::metrics::{Csat, Ratio};
 use crate::render::reason_text;
 
@@ -64,8 +65,34 @@ impl Style<'_> {
         tr(self.lang, id, args)
     }
 
+    /// An instant in the reader's language and the style's time zone.
     pub fn time(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M %Z").to_string()
+        fmt::datetime(self.lang, t, self.tz)
+    }
+
+    /// A calendar date in the reader's language and calendar.
+    fn date(&self, d: chrono::NaiveDate) -> String {
+        fmt::date(self.lang, d)
+    }
+
+    /// A count, grouped in the reader's digits.
+    fn count(&self, n: u32) -> String {
+        fmt::unsigned(self.lang, u64::from(n))
+    }
+
+    /// `12.5`, `33,3`, `۱۰۰`: at most one decimal.
+    fn one_decimal(&self, v: f64) -> String {
+        fmt::decimal(self.lang, v, 0, 1)
+    }
+
+    /// `3.25`, `4,5`, `4`: at most two decimals.
+    fn two_decimals(&self, v: f64) -> String {
+        fmt::decimal(self.lang, v, 0, 2)
+    }
+
+    /// The language's separator between clauses (`; `, Persian `؛ `).
+    fn clauses(&self, parts: &[String]) -> String {
+        parts.join(&self.t("clause-separator", &[]))
     }
 
     fn period(&self, p: Period) -> String {
@@ -73,9 +100,7 @@ impl Style<'_> {
     }
 
     fn duration(&self, d: Duration) -> String {
-        let minutes = d.num_minutes().max(0);
-        let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-        self.t("duration", &[("days", days.into()), ("hours", hours.into()), ("minutes", mins.into())])
+        fmt::duration(self.lang, d)
     }
 
     fn opt_duration(&self, d: Option<Duration>) -> String {
@@ -93,7 +118,7 @@ impl Style<'_> {
         match r {
             Some(r) => self.t(
                 "digest-ratio",
-                &[("percent", one_decimal(r.percent()).into()), ("part", i64::from(r.part).into()), ("whole", i64::from(r.whole).into())],
+                &[("percent", self.one_decimal(r.percent()).into()), ("part", i64::from(r.part).into()), ("whole", i64::from(r.whole).into())],
             ),
             None => self.t("digest-no-data", &[]),
         }
@@ -104,8 +129,8 @@ impl Style<'_> {
             Some(c) => self.t(
                 "digest-csat-value",
                 &[
-                    ("mean", two_decimals(c.mean).into()),
-                    ("satisfied", one_decimal(c.satisfied.percent()).into()),
+                    ("mean", self.two_decimals(c.mean).into()),
+                    ("satisfied", self.one_decimal(c.satisfied.percent()).into()),
                     ("count", i64::from(c.count).into()),
                 ],
             ),
@@ -119,7 +144,7 @@ impl Style<'_> {
 
     fn money(&self, arr: Option<Arr>) -> String {
         match arr {
-            Some(a) => self.t("money", &[("amount", group_thousands(a.amount()).into()), ("currency", a.currency().as_str().into())]),
+            Some(a) => fmt::money(self.lang, &a),
             None => self.t("unknown", &[]),
         }
     }
@@ -180,32 +205,6 @@ impl Style<'_> {
     }
 }
 
-/// `12.5`, `33.3`, `100`: one decimal, without a trailing `.0`.
-pub fn one_decimal(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
-/// `3.25`, `4.5`, `4`: up to two decimals.
-pub fn two_decimals(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0');
-    s.strip_suffix('.').unwrap_or(s).to_string()
-}
-
-/// `120000` → `120,000`.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A digest name made safe for a file name.
 fn file_stem(name: &str) -> String {
     let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
@@ -239,7 +238,7 @@ pub fn at_risk(style: &Style, rows: &[AtRiskAccount], audience: &Audience, rules
     } else {
         totals
             .iter()
-            .map(|(c, n)| style.t("money", &[("amount", group_thousands(*n).into()), ("currency", c.as_str().into())]))
+            .map(|(c, n)| style.t("money", &[("amount", fmt::unsigned(style.lang, *n).into()), ("currency", c.as_str().into())]))
             .collect::<Vec<_>>()
             .join(" + ")
     };
@@ -256,13 +255,13 @@ pub fn at_risk(style: &Style, rows: &[AtRiskAccount], audience: &Audience, rules
             let health = match r.trend {
                 Some((since, change)) => style.t(
                     "health-score-trend",
-                    &[("score", score.into()), ("change", i64::from(change).into()), ("since", since.format("%Y-%m-%d").to_string().into())],
+                    &[("score", score.into()), ("change", i64::from(change).into()), ("since", style.date(since).into())],
                 ),
                 None => style.t("health-score", &[("score", score.into())]),
             };
             let renewal = match (r.renewal_date, r.days_to_renewal) {
                 (Some(d), Some(days)) => {
-                    style.t("handoff-renewal", &[("date", d.format("%Y-%m-%d").to_string().into()), ("days", days.into())])
+                    style.t("handoff-renewal", &[("date", style.date(d).into()), ("days", days.into())])
                 }
                 _ => style.t("unknown", &[]),
             };
@@ -278,7 +277,7 @@ pub fn at_risk(style: &Style, rows: &[AtRiskAccount], audience: &Audience, rules
             )];
             if !r.health.reasons.is_empty() {
                 let reasons: Vec<String> = r.health.reasons.iter().map(|x| reason_text(style.lang, x)).collect();
-                lines.push(style.t("digest-at-risk-why", &[("reasons", reasons.join("; ").into())]));
+                lines.push(style.t("digest-at-risk-why", &[("reasons", style.clauses(&reasons).into())]));
             }
             let flags: Vec<String> = r
                 .flags
@@ -292,7 +291,7 @@ pub fn at_risk(style: &Style, rows: &[AtRiskAccount], audience: &Audience, rules
                     RiskFlag::RenewalWithTrouble { days } => style.t("digest-flag-renewal", &[("days", (*days).into())]),
                 })
                 .collect();
-            lines.push(style.t("digest-at-risk-flags", &[("flags", flags.join("; ").into())]));
+            lines.push(style.t("digest-at-risk-flags", &[("flags", style.clauses(&flags).into())]));
             (label, lines.join("\n"))
         })
         .collect();
@@ -313,7 +312,7 @@ pub fn team(style: &Style, m: &TeamMetrics) -> Rendered {
         return style.finish(style.t("digest-team-empty", &[("period", period.into())]), None, None);
     }
     let (now, before) = (&m.team, &m.team_before);
-    let count = |n: u32| -> String { n.to_string() };
+    let count = |n: u32| style.count(n);
     let mut fields = vec![
         (style.t("digest-field-opened", &[]), style.compare(count(now.opened), count(before.opened))),
         (style.t("digest-field-solved", &[]), style.compare(count(now.solved), count(before.solved))),
@@ -334,7 +333,7 @@ pub fn team(style: &Style, m: &TeamMetrics) -> Rendered {
     if let Some(nps) = m.nps {
         fields.push((
             style.t("digest-field-nps", &[]),
-            style.t("digest-nps-value", &[("score", one_decimal(nps.score).into()), ("count", i64::from(nps.count).into())]),
+            style.t("digest-nps-value", &[("score", style.one_decimal(nps.score).into()), ("count", i64::from(nps.count).into())]),
         ));
     }
     let mut body = vec![style.t("digest-team-previous", &[("period", style.period(m.previous).into())])];
@@ -464,7 +463,7 @@ pub fn sla(style: &Style, d: &SlaDigest) -> Rendered {
     let footer = chart.as_ref().map(|_| {
         style.t(
             "digest-sla-chart",
-            &[("days", (d.daily_breaches.len() as i64).into()), ("max", one_decimal(picture.scale_top()).into())],
+            &[("days", (d.daily_breaches.len() as i64).into()), ("max", style.one_decimal(picture.scale_top()).into())],
         )
     });
     let text = style.t("digest-sla-text", &[("count", (d.breaches.len() as i64).into()), ("period", period.clone().into())]);

@@ -201,8 +201,8 @@ impl Name {
 }
 string_newtype!(Name);
 
-/// A ticket title: one line, not blank. Longer text is shortened at a character boundary
-/// with an ellipsis by [`Title::from_message`]; [`Title::parse`] rejects it instead.
+/// A ticket title: one line, not blank, at most [`Title::MAX_CHARS`] code points. Longer
+/// text is shortened on a grapheme cluster boundary with an ellipsis by [`Title::from_message`]; [`Title::parse`] rejects it instead.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Title(String);
@@ -232,11 +232,8 @@ impl Title {
         if clean.is_empty() {
             return None;
         }
-        if clean.chars().count() <= Self::MAX_CHARS {
-            return Some(Self(clean.to_string()));
-        }
-        let cut: String = clean.chars().take(Self::MAX_CHARS - 1).collect();
-        Some(Self(format!("{}…", cut.trim_end())))
+        // Cut between grapheme clusters: never half an emoji or a Thai vowel without its consonant.
+        Some(Self(crate::i18n::text::truncate(clean, Self::MAX_CHARS)))
     }
 }
 string_newtype!(Title);

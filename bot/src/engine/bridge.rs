@@ -378,7 +378,7 @@ impl Engine {
     }
 
     pub(super) fn person_lang(&self, p: &Person) -> unic_langid::LanguageIdentifier {
-        p.locale.as_ref().map(|l| l.langid().clone()).unwrap_or_else(|| self.settings.default_lang.clone())
+        self.settings.person_lang(p)
     }
 
     /// Automatic triggers after a change: urgent, too many unanswered customer messages.

@@ -365,8 +365,8 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
         assert_eq!(
             transcript,
             "Transcript of ACME-1: Report is empty\n\
-             [2026-11-23 09:00:00 UTC] wile: Report is empty\n\
-             [2026-11-23 09:10:00 UTC] Dana: Fixed the filter\n"
+             [Nov 23, 2026, 9:00 AM UTC] wile: Report is empty\n\
+             [Nov 23, 2026, 9:10 AM UTC] Dana: Fixed the filter\n"
         );
         assert!(posted.iter().any(|p| p == "Transcript of ACME-1 (2 messages) attached."));
         let files: Vec<String> = w

@@ -178,7 +178,7 @@ async fn posts_once_per_slot_and_catches_up_once_after_downtime() {
         assert_eq!(texts.len(), 2, "{texts:?}");
         assert!(
             texts[1].starts_with(
-                "Posted late: baton was not running at 2026-11-05 09:00 UTC. 2 earlier runs were missed too and are not posted separately.\n"
+                "Posted late: baton was not running at Nov 5, 2026, 9:00 AM UTC. 2 earlier runs were missed too and are not posted separately.\n"
             ),
             "{}",
             texts[1]
