@@ -70,7 +70,9 @@ fn slack(config: &Config) -> Result<Option<baton_slack::Slack>, AnyError> {
     if let Some(adapter) = ADAPTER.get() {
         return Ok(Some(adapter.clone()));
     }
-    let adapter = slack_connection(s)?;
+    let adapter = slack_connection(s)?.with_reject_hook(Arc::new(|reason: &'static str| {
+        baton::telemetry::metrics().events_rejected.get_or_create(&baton::telemetry::reason(reason)).inc();
+    }));
     Ok(Some(ADAPTER.get_or_init(|| adapter).clone()))
 }
 
