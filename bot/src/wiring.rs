@@ -21,8 +21,8 @@ pub fn any_platform(config: &Config) -> bool {
 /// The outbound halves of the configured adapters.
 pub fn sinks(config: &Config) -> Result<Sinks, AnyError> {
     let mut sinks = Sinks::default();
-    if let Some(slack) = &config.slack {
-        sinks.add(Arc::new(slack_connection(slack)?.sink()));
+    if let Some(slack) = slack(config)? {
+        sinks.add(Arc::new(slack.sink()));
     }
     if let Some(discord) = discord(config)? {
         sinks.add(discord.sink());
@@ -39,16 +39,15 @@ pub fn inbound(
 ) -> Result<(Router, Vec<JoinHandle<()>>), AnyError> {
     let mut routes = Router::new();
     let mut tasks = Vec::new();
-    if let Some(slack) = &config.slack {
-        let connection = slack_connection(slack)?;
+    if let (Some(s), Some(connection)) = (&config.slack, slack(config)?) {
         let reactions = slack_reactions(config);
-        match slack.mode.trim() {
+        match s.mode.trim() {
             "http" => {
-                let secret = required(&slack.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
+                let secret = required(&s.signing_secret, "slack.signing_secret", "BATON_SLACK__SIGNING_SECRET")?;
                 routes = routes.merge(connection.http_routes(ingest.clone(), secret, reactions));
             }
             "socket" => {
-                let app_token = required(&slack.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
+                let app_token = required(&s.app_token, "slack.app_token", "BATON_SLACK__APP_TOKEN")?;
                 let task = connection
                     .socket_mode(ingest.clone(), &app_token, reactions, stop.clone())
                     .map_err(|e| format!("Slack Socket Mode: {e}"))?;
@@ -61,6 +60,43 @@ pub fn inbound(
         tasks.push(tokio::spawn(discord.run_gateway(ingest.clone(), stop.clone())));
     }
     Ok((routes, tasks))
+}
+
+/// The Slack adapter, built once: [`sinks`] and [`inbound`] share its Web API client, so
+/// they share what it has learned (the workspace, people's names and teams, DM channels).
+fn slack(config: &Config) -> Result<Option<baton_slack::Slack>, AnyError> {
+    static ADAPTER: OnceLock<baton_slack::Slack> = OnceLock::new();
+    let Some(s) = &config.slack else { return Ok(None) };
+    if let Some(adapter) = ADAPTER.get() {
+        return Ok(Some(adapter.clone()));
+    }
+    let adapter = slack_connection(s)?.with_reject_hook(Arc::new(|reason: &'static str| {
+        baton::telemetry::metrics().events_rejected.get_or_create(&baton::telemetry::reason(reason)).inc();
+    }));
+    Ok(Some(ADAPTER.get_or_init(|| adapter).clone()))
+}
+
+/// A secret that must be set (and not blank).
+fn required(secret: &Option<SecretString>, key: &str, env: &str) -> Result<SecretString, AnyError> {
+    match secret {
+        Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
+        _ => Err(format!("{key} is required for this [slack] configuration; set {env}").into()),
+    }
+}
+
+/// The Slack Web API client for the configured base URL and bot token.
+fn slack_connection(slack: &SlackConfig) -> Result<baton_slack::Slack, AnyError> {
+    let token = required(&slack.bot_token, "slack.bot_token", "BATON_SLACK__BOT_TOKEN")?;
+    baton_slack::Slack::new(&slack.api_url, &token).map_err(|e| format!("slack.api_url: {e}").into())
+}
+
+/// The reactions baton acts on; for the ones that open tickets, the adapter fetches the
+/// reacted-to message first (Slack's event does not include it).
+fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
+    let t = &config.tickets;
+    let relevant =
+        [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
+    baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
 }
 
 /// The Discord adapter, built once: [`sinks`] and [`inbound`] share it, because interactions
@@ -118,25 +154,3 @@ fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord:
     Ok(settings)
 }
 
-/// A secret that must be set (and not blank).
-fn required(secret: &Option<SecretString>, key: &str, env: &str) -> Result<SecretString, AnyError> {
-    match secret {
-        Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
-        _ => Err(format!("{key} is required for this [slack] configuration; set {env}").into()),
-    }
-}
-
-/// The Slack Web API client for the configured base URL and bot token.
-fn slack_connection(slack: &SlackConfig) -> Result<baton_slack::Slack, AnyError> {
-    let token = required(&slack.bot_token, "slack.bot_token", "BATON_SLACK__BOT_TOKEN")?;
-    baton_slack::Slack::new(&slack.api_url, &token).map_err(|e| format!("slack.api_url: {e}").into())
-}
-
-/// The reactions baton acts on; for the ones that open tickets, the adapter fetches the
-/// reacted-to message first (Slack's event does not include it).
-fn slack_reactions(config: &Config) -> baton_slack::ReactionPolicy {
-    let t = &config.tickets;
-    let relevant =
-        [&t.open_emoji, &t.claim_emoji, &t.solve_emoji, &t.urgent_emoji].into_iter().flatten().cloned().collect();
-    baton_slack::ReactionPolicy { relevant, fetch_message: t.open_emoji.clone() }
-}

@@ -608,6 +608,13 @@ async fn slack_refuses_forged_stale_and_malformed_requests_and_handles_a_retried
             400
         );
 
+        // Each refusal is counted by reason in /metrics.
+        let metrics = w.http.get(format!("{}/metrics", w.server.base)).send().await.unwrap().text().await.unwrap();
+        for (reason, n) in [("bad_signature", 1), ("stale", 1), ("unsigned", 1), ("malformed", 2)] {
+            let line = format!("baton_events_rejected_total{{reason=\"{reason}\"}} {n}");
+            assert!(metrics.lines().any(|l| l == line), "no `{line}` in:\n{metrics}");
+        }
+
         // A genuine event after them: once it is handled, the refused ones would have been
         // too (the inbox is handled in order), and they changed nothing.
         let barrier = ts_ago(800, 8);

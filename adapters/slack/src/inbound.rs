@@ -106,17 +106,43 @@ impl IntoResponse for Reply {
     }
 }
 
+/// Told each time a request or envelope is refused, with a short reason (`oversized`,
+/// `unreadable`, `unsigned`, `bad_signature`, `stale`, `malformed`), e.g. to count them.
+pub type RejectHook = Arc<dyn Fn(&'static str) + Send + Sync>;
+
 /// Turns Slack payloads into neutral events and records them.
 #[derive(Clone)]
 pub struct Handler {
     ingest: Arc<dyn Ingest>,
     web: Arc<WebApi>,
     reactions: Arc<ReactionPolicy>,
+    on_rejected: Option<RejectHook>,
 }
 
 impl Handler {
     pub fn new(ingest: Arc<dyn Ingest>, web: Arc<WebApi>, reactions: ReactionPolicy) -> Self {
-        Self { ingest, web, reactions: Arc::new(reactions) }
+        Self { ingest, web, reactions: Arc::new(reactions), on_rejected: None }
+    }
+
+    /// The same handler, reporting refusals to `hook`.
+    pub fn with_reject_hook(mut self, hook: Option<RejectHook>) -> Self {
+        self.on_rejected = hook;
+        self
+    }
+
+    /// Reports a refusal.
+    pub fn rejected(&self, reason: &'static str) {
+        if let Some(hook) = &self.on_rejected {
+            hook(reason);
+        }
+    }
+
+    /// Reports `reply` if it refuses the payload, and passes it on.
+    pub fn counted(&self, reply: Reply) -> Reply {
+        if matches!(reply, Reply::BadRequest(_)) {
+            self.rejected("malformed");
+        }
+        reply
     }
 }
 
@@ -149,21 +175,23 @@ impl Http {
         let body = body.map_err(|rejection| {
             let status = rejection.status();
             tracing::warn!(route, %status, "Slack request refused: body too large or unreadable");
-            let why = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "request body too large"
+            let (why, reason) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ("request body too large", "oversized")
             } else {
-                "unreadable request body"
+                ("unreadable request body", "unreadable")
             };
+            self.handler.rejected(reason);
             Refused(status, why)
         })?;
         self.verifier.verify_headers(headers, &body, unix_now()).map_err(|e| {
             // Neither the body nor any signature is logged.
-            let reason = match e {
-                SignatureError::Missing => "missing signature headers",
-                SignatureError::BadTimestamp => "malformed timestamp",
-                SignatureError::Stale { .. } => "stale timestamp",
-                SignatureError::Mismatch => "bad signature",
+            let (reason, counted) = match e {
+                SignatureError::Missing => ("missing signature headers", "unsigned"),
+                SignatureError::BadTimestamp => ("malformed timestamp", "bad_signature"),
+                SignatureError::Stale { .. } => ("stale timestamp", "stale"),
+                SignatureError::Mismatch => ("bad signature", "bad_signature"),
             };
+            self.handler.rejected(counted);
             tracing::warn!(route, reason, body_len = body.len(), "Slack request refused: {e}");
             Refused(StatusCode::UNAUTHORIZED, "invalid request signature")
         })?;
@@ -194,14 +222,14 @@ async fn events(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes, B
                 column = e.column(),
                 "Slack request refused: malformed JSON"
             );
-            return Reply::BadRequest("malformed JSON").into_response();
+            return s.handler.counted(Reply::BadRequest("malformed JSON")).into_response();
         }
     };
     if let Some(n) = headers.get("x-slack-retry-num").and_then(|v| v.to_str().ok()) {
         let reason = headers.get("x-slack-retry-reason").and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::debug!(retry = n, reason, "Slack is retrying an event");
     }
-    s.handler.events_api(payload).await.into_response()
+    s.handler.counted(s.handler.events_api(payload).await).into_response()
 }
 
 async fn commands(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
@@ -213,10 +241,10 @@ async fn commands(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes,
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(route = "commands", error = %e, "Slack request refused: malformed slash command form");
-            return Reply::BadRequest("malformed slash command").into_response();
+            return s.handler.counted(Reply::BadRequest("malformed slash command")).into_response();
         }
     };
-    s.handler.command(form).await.into_response()
+    s.handler.counted(s.handler.command(form).await).into_response()
 }
 
 #[derive(Deserialize)]
@@ -234,9 +262,9 @@ async fn interactions(State(s): State<Http>, headers: HeaderMap, body: Result<By
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok());
     let Some(payload) = payload else {
         tracing::warn!(route = "interactions", "Slack request refused: no JSON `payload` field");
-        return Reply::BadRequest("malformed interaction payload").into_response();
+        return s.handler.counted(Reply::BadRequest("malformed interaction payload")).into_response();
     };
-    s.handler.interaction(payload).await.into_response()
+    s.handler.counted(s.handler.interaction(payload).await).into_response()
 }
 
 // ----- payloads --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ use baton_chat::Ingest;
 pub use baton_chat::Platform;
 use secrecy::SecretString;
 
-pub use inbound::{Handler, ReactionPolicy, Reply};
+pub use inbound::{Handler, ReactionPolicy, RejectHook, Reply};
 pub use signature::Verifier;
 pub use sink::SlackSink;
 pub use web::{SetupError, WebApi};
@@ -43,16 +43,29 @@ pub const PLATFORM: Platform = Platform::Slack;
 pub const DEFAULT_API_URL: &str = slack_morphism::prelude::SlackClientHttpApiUri::SLACK_API_URI_STR;
 
 /// One Slack workspace connection: the Web API client shared by both halves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Slack {
     web: Arc<WebApi>,
     api_url: String,
+    on_rejected: Option<RejectHook>,
+}
+
+impl std::fmt::Debug for Slack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slack").field("web", &self.web).field("api_url", &self.api_url).finish_non_exhaustive()
+    }
 }
 
 impl Slack {
     /// A connection to the Web API at `api_url` with `bot_token` (`xoxb-…`).
     pub fn new(api_url: &str, bot_token: &SecretString) -> Result<Self, SetupError> {
-        Ok(Self { web: Arc::new(WebApi::new(api_url, bot_token)?), api_url: api_url.to_string() })
+        Ok(Self { web: Arc::new(WebApi::new(api_url, bot_token)?), api_url: api_url.to_string(), on_rejected: None })
+    }
+
+    /// Reports every refused request or envelope to `hook` (e.g. a metrics counter).
+    pub fn with_reject_hook(mut self, hook: RejectHook) -> Self {
+        self.on_rejected = Some(hook);
+        self
     }
 
     /// The Web API client.
@@ -67,7 +80,7 @@ impl Slack {
 
     /// The payload handler behind every transport.
     pub fn handler(&self, ingest: Arc<dyn Ingest>, reactions: ReactionPolicy) -> Handler {
-        Handler::new(ingest, self.web.clone(), reactions)
+        Handler::new(ingest, self.web.clone(), reactions).with_reject_hook(self.on_rejected.clone())
     }
 
     /// The HTTP endpoints Slack calls (Events API, slash commands, interactivity), to mount

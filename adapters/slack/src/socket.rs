@@ -128,6 +128,7 @@ fn on_frame(handler: &Handler, text: &str, acks: &mpsc::Sender<String>) -> bool 
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(line = e.line(), column = e.column(), "Slack Socket Mode frame is not JSON; ignored");
+            handler.rejected("malformed");
             return false;
         }
     };
@@ -169,6 +170,7 @@ fn on_frame(handler: &Handler, text: &str, acks: &mpsc::Sender<String>) -> bool 
                     Reply::BadRequest(why) => {
                         // Redelivering it would not make it readable.
                         tracing::warn!(kind, why, "Slack Socket Mode payload refused");
+                        handler.rejected("malformed");
                         true
                     }
                     Reply::Retry => false,

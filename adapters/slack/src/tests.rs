@@ -217,6 +217,7 @@ struct Harness {
     slack: Slack,
     ingest: Arc<Recorder>,
     routes: Router,
+    rejected: Arc<Mutex<Vec<&'static str>>>,
 }
 
 async fn harness() -> Harness {
@@ -227,10 +228,13 @@ async fn harness() -> Harness {
         relevant: vec!["ticket".into(), "eyes".into(), "white_check_mark".into()],
         fetch_message: vec!["ticket".into()],
     };
+    let rejected: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let seen = rejected.clone();
+    let slack = slack.with_reject_hook(Arc::new(move |reason| seen.lock().unwrap().push(reason)));
     let routes = slack.http_routes(ingest.clone(), SecretString::from(SECRET), policy);
     fake.add_user("U0DANA", "Dana Agent", HOME);
     fake.add_user("U0WILE", "Wile E.", "T0CUSTOMER");
-    Harness { fake, slack, ingest, routes }
+    Harness { fake, slack, ingest, routes, rejected }
 }
 
 fn signed(path: &str, content_type: &str, body: &str, ts: i64) -> Request<Body> {
@@ -303,6 +307,11 @@ async fn unsigned_stale_oversized_and_malformed_requests_are_refused_before_anyt
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     assert!(h.ingest.bodies().is_empty());
+    assert_eq!(
+        *h.rejected.lock().unwrap(),
+        ["bad_signature", "unsigned", "stale", "oversized", "malformed", "malformed", "malformed"],
+        "every refusal is reported"
+    );
     let calls: Vec<String> =
         h.fake.0.lock().unwrap().calls.iter().map(|c| c.method.clone()).filter(|m| m != "auth.test").collect();
     assert!(calls.is_empty(), "no Web API call for a refused request: {calls:?}");

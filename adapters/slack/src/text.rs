@@ -2,6 +2,7 @@
 //! message text, and the `<…>` markup for mentions and links.
 
 use chrono::{DateTime, TimeZone, Utc};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Parses a Slack `ts` (`"1531420618.000200"`: seconds, a dot, microseconds) into the
 /// exact instant. `None` for anything else (Slack always sends six digits; fewer are read
@@ -41,34 +42,38 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 /// Escapes `text` and cuts it to at most `max` characters (escapes included), ending in
-/// `…` when cut. Never splits a character or an escape.
+/// `…` when cut. Cuts only between grapheme clusters: never inside an escape, a Thai
+/// syllable with its vowel marks, or an emoji sequence.
 pub fn escape_fit(text: &str, max: usize) -> String {
     let escaped = escape(text);
     if escaped.chars().count() <= max {
         return escaped;
     }
+    cut(text.graphemes(true).map(escape), max)
+}
+
+/// Cuts plain (unescaped) text to at most `max` characters, ending in `…` when cut, between
+/// grapheme clusters.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    cut(text.graphemes(true).map(str::to_string), max)
+}
+
+/// The leading pieces that fit in `max - 1` characters, then `…`.
+fn cut(pieces: impl Iterator<Item = String>, max: usize) -> String {
+    let budget = max.saturating_sub(1);
     let mut out = String::new();
     let mut len = 0;
-    for c in text.chars() {
-        let mut piece = String::new();
-        push_escaped(&mut piece, c);
+    for piece in pieces {
         let n = piece.chars().count();
-        if len + n > max.saturating_sub(1) {
+        if len + n > budget {
             break;
         }
         out.push_str(&piece);
         len += n;
     }
-    out.push('…');
-    out
-}
-
-/// Cuts plain (unescaped) text to at most `max` characters, ending in `…` when cut.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
 }
@@ -165,6 +170,10 @@ mod tests {
         assert_eq!(escape_fit("a<<<", 5), "a…");
         assert_eq!(fit("héllo wörld", 5), "héll…");
         assert_eq!(fit("hé", 5), "hé");
+        // Thai: "ที่" is one syllable of three characters; it is kept whole or not at all.
+        assert_eq!(fit("ที่ที่ที่", 5), "ที่…");
+        assert_eq!(fit("👩\u{200d}👩\u{200d}👧 family", 4), "…");
+        assert_eq!(escape_fit("ที่<ที่", 8), "ที่&lt;…");
     }
 
     #[test]
