@@ -1085,7 +1085,7 @@ impl Engine {
             .filter(|c| matches!(c.state, crate::sla::ClockState::Running | crate::sla::ClockState::Breached) && c.stopped_at.is_none())
             .filter_map(|c| Some((c.kind, c.due_at?, c.state == crate::sla::ClockState::Breached)))
             .collect();
-        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of, escalation, sla })
+        Ok(Msg::Card { ticket: Box::new(t.clone()), account, assignee, follow_up_of, escalation, sla, tz: self.settings.time_zone })
     }
 
     /// Saves a changed ticket with its events, notices and an updated card.
@@ -1151,6 +1151,7 @@ impl Engine {
                 None => Vec::new(),
             };
         let lang = self.settings.channel_lang_with(&req.channel, account.as_ref());
+        let tz = self.settings.time_zone;
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
         let render_card = move |t: &Ticket| {
@@ -1165,6 +1166,7 @@ impl Engine {
                 follow_up_of: follow_up_key.clone(),
                 escalation: None,
                 sla: sla_due.clone(),
+                tz,
             };
             let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
             vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }]

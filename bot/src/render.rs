@@ -33,6 +33,8 @@ pub enum Msg {
         escalation: Option<String>,
         /// SLA targets still open: kind, due time, breached.
         sla: Vec<(crate::domain::SlaTarget, DateTime<Utc>, bool)>,
+        /// The time zone due times are shown in (the channel's readers': `general.time_zone`).
+        tz: chrono_tz::Tz,
     },
     Notice(Notice),
     Error(UserError),
@@ -352,8 +354,8 @@ pub enum Notice {
     CloseDeclined { key: TicketKey },
     Escalated { key: TicketKey, level: String },
     Deescalated { key: TicketKey },
-    SlaWarning { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
-    SlaBreached { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc> },
+    SlaWarning { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc>, tz: chrono_tz::Tz },
+    SlaBreached { key: TicketKey, target: crate::domain::SlaTarget, due: DateTime<Utc>, tz: chrono_tz::Tz },
     HandoffSent { key: TicketKey },
     AutoSolved { key: TicketKey },
     AutoClosed { key: TicketKey },
@@ -505,15 +507,15 @@ fn notice(lang: &LanguageIdentifier, n: &Notice) -> String {
         Notice::CloseDeclined { key } => tr(lang, "notice-close-declined", &[key_arg(key)]),
         Notice::Escalated { key, level } => tr(lang, "notice-escalated", &[key_arg(key), ("level", level.as_str().into())]),
         Notice::Deescalated { key } => tr(lang, "notice-deescalated", &[key_arg(key)]),
-        Notice::SlaWarning { key, target, due } => tr(
+        Notice::SlaWarning { key, target, due, tz } => tr(
             lang,
             "notice-sla-warning",
-            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, *tz).into())],
         ),
-        Notice::SlaBreached { key, target, due } => tr(
+        Notice::SlaBreached { key, target, due, tz } => tr(
             lang,
             "notice-sla-breached",
-            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, chrono_tz::UTC).into())],
+            &[key_arg(key), ("target", target_text(lang, *target).into()), ("due", format::datetime(lang, *due, *tz).into())],
         ),
         Notice::HandoffSent { key } => tr(lang, "notice-handoff-sent", &[key_arg(key)]),
         Notice::AutoSolved { key } => tr(lang, "notice-auto-solved", &[key_arg(key)]),
@@ -571,11 +573,11 @@ fn error(lang: &LanguageIdentifier, e: &UserError) -> String {
 pub fn render(reply: &Reply) -> OutboundMessage {
     let lang = &reply.lang;
     let (text, card) = match &reply.msg {
-        Msg::Card { ticket, account, assignee, follow_up_of, escalation, sla } => {
+        Msg::Card { ticket, account, assignee, follow_up_of, escalation, sla, tz } => {
             let (text, mut card) = card(lang, ticket, account.as_deref(), assignee.as_deref(), follow_up_of.as_ref());
             for (target, due, breached) in sla {
                 let id = if *breached { "card-sla-breached" } else { "card-sla-due" };
-                let value = tr(lang, id, &[("due", format::datetime(lang, *due, chrono_tz::UTC).into())]);
+                let value = tr(lang, id, &[("due", format::datetime(lang, *due, *tz).into())]);
                 card.fields.push((target_text(lang, *target), value));
             }
             if let Some(level) = escalation {

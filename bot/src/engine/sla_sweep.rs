@@ -71,12 +71,12 @@ impl Engine {
                         actor: Actor::System,
                         occurred_at: due,
                     });
-                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaBreached { key: t.key.clone(), target: c.kind, due })));
+                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaBreached { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
                     breached.push(c.kind);
                 } else if c.warning && !already(&events, c, false) && !already(&events, c, true) {
                     let at = c.warn_at.unwrap_or(now).min(now);
                     fx.events.push(NewEvent { kind: EventKind::SlaWarning { target: c.kind, due }, actor: Actor::System, occurred_at: at });
-                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaWarning { key: t.key.clone(), target: c.kind, due })));
+                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaWarning { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
                 }
             }
             if fx.events.is_empty() {

@@ -78,6 +78,7 @@ fn card_msg() -> Msg {
         follow_up_of: Some(key("ACME-3")),
         escalation: Some("Tier 2".into()),
         sla: vec![(SlaTarget::Resolution, at("2026-11-24T17:00:00Z"), false)],
+        tz: chrono_tz::UTC,
     }
 }
 
@@ -366,4 +367,26 @@ Konversationen i ACME-7: SSO login loops forever\n\
     for (lang, tz, want) in cases {
         assert_same(lang, &render_in(lang, transcript_msg(tz)), want);
     }
+}
+
+#[test]
+fn sla_times_are_shown_in_the_teams_time_zone() {
+    use crate::render::Notice;
+    let due = at("2026-11-30T08:30:00Z");
+    let notice = |tag: &str, tz| {
+        let reply = Reply {
+            to: baton_chat::Destination::Channel { channel: "shell:acme".parse().unwrap() },
+            lang: tag.parse().unwrap(),
+            msg: Msg::Notice(Notice::SlaWarning { key: key("ACME-1"), target: SlaTarget::FirstResponse, due, tz }),
+            replaces: None,
+        };
+        crate::render::render(&reply).text
+    };
+    let utc = notice("en-US", chrono_tz::UTC);
+    let stockholm = notice("en-US", chrono_tz::Europe::Stockholm);
+    assert!(utc.contains("8:30 AM"), "{utc}");
+    assert!(stockholm.contains("9:30 AM"), "09:30 in Stockholm (UTC+1 in November): {stockholm}");
+    let sv = notice("sv-SE", chrono_tz::Europe::Stockholm);
+    assert!(sv.contains("09:30"), "{sv}");
+    eprintln!("{utc}\n{stockholm}\n{sv}");
 }
