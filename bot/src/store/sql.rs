@@ -127,6 +127,16 @@ macro_rules! sql_store {
                 })
             }
 
+            fn inbox_from_row(r: &<$db as sqlx::Database>::Row) -> Result<InboxEntry> {
+                let payload: Json<serde_json::Value> = r.try_get("payload")?;
+                Ok(InboxEntry {
+                    platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
+                    event_id: r.try_get("event_id")?,
+                    payload: payload.0,
+                    received_at: r.try_get("received_at")?,
+                })
+            }
+
             fn outbound_from_row(r: &<$db as sqlx::Database>::Row) -> Result<OutboundRow> {
                 let message: Json<OutboundMessage> = r.try_get("message")?;
                 Ok(OutboundRow {
@@ -867,15 +877,7 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter()
-                    .map(|r| {
-                        let payload: Json<serde_json::Value> = r.try_get("payload")?;
-                        Ok(InboxEntry {
-                            platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
-                            event_id: r.try_get("event_id")?,
-                            payload: payload.0,
-                            received_at: r.try_get("received_at")?,
-                        })
-                    })
+                    .map(Self::inbox_from_row)
                     .collect()
             }
 
@@ -894,15 +896,7 @@ macro_rules! sql_store {
                 .await?;
                 let mut out = rows
                     .iter()
-                    .map(|r| {
-                        let payload: Json<serde_json::Value> = r.try_get("payload")?;
-                        Ok(InboxEntry {
-                            platform: parse_col("platform", &r.try_get::<String, _>("platform")?)?,
-                            event_id: r.try_get("event_id")?,
-                            payload: payload.0,
-                            received_at: r.try_get("received_at")?,
-                        })
-                    })
+                    .map(Self::inbox_from_row)
                     .collect::<Result<Vec<_>>>()?;
                 out.sort_by(|a, b| (a.received_at, &a.event_id).cmp(&(b.received_at, &b.event_id)));
                 Ok(out)
