@@ -412,12 +412,7 @@ impl Engine {
     }
 
     async fn last_solved_at(&self, t: &Ticket) -> Result<Option<DateTime<Utc>>, EngineError> {
-        let events = self.store.events(t.id).await?;
-        Ok(events
-            .iter()
-            .rev()
-            .find(|e| matches!(e.kind, EventKind::StatusChanged { to: TicketStatus::Solved, .. }))
-            .map(|e| e.occurred_at))
+        Ok(crate::metrics::last_entered(&self.store.events(t.id).await?, TicketStatus::Solved))
     }
 
     // ----- reactions ------------------------------------------------------------------
@@ -958,7 +953,7 @@ impl Engine {
         let solved = TicketFilter { status: Some(TicketStatus::Solved), ..Default::default() };
         for t in self.store.tickets(&solved).await? {
             let events = self.store.events(t.id).await?;
-            let Some(since) = entered(&events, TicketStatus::Solved) else { continue };
+            let Some(since) = crate::metrics::last_entered(&events, TicketStatus::Solved) else { continue };
             if now - since < self.settings.close_after {
                 continue;
             }
@@ -974,7 +969,7 @@ impl Engine {
         let pending = TicketFilter { status: Some(TicketStatus::PendingOnCustomer), ..Default::default() };
         for t in self.store.tickets(&pending).await? {
             let events = self.store.events(t.id).await?;
-            let Some(since) = entered(&events, TicketStatus::PendingOnCustomer) else { continue };
+            let Some(since) = crate::metrics::last_entered(&events, TicketStatus::PendingOnCustomer) else { continue };
             let waited = now - since;
             let mut after = t.clone();
             let mut ev = Vec::new();
@@ -1051,12 +1046,7 @@ impl Engine {
 
     /// A reply in the ticket's thread (or channel, while the card is not yet posted).
     fn thread_reply(&self, t: &Ticket, msg: Msg) -> Reply {
-        let channel = t.origin.channel.clone();
-        let to = match &t.origin.thread {
-            Some(thread) => Destination::Thread { channel: channel.clone(), thread: thread.clone() },
-            None => Destination::Channel { channel: channel.clone() },
-        };
-        Reply { to, lang: self.settings.channel_lang(&channel), msg, replaces: None }
+        Reply { to: ticket_destination(t), lang: self.settings.channel_lang(&t.origin.channel), msg, replaces: None }
     }
 
     async fn card_msg(&self, t: &Ticket) -> Result<Msg, EngineError> {
@@ -1155,10 +1145,7 @@ impl Engine {
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
         let render_card = move |t: &Ticket| {
-            let to = match &t.origin.thread {
-                Some(thread) => Destination::Thread { channel: t.origin.channel.clone(), thread: thread.clone() },
-                None => Destination::Channel { channel: t.origin.channel.clone() },
-            };
+            let to = ticket_destination(t);
             let msg = Msg::Card {
                 ticket: Box::new(t.clone()),
                 account: account_name.clone(),
@@ -1199,13 +1186,13 @@ fn duration(s: &str, default_days: i64) -> chrono::Duration {
         .unwrap_or_else(|| chrono::Duration::days(default_days))
 }
 
-/// When the ticket last entered `status`, from its event log.
-fn entered(events: &[crate::domain::TicketEvent], status: TicketStatus) -> Option<DateTime<Utc>> {
-    events
-        .iter()
-        .rev()
-        .find(|e| matches!(e.kind, EventKind::StatusChanged { to, .. } if to == status))
-        .map(|e| e.occurred_at)
+/// Where a ticket's conversation is: its thread, or its channel while the card (the thread's
+/// root) is not posted yet.
+fn ticket_destination(t: &Ticket) -> Destination {
+    match &t.origin.thread {
+        Some(thread) => Destination::Thread { channel: t.origin.channel.clone(), thread: thread.clone() },
+        None => Destination::Channel { channel: t.origin.channel.clone() },
+    }
 }
 
 /// Deterministic sampling by ticket id: the same ticket always gets the same answer.

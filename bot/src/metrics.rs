@@ -40,13 +40,18 @@ pub fn next_response_times(events: &[TicketEvent]) -> Vec<Duration> {
     out
 }
 
-/// When the ticket last became solved, if it is solved now or was later closed.
-pub fn last_solved_at(events: &[TicketEvent]) -> Option<DateTime<Utc>> {
+/// When the ticket last entered `status`, from its event log.
+pub fn last_entered(events: &[TicketEvent], status: TicketStatus) -> Option<DateTime<Utc>> {
     events
         .iter()
         .rev()
-        .find(|e| matches!(e.kind, EventKind::StatusChanged { to: TicketStatus::Solved, .. }))
+        .find(|e| matches!(e.kind, EventKind::StatusChanged { to, .. } if to == status))
         .map(|e| e.occurred_at)
+}
+
+/// When the ticket last became solved, if it is solved now or was later closed.
+pub fn last_solved_at(events: &[TicketEvent]) -> Option<DateTime<Utc>> {
+    last_entered(events, TicketStatus::Solved)
 }
 
 /// Resolution time (calendar): from opening to the last transition to solved.
