@@ -359,7 +359,8 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     let outbox = Outbox::new(store.clone(), sinks, clock.clone());
     let app = App::new(engine, outbox, clock.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let (adapter_routes, adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
+    let (adapter_routes, mut adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
+    adapter_tasks.extend(wiring::resolve_slack_people(&config, store.clone(), stopped.clone()).await?);
     // Digests: each slot claimed in the database, so replicas post it once.
     let outlook = baton::digest::SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: chrono::Duration::hours(4) };
     let digests = baton::digest::Digests::new(store.clone(), settings).with_sla(Arc::new(outlook));
