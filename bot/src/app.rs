@@ -15,6 +15,9 @@ use crate::store::{NewInbound, Store, StoreError};
 /// The most events one inbox commit takes; more wait for the next commit.
 const INBOX_BATCH: usize = 512;
 
+/// How many channels' events are handled at once.
+const INBOX_LANES: usize = 8;
+
 /// The running bot, minus its transports.
 #[derive(Clone)]
 pub struct App {
@@ -107,7 +110,13 @@ impl App {
 
     /// Handles every recorded, unprocessed event, oldest first (after a crash or restart
     /// too). Returns how many were handled.
+    ///
+    /// Events are handled in lanes, one per channel: in order within a channel (a thread's
+    /// messages, a ticket's commands), up to [`INBOX_LANES`] channels at once. A lane stops at
+    /// an event that fails, so nothing after it in that channel overtakes it; the failed
+    /// event and the rest of its lane are tried again once their claim runs out.
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
+        use futures_util::StreamExt;
         let mut n = 0;
         loop {
             let now = self.clock.now();
@@ -115,24 +124,42 @@ impl App {
             if batch.is_empty() {
                 return Ok(n);
             }
-            let mut progressed = false;
+            let mut lanes: Vec<Vec<InboundEvent>> = Vec::new();
+            let mut lane_of: std::collections::HashMap<baton_chat::ChannelRef, usize> = Default::default();
+            let mut set_aside = 0;
             for entry in batch {
                 match serde_json::from_value::<InboundEvent>(entry.payload) {
                     Ok(event) => {
-                        if self.process(&event).await.is_ok() {
-                            n += 1;
-                            progressed = true;
-                        }
+                        let lane = *lane_of.entry(event.body.channel().clone()).or_insert_with(|| {
+                            lanes.push(Vec::new());
+                            lanes.len() - 1
+                        });
+                        lanes[lane].push(event);
                     }
                     Err(e) => {
                         tracing::error!(event_id = %entry.event_id, error = %e, "unreadable inbox entry set aside");
                         let msg = format!("unreadable: {e}");
                         self.store.finish_inbound(entry.platform, &entry.event_id, self.clock.now(), Some(&msg)).await?;
-                        progressed = true;
+                        set_aside += 1;
                     }
                 }
             }
-            if !progressed {
+            let handled: usize = futures_util::stream::iter(lanes)
+                .map(|lane| async move {
+                    let mut handled = 0;
+                    for event in &lane {
+                        if self.process(event).await.is_err() {
+                            break;
+                        }
+                        handled += 1;
+                    }
+                    handled
+                })
+                .buffer_unordered(INBOX_LANES)
+                .fold(0, |sum, h| async move { sum + h })
+                .await;
+            n += handled;
+            if handled + set_aside == 0 {
                 return Ok(n);
             }
         }
@@ -286,6 +313,64 @@ mod tests {
             assert_eq!(app.drain_inbox().await.unwrap(), 0);
             let tickets = app.store().tickets(&TicketFilter::default()).await.unwrap();
             assert_eq!(tickets.len(), events, "one ticket per event, none doubled");
+        }
+    }
+
+    /// Channels are handled side by side, each in the order its events arrived: the k-th
+    /// message in a channel becomes that account's k-th ticket.
+    #[tokio::test]
+    async fn each_channel_is_handled_in_order_while_channels_run_side_by_side() {
+        for db in crate::testing::each_backend().await {
+            let store = db.store.clone();
+            let names = ["acme", "globex", "initech", "umbrella", "hooli", "wonka"];
+            let channel = |a: &str| ChannelRef::parse(&format!("shell:{a}")).unwrap();
+            let mut settings = Settings::from_config(&Config::default());
+            let mut accounts = Vec::new();
+            for a in names {
+                let mut account =
+                    Account::new(AccountId::parse(a).unwrap(), Name::parse(a).unwrap(), Tier::parse("enterprise").unwrap())
+                        .with_channels([channel(a)])
+                        .unwrap();
+                account.key_prefix = Some(crate::domain::KeyPrefix::parse(&a[..3].to_uppercase()).unwrap());
+                accounts.push(account);
+                settings
+                    .channels
+                    .insert(channel(a), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
+            }
+            store.upsert_accounts(&accounts).await.unwrap();
+            let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+            let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0));
+            let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
+            let app = App::new(engine, Outbox::new(store.clone(), Sinks::default(), clock.clone()), clock);
+
+            let per_channel = 12;
+            for k in 0..per_channel {
+                for (c, a) in names.iter().enumerate() {
+                    let event = InboundEvent {
+                        event_id: format!("Ev{k:03}-{c}"),
+                        platform: Platform::Shell,
+                        body: Inbound::Message(IncomingMessage {
+                            channel: channel(a),
+                            message: MessageId::parse(format!("{a}-{k}")).unwrap(),
+                            thread: None,
+                            author: Author::human(UserId::parse(format!("{a}-cust{k}")).unwrap(), "Customer"),
+                            text: format!("Problem number {k}"),
+                            sent_at: t0,
+                            edited: false,
+                        }),
+                    };
+                    assert!(app.ingest(event).await.unwrap());
+                }
+            }
+            assert_eq!(app.drain_inbox().await.unwrap(), per_channel * names.len());
+            for a in names {
+                let prefix = a[..3].to_uppercase();
+                for k in 0..per_channel {
+                    let key = crate::domain::TicketKey::parse(&format!("{prefix}-{}", k + 1)).unwrap();
+                    let t = store.ticket_by_key(&key).await.unwrap().unwrap();
+                    assert_eq!(t.origin.message.unwrap().as_str(), format!("{a}-{k}"), "{key} in arrival order");
+                }
+            }
         }
     }
 }
