@@ -22,7 +22,11 @@ pub struct App {
     inbox_wake: Arc<Notify>,
 }
 
+/// Inbound events claimed at once.
+const CLAIM_BATCH: i64 = 200;
+
 impl App {
+    /// The inbox is claimed with the outbox's lease ([`Outbox::with_lease`]).
     pub fn new(engine: Engine, outbox: Outbox, clock: Arc<dyn Clock>) -> Self {
         let store = engine.store().clone();
         Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()) }
@@ -86,16 +90,32 @@ impl App {
 
     /// Handles every recorded, unprocessed event, oldest first (after a crash or restart
     /// too). Returns how many were handled.
+    ///
+    /// Events are claimed in batches for the lease; another replica's unexpired claims are
+    /// skipped, and a replica that died holds its claims until they expire. An event is only
+    /// started while at least half of its lease is left; the rest of the batch is given back.
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
+        let lease = chrono::Duration::from_std(self.outbox.lease()).unwrap_or(chrono::Duration::seconds(60));
         let mut n = 0;
         loop {
-            let now = self.clock.now();
-            let batch = self.store.claim_inbound(now, now + chrono::Duration::seconds(60), 200).await?;
+            let claimed_at = self.clock.now();
+            let lease_until = claimed_at + lease;
+            let batch = self.store.claim_inbound(claimed_at, lease_until, CLAIM_BATCH).await?;
             if batch.is_empty() {
                 return Ok(n);
             }
             let mut progressed = false;
-            for entry in batch {
+            let mut entries = batch.into_iter();
+            while let Some(entry) = entries.next() {
+                if self.clock.now() - claimed_at >= lease / 2 {
+                    let rest: Vec<_> = std::iter::once(entry)
+                        .chain(entries)
+                        .map(|e| (e.platform, e.event_id))
+                        .collect();
+                    self.store.release_inbound(&rest, lease_until).await?;
+                    progressed = true;
+                    break;
+                }
                 match serde_json::from_value::<InboundEvent>(entry.payload) {
                     Ok(event) => {
                         if self.process(&event).await.is_ok() {
@@ -118,19 +138,22 @@ impl App {
     }
 
     /// Processes the inbox until `shutdown`, waking on new events or every `poll`.
+    /// Once `shutdown` turns true it handles what is left (everything acknowledged before
+    /// the HTTP server stopped) and returns.
     pub async fn run_inbox(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
-        loop {
+        while !*shutdown.borrow() {
             if let Err(e) = self.drain_inbox().await {
                 tracing::error!(error = %e, "inbox pass failed");
-            }
-            if *shutdown.borrow() {
-                break;
             }
             tokio::select! {
                 _ = self.inbox_wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
                 _ = shutdown.changed() => {}
             }
+        }
+        // The last pass starts after the stop, so it sees every event recorded before it.
+        if let Err(e) = self.drain_inbox().await {
+            tracing::error!(error = %e, "final inbox pass failed");
         }
     }
 
@@ -172,3 +195,6 @@ impl Ingest for App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
