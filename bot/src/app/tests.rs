@@ -53,7 +53,7 @@ impl ChatSink for Recorder {
             clock.advance(*d);
         }
         let n = self.n.fetch_add(1, Ordering::SeqCst) + 1;
-        Ok(Delivered { message: Some(MessageId::parse(&format!("posted{n}")).unwrap()) })
+        Ok(Delivered { message: Some(MessageId::parse(format!("posted{n}")).unwrap()) })
     }
 }
 

@@ -469,7 +469,7 @@ async fn two_replicas_sweeping_at_once_post_each_sla_warning_and_breach_once() {
             let kinds = w.kinds(&key).await;
             assert_eq!(kinds.iter().filter(|k| **k == "sla_warning").count(), 1, "{key} on {:?}: {kinds:?}", w.db.backend);
             assert_eq!(kinds.iter().filter(|k| **k == "sla_breached").count(), 1, "{key}: {kinds:?}");
-            let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse(&format!("m{i}")).unwrap() };
+            let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse(format!("m{i}")).unwrap() };
             let said = w.to(&thread).await;
             assert_eq!(said.iter().filter(|m| m.starts_with('⚠')).count(), 1, "{key}: {said:?}");
             assert_eq!(said.iter().filter(|m| m.starts_with('🔴')).count(), 1, "{key}: {said:?}");
