@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use baton_chat::{InboundEvent, Ingest, IngestError};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::outbox::Outbox;
-use crate::store::{Store, StoreError};
+use crate::store::{NewInbound, Store, StoreError};
+
+/// The most events one inbox commit takes; more wait for the next commit.
+const INBOX_BATCH: usize = 512;
 
 /// The running bot, minus its transports.
 #[derive(Clone)]
@@ -20,16 +23,27 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     inbox_wake: Arc<Notify>,
+    inbox_writer: mpsc::Sender<PendingRecord>,
+}
+
+/// An event waiting for the inbox's next group commit, and who waits for the answer.
+struct PendingRecord {
+    event: NewInbound,
+    done: oneshot::Sender<Result<bool, StoreError>>,
 }
 
 /// Inbound events claimed at once.
 const CLAIM_BATCH: i64 = 200;
 
 impl App {
-    /// The inbox is claimed with the outbox's lease ([`Outbox::with_lease`]).
+    /// Builds the app and starts its inbox writer task (so it must run inside a tokio
+    /// runtime); the task ends when the last clone of the app is dropped. The inbox is
+    /// claimed with the outbox's lease ([`Outbox::with_lease`]).
     pub fn new(engine: Engine, outbox: Outbox, clock: Arc<dyn Clock>) -> Self {
         let store = engine.store().clone();
-        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()) }
+        let (inbox_writer, queue) = mpsc::channel(4 * INBOX_BATCH);
+        tokio::spawn(write_inbox(store.clone(), clock.clone(), queue));
+        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()), inbox_writer }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -39,7 +53,14 @@ impl App {
     /// Records an inbound event durably; `false` for an event seen before.
     pub async fn record(&self, event: &InboundEvent) -> Result<bool, StoreError> {
         let payload = serde_json::to_value(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let new = self.store.record_inbound(event.platform, &event.event_id, &payload, self.clock.now()).await?;
+        let (done, answer) = oneshot::channel();
+        let pending = PendingRecord {
+            event: NewInbound { platform: event.platform, event_id: event.event_id.clone(), payload },
+            done,
+        };
+        let gone = || StoreError::Unavailable("the inbox writer has stopped".into());
+        self.inbox_writer.send(pending).await.map_err(|_| gone())?;
+        let new = answer.await.map_err(|_| gone())??;
         let m = crate::telemetry::metrics();
         if new {
             m.events_received.get_or_create(&crate::telemetry::platform(event.platform)).inc();
@@ -171,6 +192,31 @@ impl App {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
                 _ = shutdown.changed() => break,
+            }
+        }
+    }
+}
+
+/// The inbox's group commit. Events queue up while a commit runs; the next commit takes
+/// all of them (up to [`INBOX_BATCH`]) in one transaction, so a burst costs one fsync per
+/// batch instead of one per event, and nobody is answered before their event is durable.
+async fn write_inbox(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut queue: mpsc::Receiver<PendingRecord>) {
+    let mut batch = Vec::with_capacity(INBOX_BATCH);
+    while queue.recv_many(&mut batch, INBOX_BATCH).await > 0 {
+        let (events, waiting): (Vec<NewInbound>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
+        crate::telemetry::metrics().inbox_batch_events.observe(events.len() as f64);
+        match store.record_inbound_batch(&events, clock.now()).await {
+            Ok(fresh) => {
+                for (done, new) in waiting.into_iter().zip(fresh) {
+                    let _ = done.send(Ok(new));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, events = events.len(), "inbox commit failed; nothing in it is acknowledged");
+                let message = e.to_string();
+                for done in waiting {
+                    let _ = done.send(Err(StoreError::Unavailable(message.clone())));
+                }
             }
         }
     }

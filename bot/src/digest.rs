@@ -261,7 +261,10 @@ fn message(destination: Destination, r: &Rendered) -> OutboundMessage {
 /// text, its card, and its attachments.
 pub fn plain_text(lang: &LanguageIdentifier, m: &OutboundMessage) -> String {
     let destination = match &m.destination {
-        Destination::Channel { channel } | Destination::Thread { channel, .. } | Destination::Ephemeral { channel, .. } => {
+        Destination::Channel { channel }
+        | Destination::Thread { channel, .. }
+        | Destination::Ephemeral { channel, .. }
+        | Destination::Mark { target: baton_chat::MessageRef { channel, .. }, .. } => {
             tr(lang, "digest-dry-run-channel", &[("channel", channel.to_string().into())])
         }
         Destination::Direct { platform, user } => tr(

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_chat::{
-    ActionInvoked, Author, ChannelRef, Destination, InboundEvent, Inbound, IncomingMessage, MessageId,
+    ActionInvoked, Author, ChannelRef, Destination, InboundEvent, Inbound, IncomingMessage, MessageId, OutboundMessage,
     Platform, ReactionAdded, SlashCommand, TargetMessage, UserId,
 };
 use chrono::{DateTime, Utc};
@@ -47,6 +47,8 @@ pub struct Settings {
     /// `general.time_zone`: times in messages to channels, and to people without their own.
     pub time_zone: chrono_tz::Tz,
     pub open_emoji: Vec<String>,
+    /// React with [`Settings::open_emoji`] to messages that became tickets.
+    pub mark_opened: bool,
     pub claim_emoji: Vec<String>,
     pub solve_emoji: Vec<String>,
     pub urgent_emoji: Vec<String>,
@@ -84,6 +86,7 @@ impl Settings {
             default_lang: lang(&c.general.default_locale).unwrap_or_else(crate::i18n::fallback),
             time_zone: crate::config::checks::parse_time_zone(&c.general.time_zone).unwrap_or(chrono_tz::UTC),
             open_emoji: c.tickets.open_emoji.clone(),
+            mark_opened: c.tickets.mark_opened,
             claim_emoji: c.tickets.claim_emoji.clone(),
             solve_emoji: c.tickets.solve_emoji.clone(),
             urgent_emoji: c.tickets.urgent_emoji.clone(),
@@ -1144,6 +1147,8 @@ impl Engine {
         let tz = self.settings.time_zone;
         let account_name = account.map(|a| a.name.to_string());
         let follow_up_key = req.follow_up_of.map(|t| t.key);
+        let mark_emoji = (self.settings.mark_opened && !self.settings.open_emoji.is_empty())
+            .then(|| self.settings.open_emoji.clone());
         let render_card = move |t: &Ticket| {
             let to = ticket_destination(t);
             let msg = Msg::Card {
@@ -1156,7 +1161,24 @@ impl Engine {
                 tz,
             };
             let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
-            vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }]
+            let mut out =
+                vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
+            if let (Some(emoji), Some(message)) = (&mark_emoji, &t.origin.message) {
+                // The message that became the ticket, marked for everyone in the channel.
+                let target = baton_chat::MessageRef { channel: t.origin.channel.clone(), message: message.clone() };
+                out.push(NewOutbound {
+                    message: OutboundMessage {
+                        destination: Destination::Mark { target, emoji: emoji.clone() },
+                        text: emoji[0].clone(),
+                        card: None,
+                        replaces: None,
+                        attachments: vec![],
+                    },
+                    ticket: Some(t.id),
+                    purpose: OutboundPurpose::Message,
+                });
+            }
+            out
         };
         let (ticket, created) = self.store.open_ticket(&new, self.clock.now(), &render_card).await?;
         if created {

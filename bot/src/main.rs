@@ -363,7 +363,8 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     // then the outbox, so that it delivers what the last events caused.
     let (stop_intake, intake_stopped) = watch::channel(false);
     let (stop_outbox, outbox_stopped) = watch::channel(false);
-    let (adapter_routes, adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), intake_stopped.clone())?;
+    let (adapter_routes, mut adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), intake_stopped.clone())?;
+    adapter_tasks.extend(wiring::resolve_slack_people(&config, store.clone(), intake_stopped.clone()).await?);
     // Digests: each slot claimed in the database, so replicas post it once.
     let outlook = baton::digest::SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: chrono::Duration::hours(4) };
     let digests = baton::digest::Digests::new(store.clone(), settings).with_sla(Arc::new(outlook));

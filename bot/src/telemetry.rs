@@ -39,6 +39,8 @@ pub struct Metrics {
     pub sla_breaches: Counter,
     /// Time to handle one inbound event, in seconds.
     pub handler_seconds: Histogram,
+    /// Events written per inbox commit (the group commit's batch size).
+    pub inbox_batch_events: Histogram,
     /// Messages waiting in the outbox, and the age of the oldest, set when scraped.
     pub outbox_depth: Gauge,
     pub outbox_oldest_seconds: Gauge,
@@ -57,6 +59,7 @@ impl Metrics {
             digest_runs: Counter::default(),
             sla_breaches: Counter::default(),
             handler_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 16)),
+            inbox_batch_events: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             outbox_depth: Gauge::default(),
             outbox_oldest_seconds: Gauge::default(),
             registry: Registry::default(),
@@ -70,6 +73,7 @@ impl Metrics {
         registry.register("digest_runs", "Digests posted", m.digest_runs.clone());
         registry.register("sla_breaches", "SLA targets breached", m.sla_breaches.clone());
         registry.register("handler_seconds", "Time to handle one inbound event", m.handler_seconds.clone());
+        registry.register("inbox_batch_events", "Events made durable per inbox commit", m.inbox_batch_events.clone());
         registry.register("outbox_depth", "Messages waiting to be delivered", m.outbox_depth.clone());
         registry.register("outbox_oldest_seconds", "Age of the oldest waiting message", m.outbox_oldest_seconds.clone());
         Metrics { registry, ..m }

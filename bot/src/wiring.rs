@@ -154,3 +154,71 @@ fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord:
     Ok(settings)
 }
 
+
+/// People configured with an e-mail address but no `slack_id` get their Slack id from
+/// `users.lookupByEmail`, so an admin can list CSMs by address. One pass runs before baton
+/// serves (each call bounded by the Web API client's timeout); people Slack could not be
+/// asked about are retried in the background, with backoff, until found or shutdown.
+pub async fn resolve_slack_people(
+    config: &Config,
+    store: Arc<dyn baton::store::Store>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Option<JoinHandle<()>>, AnyError> {
+    let Some(slack) = slack(config)? else { return Ok(None) };
+    let people = store.people().await?;
+    let mut unresolved: Vec<_> = people
+        .into_iter()
+        .filter(|p| p.email.is_some() && !p.handles.contains_key(&baton_chat::Platform::Slack))
+        .collect();
+    if unresolved.is_empty() {
+        return Ok(None);
+    }
+    let web = slack.web().clone();
+    let pass = move |pending: Vec<baton::domain::Person>| {
+        let web = web.clone();
+        let store = store.clone();
+        async move {
+            let mut retry = Vec::new();
+            for mut person in pending {
+                let email = person.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
+                match web.user_by_email(&email).await {
+                    Ok(Some(id)) => match id.parse() {
+                        Ok(user) => {
+                            person.handles.insert(baton_chat::Platform::Slack, user);
+                            match store.upsert_people(std::slice::from_ref(&person)).await {
+                                Ok(()) => tracing::info!(person = %person.id, slack_id = %id, "Slack id found by e-mail"),
+                                Err(e) => {
+                                    tracing::warn!(person = %person.id, error = %e, "cannot save the Slack id found by e-mail");
+                                    retry.push(person);
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack returned an unusable user id"),
+                    },
+                    Ok(None) => tracing::warn!(person = %person.id, "no Slack user has this person's e-mail address"),
+                    Err(e) if e.is_temporary() => {
+                        tracing::warn!(person = %person.id, error = %e, "cannot look up a Slack id by e-mail yet");
+                        retry.push(person);
+                    }
+                    Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack refused the lookup by e-mail"),
+                }
+            }
+            retry
+        }
+    };
+    unresolved = pass(unresolved).await;
+    if unresolved.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(tokio::spawn(async move {
+        let mut wait = std::time::Duration::from_secs(30);
+        while !unresolved.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => return,
+            }
+            unresolved = pass(unresolved).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(3600));
+        }
+    })))
+}

@@ -327,6 +327,14 @@ async fn api(State(api): State<Arc<Api>>, method: Method, uri: Uri, headers: Hea
                 None => Api::error(StatusCode::NOT_FOUND, 10008, "Unknown Message"),
             }
         }
+        ("PUT", ["channels", c, "messages", m, "reactions", _emoji, "@me"]) => {
+            let found = api.messages.lock().unwrap().get(&num(m).unwrap_or(0)).is_some_and(|msg| msg["channel_id"] == json!(c.to_string()));
+            if found {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                Api::error(StatusCode::NOT_FOUND, 10008, "Unknown Message")
+            }
+        }
         ("POST", ["channels", c, "messages", m, "threads"]) => {
             let (Some(c), Some(m)) = (num(c), num(m)) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
             if api.threads.lock().unwrap().contains_key(&m) {
@@ -797,6 +805,9 @@ async fn a_reaction_opens_a_ticket_in_a_thread_and_an_agent_reply_is_the_first_r
         let card_id = eventually("the card is remembered", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
         let ids = custom_ids(&card_of(&fake, card_id.as_str().parse().unwrap()));
         assert!(ids.contains(&"b|ticket.claim|ACME-1".to_string()), "{ids:?}");
+        // The message that became the ticket is marked with 🎫 (percent-encoded in the path).
+        let mark = format!("/channels/{SUPPORT}/messages/{m1}/reactions/%F0%9F%8E%AB/@me");
+        eventually("the 🎫 mark", || async { fake.calls_to("PUT", &mark).pop() }).await;
 
         // 09:05 the agent answers in the thread: the first response.
         let m2 = snowflake_at(t0 + 300_000, 2);

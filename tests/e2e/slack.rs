@@ -75,7 +75,8 @@ impl FakeSlack {
             fake.0.lock().unwrap().users.insert(
                 id.to_string(),
                 json!({ "id": id, "team_id": team, "name": name.to_lowercase(), "real_name": name, "is_bot": false,
-                        "locale": "en-US", "profile": { "display_name": name, "real_name": name } }),
+                        "locale": "en-US", "profile": { "display_name": name, "real_name": name,
+                                                        "email": format!("{}@acme.example", name.split(' ').next().unwrap().to_lowercase()) } }),
             );
         }
         let app = Router::new().route("/api/{method}", any(answer)).with_state(fake.clone());
@@ -157,6 +158,14 @@ async fn answer(
             "chat.update" => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"], "text": args["text"] }),
             "chat.postEphemeral" => json!({ "ok": true, "message_ts": format!("{}.000000", Utc::now().timestamp()) }),
             "views.open" => json!({ "ok": true, "view": { "id": "V0MODAL" } }),
+            "reactions.add" => json!({ "ok": true }),
+            "users.lookupByEmail" => {
+                let email = args["email"].clone();
+                match f.users.values().find(|u| u["profile"]["email"] == email) {
+                    Some(u) => json!({ "ok": true, "user": u }),
+                    None => json!({ "ok": false, "error": "users_not_found" }),
+                }
+            }
             _ => json!({ "ok": false, "error": "unknown_method" }),
         };
         (200, vec![], reply)
@@ -197,11 +206,12 @@ name = "Dana Agent"
 role = "agent"
 slack_id = "{DANA}"
 
+# Listed by e-mail only: baton finds the Slack id (users.lookupByEmail).
 [[people]]
 id = "casey"
 name = "Casey CSM"
 role = "csm"
-slack_id = "{CASEY}"
+email = "casey@acme.example"
 
 [[people]]
 id = "wile"
@@ -450,6 +460,9 @@ async fn slack_reaction_opens_a_ticket_reply_sets_first_response_and_claim_updat
             .map(|e| e["action_id"].as_str().unwrap())
             .collect();
         assert!(buttons.contains(&"ticket.claim"), "{buttons:?}");
+        // The message that became the ticket is marked for the whole channel.
+        let mark = eventually("the :ticket: mark", || async { w.fake.calls("reactions.add").pop() }).await;
+        assert_eq!(mark.body, json!({ "channel": CHANNEL, "timestamp": asked, "name": "ticket" }));
         let history = w.fake.calls("conversations.history");
         assert_eq!(history[0].body["latest"], json!(asked));
         assert_eq!(history[0].body["inclusive"], "true");
@@ -903,7 +916,9 @@ async fn slack_escalation_modal_hands_off_to_the_csm_by_dm_and_the_csm_acknowled
 
         // Casey, the account's CSM, gets the handoff by direct message.
         let opened = eventually("the DM channel", || async { w.fake.calls("conversations.open").pop() }).await;
+        // Casey is configured by e-mail only: her Slack id came from users.lookupByEmail.
         assert_eq!(opened.body["users"], CASEY);
+        assert_eq!(w.fake.calls("users.lookupByEmail")[0].body["email"], "casey@acme.example");
         let dm = format!("D{CASEY}");
         let handoff = eventually("the handoff DM", || async {
             w.fake.calls("chat.postMessage").into_iter().find(|c| c.body["channel"] == json!(dm))

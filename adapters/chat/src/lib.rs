@@ -336,6 +336,10 @@ pub enum Destination {
     Direct { platform: Platform, user: UserId },
     /// Visible only to one user in a channel (Slack ephemeral, Discord ephemeral reply).
     Ephemeral { channel: ChannelRef, thread: Option<MessageId>, user: UserId },
+    /// Not a post: the bot reacts to an existing message, e.g. to mark a message that became
+    /// a ticket. `emoji` lists equivalents (a short name such as `ticket`, the emoji itself);
+    /// each adapter adds the first one its platform takes. The text is ignored.
+    Mark { target: MessageRef, emoji: Vec<String> },
 }
 
 impl Destination {
@@ -344,6 +348,7 @@ impl Destination {
             Destination::Channel { channel } | Destination::Thread { channel, .. } => channel.platform,
             Destination::Ephemeral { channel, .. } => channel.platform,
             Destination::Direct { platform, .. } => *platform,
+            Destination::Mark { target, .. } => target.channel.platform,
         }
     }
 }

@@ -204,6 +204,16 @@ impl ChatSink for DiscordSink {
                 self.post(dm, m, None).await
             }
             Destination::Ephemeral { channel, user, .. } => self.ephemeral(channel_id(channel)?, user_id(user)?, m).await,
+            Destination::Mark { target, emoji } => {
+                // Discord reacts with the emoji itself, not a short name.
+                let Some(emoji) = emoji.iter().find(|e| !e.is_ascii()) else {
+                    return Err(DeliveryError::Permanent(format!("no Unicode emoji among {emoji:?} for a Discord reaction")));
+                };
+                let channel = channel_id(&target.channel)?;
+                let message = message_id(&target.message)?;
+                self.inner.rest.react(channel, message, emoji).await?;
+                Ok(Delivered { message: None })
+            }
         }
     }
 }

@@ -258,6 +258,15 @@ impl Rest {
         id_of(&answer).ok_or_else(|| RestError::Transient("Discord's answer has no thread id".into()))
     }
 
+    /// The bot reacts to a message with a Unicode emoji (a repeat is a no-op on Discord).
+    pub async fn react(&self, channel: u64, message: u64, emoji: &str) -> Result<(), RestError> {
+        let reaction = serenity::model::channel::ReactionType::Unicode(emoji.to_string());
+        self.http
+            .create_reaction(ChannelId::new(channel), MessageId::new(message), &reaction)
+            .await
+            .map_err(map_err)
+    }
+
     /// Whether a channel is a thread, and in which channel.
     pub async fn channel_kind(&self, channel: u64) -> Result<ChannelKind, RestError> {
         let route = Route::Channel { channel_id: ChannelId::new(channel) };

@@ -131,6 +131,12 @@ impl ChatSink for ShellSink {
         let bot = Author { user: UserId::parse("baton").expect("valid"), display_name: "baton".into(), is_bot: true, external: false, locale: None };
         let now = Utc::now();
         match &m.destination {
+            Destination::Mark { target, emoji } => {
+                let short = w.short(&target.message);
+                let emoji = emoji.iter().find(|e| !e.is_ascii()).or(emoji.first()).cloned().unwrap_or_default();
+                w.print(&format!("[#{}] {short} ← baton reacted {emoji}", target.channel.channel));
+                Ok(Delivered { message: None })
+            }
             Destination::Ephemeral { channel, thread, user } => {
                 let place = match thread {
                     Some(t) => format!("#{} › {}", channel.channel, w.short(t)),

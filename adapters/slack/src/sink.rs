@@ -7,6 +7,7 @@
 //! | direct | `conversations.open`, then `chat.postMessage` in that channel |
 //! | ephemeral | `chat.postEphemeral` (with `thread_ts` in a thread) |
 //! | any, with `replaces` | `chat.update` of that message |
+//! | mark (a reaction) | `reactions.add` with the first emoji given as a short name |
 //! | with attachments | files uploaded, then shared there with the text (`files.completeUploadExternal`) |
 //!
 //! The posted message's `ts` is returned as its id, so baton can update the ticket card.
@@ -37,6 +38,11 @@ fn slack_channel(c: &ChannelRef) -> Result<&str, DeliveryError> {
     } else {
         Err(DeliveryError::Permanent(format!("{c} is not a Slack channel")))
     }
+}
+
+/// Whether `s` can be a Slack emoji short name (`ticket`, `+1`, `white_check_mark`).
+fn is_short_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '+' | '\''))
 }
 
 fn message_id(ts: &str) -> Result<MessageId, DeliveryError> {
@@ -75,6 +81,15 @@ impl ChatSink for SlackSink {
                     )));
                 }
                 (self.web.dm_channel(user.as_str()).await?, None)
+            }
+            Destination::Mark { target, emoji } => {
+                let channel = slack_channel(&target.channel)?;
+                // Slack takes short names (`ticket`), not the emoji characters.
+                let Some(name) = emoji.iter().map(|e| e.trim_matches(':')).find(|e| is_short_name(e)) else {
+                    return Err(DeliveryError::Permanent(format!("no Slack emoji name among {emoji:?}")));
+                };
+                self.web.add_reaction(channel, target.message.as_str(), name).await?;
+                return Ok(Delivered { message: None });
             }
             Destination::Channel { channel } => (slack_channel(channel)?.to_string(), None),
             Destination::Thread { channel, thread } => (slack_channel(channel)?.to_string(), Some(thread.as_str())),

@@ -225,6 +225,8 @@ struct UsersInfoResponse {
 #[derive(Deserialize)]
 struct UserObject {
     #[serde(default)]
+    id: String,
+    #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     real_name: Option<String>,
@@ -506,6 +508,27 @@ impl WebApi {
             m.insert(user.to_string(), (Instant::now(), info.clone()));
         }
         Ok(info)
+    }
+
+    /// `reactions.add`: the bot reacts to message `ts` with `name` (a short name without
+    /// colons). A reaction the bot already made counts as done.
+    pub async fn add_reaction(&self, channel: &str, ts: &str, name: &str) -> Result<(), CallError> {
+        let body = json!({ "channel": channel, "timestamp": ts, "name": name });
+        match self.post::<Ignored>("reactions.add", &body).await {
+            Err(e) if e.code() == Some("already_reacted") => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// `users.lookupByEmail`: the Slack user id for an email address, `None` when no user
+    /// of the workspace has it.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<String>, CallError> {
+        match self.get::<UsersInfoResponse>("users.lookupByEmail", &[("email", email.into())]).await {
+            Ok(r) if !r.user.id.is_empty() => Ok(Some(r.user.id)),
+            Ok(_) => Err(CallError::Permanent("users.lookupByEmail: answer without a user id".into())),
+            Err(e) if e.code() == Some("users_not_found") => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The bot token's workspace and bot user (`auth.test`, asked once).

@@ -1,6 +1,7 @@
-//! Replicas and crashes at the level of the workers: work claimed by a replica that died is
-//! done by another once the claim's lease ends, exactly once; a batch that outlives half its
-//! lease gives the rest back; a delivery that hangs is cut off before its lease ends.
+//! The inbox and outbox workers: group-committed, de-duplicated ingest; and replicas and
+//! crashes: work claimed by a replica that died is done by another once the claim's lease
+//! ends, exactly once; a batch that outlives half its lease gives the rest back; a delivery
+//! that hangs is cut off before its lease ends.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::config::Config;
+use crate::config::{Config, WhoMayOpen};
 use crate::domain::{Account, AccountId, KeyPrefix, Name, Tier};
 use crate::engine::{ChannelSettings, Settings};
 use crate::outbox::Sinks;
@@ -207,5 +208,63 @@ async fn a_delivery_that_hangs_is_cut_off_at_half_the_lease_and_retried_later() 
         assert_eq!((row.attempts, row.dead, row.delivered_at), (1, false, None), "{:?}", db.backend);
         assert!(row.last_error.unwrap().contains("no answer within 1s"));
         db.cleanup().await;
+    }
+}
+
+/// A burst of concurrent deliveries, each event delivered three times (platform
+/// retries racing each other): every caller learns correctly whether its copy was new,
+/// everything answered is in the inbox, and each event is handled once.
+#[tokio::test]
+async fn concurrent_ingest_is_group_committed_and_deduplicated() {
+    for db in crate::testing::each_backend().await {
+        let store = db.store.clone();
+        let channel = ChannelRef::parse("shell:acme").unwrap();
+        let account = Account::new(AccountId::parse("acme").unwrap(), Name::parse("Acme").unwrap(), Tier::parse("enterprise").unwrap())
+            .with_channels([channel.clone()])
+            .unwrap();
+        store.upsert_accounts(&[account]).await.unwrap();
+        let mut settings = Settings::from_config(&Config::default());
+        settings
+            .channels
+            .insert(channel.clone(), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0));
+        let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
+        let app = App::new(engine, Outbox::new(store.clone(), Sinks::default(), clock.clone()), clock);
+
+        let events: usize = 60;
+        let mut calls = tokio::task::JoinSet::new();
+        for _copy in 0..3 {
+            for n in 0..events {
+                let app = app.clone();
+                let user = UserId::parse(format!("cust{n}")).unwrap();
+                let event = InboundEvent {
+                    event_id: format!("Ev{n:03}"),
+                    platform: Platform::Shell,
+                    body: Inbound::Message(IncomingMessage {
+                        channel: channel.clone(),
+                        message: MessageId::parse(format!("{n}.0001")).unwrap(),
+                        thread: None,
+                        author: Author::human(user, format!("Customer {n}")),
+                        text: format!("Login is broken for user {n}"),
+                        sent_at: t0,
+                        edited: false,
+                    }),
+                };
+                calls.spawn(async move { (n, app.ingest(event).await.unwrap()) });
+            }
+        }
+        let mut new_per_event = vec![0; events];
+        while let Some(joined) = calls.join_next().await {
+            let (n, new) = joined.unwrap();
+            new_per_event[n] += usize::from(new);
+        }
+        assert_eq!(new_per_event, vec![1; events], "each event is new to exactly one caller");
+        assert_eq!(app.store().unprocessed_inbound(1000).await.unwrap().len(), events);
+
+        assert_eq!(app.drain_inbox().await.unwrap(), events);
+        assert_eq!(app.drain_inbox().await.unwrap(), 0);
+        let tickets = app.store().tickets(&TicketFilter::default()).await.unwrap();
+        assert_eq!(tickets.len(), events, "one ticket per event, none doubled");
     }
 }

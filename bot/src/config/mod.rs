@@ -174,6 +174,9 @@ impl GeneralConfig {
 pub struct TicketsConfig {
     /// Reaction that opens a ticket from a message (short name without colons, or the emoji).
     pub open_emoji: Vec<String>,
+    /// React with the open emoji to every message that became a ticket, so the channel sees
+    /// it was picked up (Slack `reactions.add`, a Discord reaction).
+    pub mark_opened: bool,
     /// Staff emoji shortcut on a ticket's root message: take the ticket.
     pub claim_emoji: Vec<String>,
     /// Staff emoji shortcut: mark the ticket solved.
@@ -201,6 +204,7 @@ impl Default for TicketsConfig {
     fn default() -> Self {
         Self {
             open_emoji: vec!["ticket".into(), "🎫".into()],
+            mark_opened: true,
             claim_emoji: vec!["eyes".into(), "👀".into()],
             solve_emoji: vec!["white_check_mark".into(), "✅".into()],
             urgent_emoji: vec!["rotating_light".into(), "🚨".into()],

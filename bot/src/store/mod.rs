@@ -49,6 +49,10 @@ pub enum StoreError {
     /// A value the database cannot hold faithfully (refused before anything is written).
     #[error("cannot store this: {0}")]
     Invalid(String),
+    /// The database could not take a write that was batched with others (group commit);
+    /// the message is the underlying error's.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://…")]
     BadUrl(String),
 }
@@ -121,6 +125,14 @@ pub struct InboxEntry {
     pub event_id: String,
     pub payload: serde_json::Value,
     pub received_at: DateTime<Utc>,
+}
+
+/// An inbound event to record (see [`Store::record_inbound_batch`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewInbound {
+    pub platform: Platform,
+    pub event_id: String,
+    pub payload: serde_json::Value,
 }
 
 /// Which tickets to list.
@@ -221,6 +233,10 @@ pub trait Store: Send + Sync + 'static {
         payload: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Records several inbound events in one transaction, so that one commit (one fsync)
+    /// makes the whole batch durable: the inbox's group commit. Returns, in order, whether
+    /// each event was new; a repeat of an event earlier in the same batch counts as seen.
+    async fn record_inbound_batch(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>>;
     async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>>;
     /// Claims up to `limit` unprocessed events until `lease_until`, oldest first; events
     /// another replica holds an unexpired claim on are skipped.

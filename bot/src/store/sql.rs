@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use sqlx::Row;
 
 use super::{
-    handles_map, parse_col, Backend, InboxEntry, NewOutbound, OutboundPurpose, OutboundRow,
+    handles_map, parse_col, Backend, InboxEntry, NewInbound, NewOutbound, OutboundPurpose, OutboundRow,
     RenderOnOpen, Result, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
@@ -866,6 +866,29 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_inbound_batch(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
+                if events.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin().await?;
+                let mut fresh = Vec::with_capacity(events.len());
+                for e in events {
+                    let done = sqlx::query(
+                        "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (platform, event_id) DO NOTHING",
+                    )
+                    .bind(e.platform.as_str())
+                    .bind(&e.event_id)
+                    .bind(Json(&e.payload))
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    fresh.push(done.rows_affected() == 1);
+                }
+                tx.commit().await?;
+                Ok(fresh)
             }
 
             async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>> {

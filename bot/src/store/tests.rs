@@ -1068,6 +1068,33 @@ async fn inbox_deduplicates_and_tracks_processing() {
     .await;
 }
 
+#[tokio::test]
+async fn inbox_batches_commit_together_and_deduplicate() {
+    on_each(|s| async move {
+        let ev = |p: Platform, id: &str, n: i64| crate::store::NewInbound {
+            platform: p,
+            event_id: id.into(),
+            payload: serde_json::json!({"n": n}),
+        };
+        assert!(s.record_inbound(Platform::Slack, "Ev00", &serde_json::json!({"n": 0}), at(0)).await.unwrap());
+        assert_eq!(s.record_inbound_batch(&[], at(1)).await.unwrap(), Vec::<bool>::new());
+        let batch = [
+            ev(Platform::Slack, "Ev01", 1),
+            ev(Platform::Slack, "Ev00", 2),   // recorded before
+            ev(Platform::Slack, "Ev01", 3),   // repeats an event earlier in this batch
+            ev(Platform::Discord, "Ev01", 4), // same id, other platform: another event
+        ];
+        assert_eq!(s.record_inbound_batch(&batch, at(2)).await.unwrap(), [true, false, false, true]);
+        let pending = s.unprocessed_inbound(10).await.unwrap();
+        let mut summary: Vec<_> =
+            pending.iter().map(|e| (e.event_id.as_str(), e.platform.as_str(), e.payload["n"].as_i64())).collect();
+        summary.sort();
+        assert_eq!(summary, [("Ev00", "slack", Some(0)), ("Ev01", "discord", Some(4)), ("Ev01", "slack", Some(1))]);
+        assert!(pending[1..].iter().all(|e| e.received_at == at(2)));
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outbox
 
