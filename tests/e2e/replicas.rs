@@ -405,7 +405,7 @@ async fn two_replicas_one_killed_mid_stream_lose_and_double_nothing() {
         .await;
 
     // 5. B drains everything, A's claimed work included once its leases expire.
-    until("the survivor to drain inbox and outbox", Duration::from_secs(45), || drained(&db)).await;
+    until("the survivor to drain inbox and outbox", Duration::from_secs(90), || drained(&db)).await;
 
     // Every event made its ticket, exactly once, opened once.
     let tickets = db.store.tickets(&TicketFilter { limit: Some(10_000), ..Default::default() }).await.unwrap();
