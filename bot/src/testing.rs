@@ -198,6 +198,7 @@ pub async fn postgres() -> Option<TestDb> {
     let opts = PgConnectOptions::from_str(&base_url)
         .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is not a PostgreSQL URL: {e}"))
         .options([("search_path", &schema)]);
+    let opts = PgStore::session_options(opts);
     // Fewer connections than production: many tests run at once against one server.
     let pool = PgPoolOptions::new()
         .max_connections(5)

@@ -818,10 +818,14 @@ async fn a_reaction_opens_a_ticket_in_a_thread_and_an_agent_reply_is_the_first_r
         let m4 = snowflake_at(t0 + 420_000, 4);
         fake.post(m4, m1, WILE, "Thanks, it still loops");
 
+        // serenity dispatches gateway events concurrently, so m2 and m4 may be recorded in
+        // either order: wait for both (their times come from the snowflakes either way).
         let events = eventually("the thread messages are in the event log", || async {
             let t = ticket(&db, "ACME-1").await?;
             let events = db.store.events(t.id).await.unwrap();
-            events.iter().any(|e| matches!(&e.kind, EventKind::CustomerMessage { message, .. } if message.as_str() == m4.to_string())).then_some(events)
+            let customer = events.iter().any(|e| matches!(&e.kind, EventKind::CustomerMessage { message, .. } if message.as_str() == m4.to_string()));
+            let agent = events.iter().any(|e| matches!(&e.kind, EventKind::AgentMessage { message, .. } if message.as_str() == m2.to_string()));
+            (customer && agent).then_some(events)
         })
         .await;
         let opened = events.iter().find(|e| matches!(e.kind, EventKind::Opened { .. })).unwrap();

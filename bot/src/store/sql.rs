@@ -70,7 +70,8 @@ where
 }
 
 macro_rules! sql_store {
-    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal, $migrator:expr) => {
+    ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal,
+     $durable_on:literal, $durable_off:literal, $migrator:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -286,6 +287,31 @@ macro_rules! sql_store {
                     .await?;
                 }
                 Ok(())
+            }
+
+            async fn insert_inbound(
+                conn: &mut sqlx::pool::PoolConnection<$db>,
+                events: &[NewInbound],
+                now: DateTime<Utc>,
+            ) -> Result<Vec<bool>> {
+                use sqlx::Connection;
+                let mut tx = conn.begin_with($begin).await?;
+                let mut fresh = Vec::with_capacity(events.len());
+                for e in events {
+                    let done = sqlx::query(
+                        "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (platform, event_id) DO NOTHING",
+                    )
+                    .bind(e.platform.as_str())
+                    .bind(&e.event_id)
+                    .bind(Json(&e.payload))
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    fresh.push(done.rows_affected() == 1);
+                }
+                tx.commit().await?;
+                Ok(fresh)
             }
 
             async fn insert_outbox(
@@ -855,40 +881,26 @@ macro_rules! sql_store {
                 payload: &serde_json::Value,
                 now: DateTime<Utc>,
             ) -> Result<bool> {
-                let done = sqlx::query(
-                    "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (platform, event_id) DO NOTHING",
-                )
-                .bind(platform.as_str())
-                .bind(event_id)
-                .bind(Json(payload))
-                .bind(micros(now))
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                let event = NewInbound { platform, event_id: event_id.to_string(), payload: payload.clone() };
+                Ok(self.record_inbound_batch(std::slice::from_ref(&event), now).await?[0])
             }
 
             async fn record_inbound_batch(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
                 if events.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut tx = self.begin().await?;
-                let mut fresh = Vec::with_capacity(events.len());
-                for e in events {
-                    let done = sqlx::query(
-                        "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (platform, event_id) DO NOTHING",
-                    )
-                    .bind(e.platform.as_str())
-                    .bind(&e.event_id)
-                    .bind(Json(&e.payload))
-                    .bind(micros(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    fresh.push(done.rows_affected() == 1);
+                // Ordinary commits do not wait for the disk (see `connect`); this one must,
+                // because the platform is told "received" as soon as it returns. Syncing it
+                // also makes every earlier commit durable (one log, written in order).
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query($durable_on).execute(&mut *conn).await?;
+                let result = Self::insert_inbound(&mut conn, events, now).await;
+                if let Err(e) = sqlx::query($durable_off).execute(&mut *conn).await {
+                    // Left durable, the connection is only slower; dropped, it cannot leak.
+                    tracing::warn!(error = %e, "could not restore the connection's commit mode; closing it");
+                    let _ = conn.detach();
                 }
-                tx.commit().await?;
-                Ok(fresh)
+                result
             }
 
             async fn unprocessed_inbound(&self, limit: i64) -> Result<Vec<InboxEntry>> {
@@ -1247,6 +1259,9 @@ sql_store!(
     "BEGIN IMMEDIATE",
     // One writer at a time: a single UPDATE claims atomically.
     "",
+    // The inbox's commits wait for the disk; the others do not (see `SqliteStore::connect`).
+    "PRAGMA synchronous = FULL",
+    "PRAGMA synchronous = NORMAL",
     sqlx::migrate!("../migrations/sqlite")
 );
 
@@ -1257,5 +1272,8 @@ sql_store!(
     Backend::Postgres,
     "BEGIN",
     " FOR UPDATE SKIP LOCKED",
+    // The inbox's commits wait for the WAL flush; the others do not (see `PgStore::connect_with`).
+    "SET synchronous_commit = on",
+    "RESET synchronous_commit",
     sqlx::migrate!("../migrations/postgres")
 );

@@ -1095,6 +1095,49 @@ async fn inbox_batches_commit_together_and_deduplicate() {
     .await;
 }
 
+/// Only the inbox's commits wait for the disk: every pooled connection is back in the fast
+/// commit mode after an inbox batch, and a recorded event is there on the next connection.
+#[tokio::test]
+async fn inbox_commits_are_synced_and_the_connection_mode_is_restored() {
+    use sqlx::postgres::PgConnectOptions;
+    use std::str::FromStr;
+    for db in each_backend().await {
+        let event = crate::store::NewInbound {
+            platform: Platform::Slack,
+            event_id: "EvSYNC".into(),
+            payload: serde_json::json!({ "n": 1 }),
+        };
+        match db.backend {
+            super::Backend::Sqlite => {
+                let s = super::SqliteStore::connect(&db.url).await.unwrap();
+                assert_eq!(s.record_inbound_batch(std::slice::from_ref(&event), at(0)).await.unwrap(), [true]);
+                let mut held = Vec::new();
+                for _ in 0..4 {
+                    held.push(s.pool().acquire().await.unwrap());
+                }
+                for c in &mut held {
+                    let (mode,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&mut **c).await.unwrap();
+                    assert_eq!(mode, 1, "NORMAL between inbox commits");
+                }
+            }
+            super::Backend::Postgres => {
+                let s = super::PgStore::connect_with(PgConnectOptions::from_str(&db.url).unwrap()).await.unwrap();
+                assert_eq!(s.record_inbound_batch(std::slice::from_ref(&event), at(0)).await.unwrap(), [true]);
+                let mut held = Vec::new();
+                for _ in 0..10 {
+                    held.push(s.pool().acquire().await.unwrap());
+                }
+                for c in &mut held {
+                    let (mode,): (String,) = sqlx::query_as("SHOW synchronous_commit").fetch_one(&mut **c).await.unwrap();
+                    assert_eq!(mode, "off", "asynchronous between inbox commits");
+                }
+            }
+        }
+        assert_eq!(db.store.unprocessed_inbound(10).await.unwrap().len(), 1);
+        db.cleanup().await;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outbox
 
