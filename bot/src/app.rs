@@ -35,9 +35,13 @@ struct PendingRecord {
     done: oneshot::Sender<Result<bool, StoreError>>,
 }
 
+/// Inbound events claimed at once.
+const CLAIM_BATCH: i64 = 200;
+
 impl App {
     /// Builds the app and starts its inbox writer task (so it must run inside a tokio
-    /// runtime); the task ends when the last clone of the app is dropped.
+    /// runtime); the task ends when the last clone of the app is dropped. The inbox is
+    /// claimed with the outbox's lease ([`Outbox::with_lease`]).
     pub fn new(engine: Engine, outbox: Outbox, clock: Arc<dyn Clock>) -> Self {
         let store = engine.store().clone();
         let (inbox_writer, queue) = mpsc::channel(4 * INBOX_BATCH);
@@ -111,16 +115,23 @@ impl App {
     /// Handles every recorded, unprocessed event, oldest first (after a crash or restart
     /// too). Returns how many were handled.
     ///
-    /// Events are handled in lanes, one per channel: in order within a channel (a thread's
-    /// messages, a ticket's commands), up to [`INBOX_LANES`] channels at once. A lane stops at
-    /// an event that fails, so nothing after it in that channel overtakes it; the failed
-    /// event and the rest of its lane are tried again once their claim runs out.
+    /// Events are claimed in batches for the lease; another replica's unexpired claims are
+    /// skipped, and a replica that died holds its claims until they expire.
+    ///
+    /// A batch is handled in lanes, one per channel: in order within a channel (a thread's
+    /// messages, a ticket's commands), up to [`INBOX_LANES`] channels at once. A lane stops
+    /// at an event that fails, so nothing after it in that channel overtakes it; the failed
+    /// event and the rest of its lane are tried again once their claim runs out. An event is
+    /// only started while at least half of its lease is left; the rest of its lane is given
+    /// back at once.
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
         use futures_util::StreamExt;
+        let lease = chrono::Duration::from_std(self.outbox.lease()).unwrap_or(chrono::Duration::seconds(60));
         let mut n = 0;
         loop {
-            let now = self.clock.now();
-            let batch = self.store.claim_inbound(now, now + chrono::Duration::seconds(60), 200).await?;
+            let claimed_at = self.clock.now();
+            let lease_until = claimed_at + lease;
+            let batch = self.store.claim_inbound(claimed_at, lease_until, CLAIM_BATCH).await?;
             if batch.is_empty() {
                 return Ok(n);
             }
@@ -144,41 +155,55 @@ impl App {
                     }
                 }
             }
-            let handled: usize = futures_util::stream::iter(lanes)
+            let outcomes: Vec<Result<(usize, usize), StoreError>> = futures_util::stream::iter(lanes)
                 .map(|lane| async move {
-                    let mut handled = 0;
-                    for event in &lane {
+                    let (mut handled, mut released) = (0, 0);
+                    for (i, event) in lane.iter().enumerate() {
+                        if self.clock.now() - claimed_at >= lease / 2 {
+                            let rest: Vec<_> = lane[i..].iter().map(|e| (e.platform, e.event_id.clone())).collect();
+                            self.store.release_inbound(&rest, lease_until).await?;
+                            released = rest.len();
+                            break;
+                        }
                         if self.process(event).await.is_err() {
                             break;
                         }
                         handled += 1;
                     }
-                    handled
+                    Ok((handled, released))
                 })
                 .buffer_unordered(INBOX_LANES)
-                .fold(0, |sum, h| async move { sum + h })
+                .collect()
                 .await;
-            n += handled;
-            if handled + set_aside == 0 {
+            let mut progressed = set_aside;
+            for outcome in outcomes {
+                let (handled, released) = outcome?;
+                n += handled;
+                progressed += handled + released;
+            }
+            if progressed == 0 {
                 return Ok(n);
             }
         }
     }
 
     /// Processes the inbox until `shutdown`, waking on new events or every `poll`.
+    /// Once `shutdown` turns true it handles what is left (everything acknowledged before
+    /// the HTTP server stopped) and returns.
     pub async fn run_inbox(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
-        loop {
+        while !*shutdown.borrow() {
             if let Err(e) = self.drain_inbox().await {
                 tracing::error!(error = %e, "inbox pass failed");
-            }
-            if *shutdown.borrow() {
-                break;
             }
             tokio::select! {
                 _ = self.inbox_wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
                 _ = shutdown.changed() => {}
             }
+        }
+        // The last pass starts after the stop, so it sees every event recorded before it.
+        if let Err(e) = self.drain_inbox().await {
+            tracing::error!(error = %e, "final inbox pass failed");
         }
     }
 
@@ -247,130 +272,4 @@ impl Ingest for App {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::ManualClock;
-    use crate::config::{Config, WhoMayOpen};
-    use crate::domain::{Account, AccountId, Name, Tier};
-    use crate::engine::{ChannelSettings, Settings};
-    use crate::outbox::Sinks;
-    use crate::store::TicketFilter;
-    use baton_chat::*;
-    use chrono::{TimeZone, Utc};
-
-    /// A burst of concurrent deliveries, each event delivered three times (platform
-    /// retries racing each other): every caller learns correctly whether its copy was new,
-    /// everything answered is in the inbox, and each event is handled once.
-    #[tokio::test]
-    async fn concurrent_ingest_is_group_committed_and_deduplicated() {
-        for db in crate::testing::each_backend().await {
-            let store = db.store.clone();
-            let channel = ChannelRef::parse("shell:acme").unwrap();
-            let account = Account::new(AccountId::parse("acme").unwrap(), Name::parse("Acme").unwrap(), Tier::parse("enterprise").unwrap())
-                .with_channels([channel.clone()])
-                .unwrap();
-            store.upsert_accounts(&[account]).await.unwrap();
-            let mut settings = Settings::from_config(&Config::default());
-            settings
-                .channels
-                .insert(channel.clone(), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
-            let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
-            let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0));
-            let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
-            let app = App::new(engine, Outbox::new(store.clone(), Sinks::default(), clock.clone()), clock);
-
-            let events: usize = 60;
-            let mut calls = tokio::task::JoinSet::new();
-            for _copy in 0..3 {
-                for n in 0..events {
-                    let app = app.clone();
-                    let user = UserId::parse(format!("cust{n}")).unwrap();
-                    let event = InboundEvent {
-                        event_id: format!("Ev{n:03}"),
-                        platform: Platform::Shell,
-                        body: Inbound::Message(IncomingMessage {
-                            channel: channel.clone(),
-                            message: MessageId::parse(format!("{n}.0001")).unwrap(),
-                            thread: None,
-                            author: Author::human(user, format!("Customer {n}")),
-                            text: format!("Login is broken for user {n}"),
-                            sent_at: t0,
-                            edited: false,
-                        }),
-                    };
-                    calls.spawn(async move { (n, app.ingest(event).await.unwrap()) });
-                }
-            }
-            let mut new_per_event = vec![0; events];
-            while let Some(joined) = calls.join_next().await {
-                let (n, new) = joined.unwrap();
-                new_per_event[n] += usize::from(new);
-            }
-            assert_eq!(new_per_event, vec![1; events], "each event is new to exactly one caller");
-            assert_eq!(app.store().unprocessed_inbound(1000).await.unwrap().len(), events);
-
-            assert_eq!(app.drain_inbox().await.unwrap(), events);
-            assert_eq!(app.drain_inbox().await.unwrap(), 0);
-            let tickets = app.store().tickets(&TicketFilter::default()).await.unwrap();
-            assert_eq!(tickets.len(), events, "one ticket per event, none doubled");
-        }
-    }
-
-    /// Channels are handled side by side, each in the order its events arrived: the k-th
-    /// message in a channel becomes that account's k-th ticket.
-    #[tokio::test]
-    async fn each_channel_is_handled_in_order_while_channels_run_side_by_side() {
-        for db in crate::testing::each_backend().await {
-            let store = db.store.clone();
-            let names = ["acme", "globex", "initech", "umbrella", "hooli", "wonka"];
-            let channel = |a: &str| ChannelRef::parse(&format!("shell:{a}")).unwrap();
-            let mut settings = Settings::from_config(&Config::default());
-            let mut accounts = Vec::new();
-            for a in names {
-                let mut account =
-                    Account::new(AccountId::parse(a).unwrap(), Name::parse(a).unwrap(), Tier::parse("enterprise").unwrap())
-                        .with_channels([channel(a)])
-                        .unwrap();
-                account.key_prefix = Some(crate::domain::KeyPrefix::parse(&a[..3].to_uppercase()).unwrap());
-                accounts.push(account);
-                settings
-                    .channels
-                    .insert(channel(a), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
-            }
-            store.upsert_accounts(&accounts).await.unwrap();
-            let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
-            let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0));
-            let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
-            let app = App::new(engine, Outbox::new(store.clone(), Sinks::default(), clock.clone()), clock);
-
-            let per_channel = 12;
-            for k in 0..per_channel {
-                for (c, a) in names.iter().enumerate() {
-                    let event = InboundEvent {
-                        event_id: format!("Ev{k:03}-{c}"),
-                        platform: Platform::Shell,
-                        body: Inbound::Message(IncomingMessage {
-                            channel: channel(a),
-                            message: MessageId::parse(format!("{a}-{k}")).unwrap(),
-                            thread: None,
-                            author: Author::human(UserId::parse(format!("{a}-cust{k}")).unwrap(), "Customer"),
-                            text: format!("Problem number {k}"),
-                            sent_at: t0,
-                            edited: false,
-                        }),
-                    };
-                    assert!(app.ingest(event).await.unwrap());
-                }
-            }
-            assert_eq!(app.drain_inbox().await.unwrap(), per_channel * names.len());
-            for a in names {
-                let prefix = a[..3].to_uppercase();
-                for k in 0..per_channel {
-                    let key = crate::domain::TicketKey::parse(&format!("{prefix}-{}", k + 1)).unwrap();
-                    let t = store.ticket_by_key(&key).await.unwrap().unwrap();
-                    assert_eq!(t.origin.message.unwrap().as_str(), format!("{a}-{k}"), "{key} in arrival order");
-                }
-            }
-        }
-    }
-}
+mod tests;

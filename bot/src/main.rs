@@ -351,38 +351,98 @@ async fn shutdown_signal() {
 
 async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, AnyError> {
     use std::time::Duration;
+    use tokio::sync::watch;
     let (accounts, people) = seed(&config, &store).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Arc::new(Settings::from_config(&config));
     let sinks = wiring::sinks(&config)?;
     let engine = Engine::new(store.clone(), settings.clone(), clock.clone());
-    let outbox = Outbox::new(store.clone(), sinks, clock.clone());
+    let outbox = Outbox::new(store.clone(), sinks, clock.clone()).with_lease(config.general.claim_lease());
     let app = App::new(engine, outbox, clock.clone());
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let (adapter_routes, mut adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), stopped.clone())?;
-    adapter_tasks.extend(wiring::resolve_slack_people(&config, store.clone(), stopped.clone()).await?);
+    // Shutdown happens in two steps: intake (adapters, inbox, timers, digests) stops first,
+    // then the outbox, so that it delivers what the last events caused.
+    let (stop_intake, intake_stopped) = watch::channel(false);
+    let (stop_outbox, outbox_stopped) = watch::channel(false);
+    let (adapter_routes, mut adapter_tasks) = wiring::inbound(&config, Arc::new(app.clone()), intake_stopped.clone())?;
+    adapter_tasks.extend(wiring::resolve_slack_people(&config, store.clone(), intake_stopped.clone()).await?);
     // Digests: each slot claimed in the database, so replicas post it once.
     let outlook = baton::digest::SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: chrono::Duration::hours(4) };
     let digests = baton::digest::Digests::new(store.clone(), settings).with_sla(Arc::new(outlook));
     let scheduler = baton::scheduler::Scheduler::new(store.clone(), digests, baton::digest::DigestSpec::all(&config)?, clock.clone())
         .with_outbox(app.outbox.clone());
     let api = baton::signals_api::router(store.clone(), clock.clone(), config.api.signals_token.clone());
-    let workers = [
-        tokio::spawn(app.clone().run_inbox(Duration::from_millis(500), stopped.clone())),
-        tokio::spawn(app.outbox.clone().run(Duration::from_secs(1), stopped.clone())),
-        tokio::spawn(app.clone().run_timers(Duration::from_secs(30), stopped.clone())),
-        tokio::spawn(scheduler.run(Duration::from_secs(15), stopped.clone())),
-    ];
+    let intake: Vec<_> = [
+        tokio::spawn(app.clone().run_inbox(Duration::from_millis(500), intake_stopped.clone())),
+        tokio::spawn(app.clone().run_timers(Duration::from_secs(30), intake_stopped.clone())),
+        tokio::spawn(scheduler.run(Duration::from_secs(15), intake_stopped.clone())),
+    ]
+    .into_iter()
+    .chain(adapter_tasks)
+    .collect();
+    let delivery = tokio::spawn(app.outbox.clone().run(Duration::from_secs(1), outbox_stopped));
     let listener = tokio::net::TcpListener::bind(&config.http.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.http.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, accounts, people, "baton is serving");
     println!("baton listening on http://{addr}");
-    baton::server::serve(listener, baton::server::router(app, adapter_routes.merge(api)), shutdown_signal()).await?;
-    let _ = stop.send(true);
-    for w in workers.into_iter().chain(adapter_tasks) {
-        let _ = w.await;
+    let (signal, signalled) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = signal.send(true);
+    });
+    let mut until_signal = signalled.clone();
+    let mut server = tokio::spawn(baton::server::serve(
+        listener,
+        baton::server::router(app.clone(), adapter_routes.merge(api)),
+        async move {
+            let _ = until_signal.wait_for(|s| *s).await;
+        },
+    ));
+    let mut signalled = signalled;
+    tokio::select! {
+        // First: after the signal the server finishes by itself, which is not an error.
+        biased;
+        _ = signalled.wait_for(|s| *s) => {}
+        served = &mut server => {
+            // The server stopped by itself: an I/O error on the listener.
+            served??;
+            return Err("the HTTP server stopped unexpectedly".into());
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    let grace = config.general.shutdown_grace();
+    tracing::info!(grace = ?grace, "stopping: no new events; finishing acknowledged work and the outbox");
+    let drained = tokio::time::timeout(grace, async move {
+        // The listener is closed at once; requests in flight are answered.
+        if let Ok(Err(e)) = server.await {
+            tracing::warn!(error = %e, "HTTP server error while stopping");
+        }
+        let _ = stop_intake.send(true);
+        for task in intake {
+            let _ = task.await;
+        }
+        let _ = stop_outbox.send(true);
+        let _ = delivery.await;
+    })
+    .await;
+    let left = store.unprocessed_inbound(1).await.map(|v| v.len()).unwrap_or(0);
+    let (waiting, _) = store.outbox_backlog().await.unwrap_or((0, None));
+    match drained {
+        Ok(()) => {
+            // Messages still waiting are ones whose next attempt is not due (a retry after
+            // a failure); a running replica, or the next start, delivers them.
+            tracing::info!(outbox_waiting = waiting, "stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(_) => {
+            tracing::warn!(
+                grace = ?grace,
+                inbox_left = left,
+                outbox_waiting = waiting,
+                "general.shutdown_grace passed before the work was done; it stays in the database \
+                 for another replica or the next start (claims expire after general.claim_lease)"
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

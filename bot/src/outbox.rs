@@ -38,18 +38,43 @@ impl Sinks {
     }
 }
 
+/// How long a replica holds the messages (and inbound events) it claimed, unless configured
+/// otherwise (`general.claim_lease`).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// Messages claimed at once.
+const CLAIM_BATCH: i64 = 100;
+
 /// The delivery worker.
+///
+/// Messages are claimed in batches for a lease. A message is only attempted while at least
+/// half of its lease is left, and each attempt is cut off after half a lease, so an attempt
+/// always ends before another replica may take the message over; messages the batch did
+/// not get to are given back at once. A replica that dies holds its claims until the lease
+/// ends; then another replica delivers them.
 #[derive(Clone)]
 pub struct Outbox {
     store: Arc<dyn Store>,
     sinks: Sinks,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    lease: Duration,
 }
 
 impl Outbox {
     pub fn new(store: Arc<dyn Store>, sinks: Sinks, clock: Arc<dyn Clock>) -> Self {
-        Self { store, sinks, clock, wake: Arc::new(Notify::new()) }
+        Self { store, sinks, clock, wake: Arc::new(Notify::new()), lease: DEFAULT_LEASE }
+    }
+
+    /// The same worker with another claim lease (`general.claim_lease`).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The claim lease.
+    pub fn lease(&self) -> Duration {
+        self.lease
     }
 
     /// Tells the worker there is something new to deliver.
@@ -60,15 +85,25 @@ impl Outbox {
     /// Delivers everything due now; returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let mut delivered = 0;
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
         loop {
-            let now = self.clock.now();
-            // Claimed for a minute: another replica skips these meanwhile.
-            let batch = self.store.claim_outbound(now, now + chrono::Duration::seconds(60), 100).await?;
+            let claimed_at = self.clock.now();
+            let lease_until = claimed_at + lease;
+            // Another replica skips these until `lease_until`.
+            let batch = self.store.claim_outbound(claimed_at, lease_until, CLAIM_BATCH).await?;
             if batch.is_empty() {
                 return Ok(delivered);
             }
             let mut progressed = false;
-            for row in batch {
+            let mut rows = batch.into_iter();
+            while let Some(row) = rows.next() {
+                if self.clock.now() - claimed_at >= lease / 2 {
+                    // Not enough of the lease left for an attempt: give the rest back.
+                    let rest: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
+                    self.store.release_outbound(&rest, lease_until).await?;
+                    progressed = true;
+                    break;
+                }
                 if self.deliver_one(&row).await? {
                     delivered += 1;
                     progressed = true;
@@ -89,7 +124,12 @@ impl Outbox {
             self.store.mark_failed(row.id, &error, Some(now + chrono::Duration::minutes(5))).await?;
             return Ok(false);
         };
-        match sink.deliver(&row.message).await {
+        // Cut off at half a lease, so no other replica can be attempting this message too.
+        let attempt = match tokio::time::timeout(self.lease / 2, sink.deliver(&row.message)).await {
+            Ok(result) => result,
+            Err(_) => Err(DeliveryError::Transient(format!("no answer within {:?}", self.lease / 2))),
+        };
+        match attempt {
             Ok(d) => {
                 self.store.mark_delivered(row.id, d.message.as_ref(), now).await?;
                 crate::telemetry::metrics().messages_delivered.get_or_create(&crate::telemetry::platform(row.platform)).inc();

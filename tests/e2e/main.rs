@@ -5,6 +5,7 @@ mod cli;
 mod digest;
 mod discord;
 mod layout;
+mod replicas;
 mod serve;
 mod shell;
 mod slack;

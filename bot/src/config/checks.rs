@@ -390,6 +390,17 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
     if let Err(m) = parse_time_zone(&c.general.time_zone) {
         problem("general.time_zone".into(), m);
     }
+    match parse_duration(&c.general.claim_lease) {
+        Ok(d) if d < super::MIN_CLAIM_LEASE => problem(
+            "general.claim_lease".into(),
+            format!("`{}` is too short: a lease must be at least 2s", c.general.claim_lease.trim()),
+        ),
+        Ok(_) => {}
+        Err(m) => problem("general.claim_lease".into(), m),
+    }
+    if let Err(m) = parse_duration(&c.general.shutdown_grace) {
+        problem("general.shutdown_grace".into(), m);
+    }
     if c.general.tiers.is_empty() && !ix.general_broken {
         problem(
             "general.tiers".into(),

@@ -616,6 +616,17 @@ bot_tokn = "xoxb-1"
 "#;
 
     #[test]
+    fn claim_lease_and_shutdown_grace_are_checked() {
+        let problems = check_text("[general]\nclaim_lease = \"1s\"\nshutdown_grace = \"soon\"\n");
+        assert!(find(&problems, "general.claim_lease").message.contains("at least 2s"), "{problems:?}");
+        assert!(find(&problems, "general.shutdown_grace").message.contains("not a duration"), "{problems:?}");
+        let fine = check_text("[general]\nclaim_lease = \"5s\"\nshutdown_grace = \"1m30s\"\n");
+        assert!(!keys(&fine).iter().any(|k| k.starts_with("general.")), "{fine:?}");
+        let general = super::super::GeneralConfig { claim_lease: "5s".into(), shutdown_grace: "1m30s".into(), ..Default::default() };
+        assert_eq!((general.claim_lease(), general.shutdown_grace()), (std::time::Duration::from_secs(5), std::time::Duration::from_secs(90)));
+    }
+
+    #[test]
     fn broken_config_reports_every_problem_with_its_key() {
         let problems = check_text(BROKEN);
         let all = ConfigError(problems.clone()).to_string();

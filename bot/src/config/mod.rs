@@ -130,6 +130,15 @@ pub struct GeneralConfig {
     pub time_zone: String,
     /// Known support tiers, most valuable first.
     pub tiers: Vec<String>,
+    /// How long a replica holds an inbound event or an outbox message it claimed. Another
+    /// replica takes over the work of one that died once this has passed; it must exceed the
+    /// longest single delivery (each Slack/Discord call is bounded at 10 s), so keep the
+    /// default unless tests need takeovers to be quick. At least `2s`.
+    pub claim_lease: String,
+    /// On SIGTERM, baton stops accepting events, finishes the ones it acknowledged, flushes
+    /// the outbox and exits 0 within this time (non-zero, with the work left in the database
+    /// for the next replica, if it cannot).
+    pub shutdown_grace: String,
 }
 
 impl Default for GeneralConfig {
@@ -138,7 +147,24 @@ impl Default for GeneralConfig {
             default_locale: "en-US".into(),
             time_zone: "UTC".into(),
             tiers: vec!["enterprise".into(), "business".into(), "starter".into()],
+            claim_lease: "60s".into(),
+            shutdown_grace: "30s".into(),
         }
+    }
+}
+
+/// The shortest `general.claim_lease` accepted.
+pub const MIN_CLAIM_LEASE: Duration = Duration::from_secs(2);
+
+impl GeneralConfig {
+    /// [`Self::claim_lease`](field@Self::claim_lease), parsed ([`check`] guarantees it parses
+    /// and is at least [`MIN_CLAIM_LEASE`]).
+    pub fn claim_lease(&self) -> Duration {
+        parse_duration(&self.claim_lease).unwrap_or(Duration::from_secs(60)).max(MIN_CLAIM_LEASE)
+    }
+    /// [`Self::shutdown_grace`](field@Self::shutdown_grace), parsed.
+    pub fn shutdown_grace(&self) -> Duration {
+        parse_duration(&self.shutdown_grace).unwrap_or(Duration::from_secs(30))
     }
 }
 

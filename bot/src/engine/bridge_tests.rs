@@ -434,3 +434,47 @@ async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escal
         w.db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sweeping_at_once_post_each_sla_warning_and_breach_once() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        // Monday 10:00 Stockholm: twelve enterprise tickets, first response due at 11:00.
+        for i in 1..=12 {
+            w.open_from("shell:acme", &format!("m{i}"), "wile", &format!("Problem number {i}")).await;
+        }
+        // A second replica: its own connection pool on the same database.
+        let other = Engine::new(crate::store::connect(&w.db.url).await.unwrap(), w.engine.settings.clone(), w.clock.clone());
+        // 50 minutes in (warning), then 61 (breach): both replicas sweep at the same moment,
+        // three times each.
+        for minutes in [50, 61] {
+            w.clock.set(t0() + Duration::minutes(minutes));
+            for _ in 0..3 {
+                let (a, b) = tokio::join!(
+                    tokio::spawn({
+                        let e = w.engine.clone();
+                        async move { e.tick().await }
+                    }),
+                    tokio::spawn({
+                        let e = other.clone();
+                        async move { e.tick().await }
+                    })
+                );
+                a.unwrap().unwrap();
+                b.unwrap().unwrap();
+            }
+        }
+        for i in 1..=12 {
+            let key = format!("ACME-{i}");
+            let kinds = w.kinds(&key).await;
+            assert_eq!(kinds.iter().filter(|k| **k == "sla_warning").count(), 1, "{key} on {:?}: {kinds:?}", w.db.backend);
+            assert_eq!(kinds.iter().filter(|k| **k == "sla_breached").count(), 1, "{key}: {kinds:?}");
+            let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse(format!("m{i}")).unwrap() };
+            let said = w.to(&thread).await;
+            assert_eq!(said.iter().filter(|m| m.starts_with('⚠')).count(), 1, "{key}: {said:?}");
+            assert_eq!(said.iter().filter(|m| m.starts_with('🔴')).count(), 1, "{key}: {said:?}");
+        }
+        drop(other);
+        w.db.cleanup().await;
+    }
+}

@@ -248,6 +248,10 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<()>;
+    /// Gives back claims taken with [`Store::claim_inbound`] until `lease_until` on events that
+    /// will not be handled under them, so they can be claimed again at once. Claims that
+    /// expired and were taken by someone else meanwhile are left alone.
+    async fn release_inbound(&self, events: &[(Platform, String)], lease_until: DateTime<Utc>) -> Result<()>;
 
     /// Queues messages outside any ticket change (e.g. an error reply).
     async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()>;
@@ -257,6 +261,9 @@ pub trait Store: Send + Sync + 'static {
     /// another replica holds.
     async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
     async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()>;
+    /// Gives back claims taken with [`Store::claim_outbound`] until `lease_until` on messages
+    /// that will not be attempted under them (see [`Store::release_inbound`]).
+    async fn release_outbound(&self, ids: &[i64], lease_until: DateTime<Utc>) -> Result<()>;
     /// Records a failed attempt; `next_attempt` `None` parks the message as dead.
     async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()>;
     async fn outbox(&self, dead_only: bool, limit: i64) -> Result<Vec<OutboundRow>>;

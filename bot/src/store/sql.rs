@@ -954,6 +954,23 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn release_inbound(&self, events: &[(Platform, String)], lease_until: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin().await?;
+                for (platform, event_id) in events {
+                    sqlx::query(
+                        "UPDATE inbound_events SET claimed_until = NULL \
+                         WHERE platform = $1 AND event_id = $2 AND processed_at IS NULL AND claimed_until = $3",
+                    )
+                    .bind(platform.as_str())
+                    .bind(event_id)
+                    .bind(micros(lease_until))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.begin().await?;
                 Self::insert_outbox(&mut tx, messages, now).await?;
@@ -1016,6 +1033,22 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?;
                     }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn release_outbound(&self, ids: &[i64], lease_until: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.begin().await?;
+                for id in ids {
+                    sqlx::query(
+                        "UPDATE outbox SET claimed_until = NULL \
+                         WHERE id = $1 AND delivered_at IS NULL AND claimed_until = $2",
+                    )
+                    .bind(id)
+                    .bind(micros(lease_until))
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(())
