@@ -777,6 +777,11 @@ struct Baton {
 impl Baton {
     async fn start(dir: &Path, database_url: &str, fake: &FakeDiscord) -> Baton {
         let config = write_discord_config(dir, database_url, fake);
+        Self::launch(dir, &config, &[]).await
+    }
+
+    /// `baton serve` on `config`, with more environment.
+    async fn launch(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Baton {
         let log = dir.join("baton.log");
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
@@ -786,6 +791,7 @@ impl Baton {
             .env("BATON_HTTP__BIND", "127.0.0.1:0")
             .env("BATON_DISCORD__TOKEN", TOKEN)
             .env("RUST_LOG", "info,baton_discord=debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
             .kill_on_drop(true)
@@ -1569,6 +1575,67 @@ async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
         let notice = format!("/channels/{private}/messages");
         eventually("the claim is announced in the private thread", || async {
             fake.calls_to("POST", &notice).into_iter().find(|c| c.body["content"].as_str().is_some_and(|t| t.contains("Dana Agent")))
+        })
+        .await;
+        assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
+        baton.assert_running();
+        baton.stop().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_discord_ticket_hands_off_to_a_slack_only_csm_on_slack() {
+    use crate::slack::{FakeSlack, BOT_TOKEN as SLACK_TOKEN, CASEY as CASEY_SLACK, SIGNING_SECRET};
+    for db in testing::each_backend().await {
+        let fake = FakeDiscord::start().await;
+        let (slack, slack_url) = FakeSlack::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        // Casey, Acme's CSM, is on Slack only.
+        let config = write_discord_config(dir.path(), &db.url, &fake);
+        let text = std::fs::read_to_string(&config).unwrap();
+        let casey = format!("discord_id = \"{CASEY}\"");
+        assert!(text.contains(&casey));
+        let text = text.replace(&casey, &format!("slack_id = \"{CASEY_SLACK}\""))
+            + &format!("\n[slack]\nmode = \"http\"\napi_url = \"{slack_url}\"\n");
+        std::fs::write(&config, text).unwrap();
+        let env = [("BATON_SLACK__BOT_TOKEN", SLACK_TOKEN), ("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET)];
+        let mut baton = Baton::launch(dir.path(), &config, &env).await;
+        fake.wait_connected(1).await;
+
+        let t0 = now_ms() - 3_600_000;
+        let m1 = snowflake_at(t0, 1);
+        fake.post(m1, SUPPORT, WILE, "The API returns 502 for every EU request");
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        eventually("the card is posted", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
+        // `/ticket escalate` in the ticket's thread: the handoff goes to the CSM.
+        let i1 = snowflake_at(t0 + 60_000, 11);
+        let options = json!([{ "type": 3, "name": "reason", "value": "EU customers blocked" }]);
+        let since = Instant::now();
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 2, DANA, m1, Some(SUPPORT), ticket_command(snowflake_at(t0, 900), "escalate", options), None));
+        answered(&fake, i1, since).await;
+
+        let open = eventually("a Slack DM with the CSM is opened", || async {
+            slack.calls("conversations.open").into_iter().find(|c| c.body["users"] == json!(CASEY_SLACK))
+        })
+        .await;
+        assert_eq!(open.body["users"], json!(CASEY_SLACK));
+        let dm = format!("D{CASEY_SLACK}");
+        let handoff = eventually("the handoff arrives on Slack", || async {
+            slack.calls("chat.postMessage").into_iter().find(|c| c.body["channel"] == json!(dm))
+        })
+        .await;
+        // With the account's context: the ticket, the account and the reason.
+        let body = handoff.body.to_string();
+        for expected in ["ACME-1", "Acme Corp", "EU customers blocked"] {
+            assert!(body.contains(expected), "{expected} missing from the handoff: {body}");
+        }
+        assert!(body.contains("handoff.ack"), "an acknowledge button: {body}");
+        // Nothing went to Discord for Casey, who has no Discord id.
+        assert!(fake.calls_to("POST", "/users/@me/channels").is_empty(), "no Discord DM");
+        eventually("the handoff is recorded", || async {
+            let events = events_of(&db, "ACME-1").await?;
+            events.iter().any(|e| matches!(&e.kind, EventKind::HandedOff { csm: Some(c), .. } if c.as_str() == "casey")).then_some(())
         })
         .await;
         assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
