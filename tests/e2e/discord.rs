@@ -786,7 +786,7 @@ impl Baton {
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
             .arg("--config")
-            .arg(&config)
+            .arg(config)
             .arg("serve")
             .env("BATON_HTTP__BIND", "127.0.0.1:0")
             .env("BATON_DISCORD__TOKEN", TOKEN)

@@ -176,7 +176,13 @@ impl DiscordSink {
         match self.post(parent, m, Some(parent)).await {
             Err(DeliveryError::Permanent(e)) if e.contains(&format!("error {}", codes::UNKNOWN_MESSAGE)) => {
                 // Not a message in the channel: a private thread, whose first message from
-                // baton is the card.
+                // baton is the card. (A public thread's root card that was deleted stays
+                // deleted: nothing else there is the card.)
+                match self.inner.rest.is_private_thread(root).await {
+                    Ok(true) => {}
+                    Ok(false) | Err(RestError::Rejected { .. }) => return Err(DeliveryError::Permanent(e)),
+                    Err(other) => return Err(other.into()),
+                }
                 let bot = self.inner.state.bot_user();
                 let first = self.inner.rest.first_messages(root, 10).await.map_err(DeliveryError::from)?;
                 let card = first.iter().find(|(_, author)| Some(*author) == bot).map(|(id, _)| *id);

@@ -283,6 +283,13 @@ impl Rest {
         self.call(Request::new(route, LightMethod::Patch).body(Some(bytes))).await
     }
 
+    /// Whether a channel is a private thread (type 12).
+    pub async fn is_private_thread(&self, channel: u64) -> Result<bool, RestError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel) };
+        let answer = self.json(Request::new(route, LightMethod::Get)).await?;
+        Ok(answer.get("type").and_then(Value::as_u64) == Some(12))
+    }
+
     /// Deletes a channel or thread.
     pub async fn delete_channel(&self, channel: u64) -> Result<(), RestError> {
         self.call(Request::new(Route::Channel { channel_id: ChannelId::new(channel) }, LightMethod::Delete)).await
