@@ -254,6 +254,7 @@ fn message(destination: Destination, r: &Rendered) -> OutboundMessage {
         card: r.card.clone(),
         replaces: None,
         attachments: r.chart.iter().cloned().collect(),
+        conversation: Default::default(),
     }
 }
 

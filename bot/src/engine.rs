@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_chat::{
-    ActionInvoked, Author, ChannelRef, Destination, InboundEvent, Inbound, IncomingMessage, MessageId, OutboundMessage,
+    ActionInvoked, Author, ChannelRef, Conversation, Destination, InboundEvent, Inbound, IncomingMessage, MessageId,
+    OutboundMessage,
     Platform, ReactionAdded, SlashCommand, TargetMessage, UserId,
 };
 use chrono::{DateTime, Utc};
@@ -38,6 +39,9 @@ pub struct ChannelSettings {
     pub auto_intake: bool,
     pub who_may_open: WhoMayOpen,
     pub lang: Option<LanguageIdentifier>,
+    /// Ticket conversations here are private with the requester (a private thread where the
+    /// platform has them), not a thread on the customer's message.
+    pub private_threads: bool,
 }
 
 /// What the rules need from configuration, parsed once.
@@ -158,6 +162,7 @@ impl Settings {
                         auto_intake: ch.auto_intake,
                         who_may_open: ch.who_may_open,
                         lang: ch.locale.as_deref().and_then(lang),
+                        private_threads: ch.private_threads,
                     };
                     (ch.channel.clone(), s)
                 })
@@ -273,9 +278,11 @@ impl Engine {
 
     async fn who(&self, platform: Platform, author: &Author) -> Result<Who, EngineError> {
         let person = self.store.person_by_handle(platform, &author.user).await?;
-        // A guest from another organisation is a customer, whatever else we know.
+        // A guest from another organisation is a customer, whatever else we know. Someone the
+        // platform says is staff (a Discord staff role) is an agent unless listed as staff.
         let role = match (&person, author.external) {
-            (Some(p), false) => p.role,
+            (Some(p), false) if p.role.is_staff() || !author.staff => p.role,
+            (_, false) if author.staff => Role::Agent,
             _ => Role::Customer,
         };
         Ok(Who { platform, author: author.clone(), person, role })
@@ -549,7 +556,7 @@ impl Engine {
                     }
                     None => None,
                 };
-                Command::Open { title, priority }
+                return self.open_command(&who, &a.channel, a.thread.as_ref(), title, priority, a.invoked_at, IntakeVia::Panel).await;
             }
             other => {
                 tracing::warn!(action_id = other, "unknown action");
@@ -583,6 +590,43 @@ impl Engine {
             self.refuse(who, channel, thread, UserError::NotInThread { command: cmd.name() }).await?;
         }
         Ok(found)
+    }
+
+    /// `/ticket open` and the intake panel's form: a new ticket in `channel`.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_command(
+        &self,
+        who: &Who,
+        channel: &ChannelRef,
+        thread: Option<&MessageId>,
+        title: Option<String>,
+        priority: Option<Priority>,
+        at: DateTime<Utc>,
+        via: IntakeVia,
+    ) -> Result<(), EngineError> {
+        if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
+            return self.refuse(who, channel, thread, UserError::CustomerOpen).await;
+        }
+        let raw = title.unwrap_or_default();
+        let title = match Title::parse(&raw) {
+            Ok(t) => t,
+            Err(e) => return self.refuse(who, channel, thread, UserError::BadTitle(e.to_string())).await,
+        };
+        self.open(OpenRequest {
+            channel: channel.clone(),
+            message: None,
+            thread: None,
+            title,
+            description: None,
+            requester: who.requester(),
+            priority,
+            via,
+            opened_by: who.actor(),
+            opened_at: at,
+            follow_up_of: None,
+        })
+        .await?;
+        Ok(())
     }
 
     async fn apply_command(
@@ -620,29 +664,7 @@ impl Engine {
                 return Ok(());
             }
             Command::Open { title, priority } => {
-                if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
-                    return self.refuse(who, channel, thread, UserError::CustomerOpen).await;
-                }
-                let raw = title.clone().unwrap_or_default();
-                let title = match Title::parse(&raw) {
-                    Ok(t) => t,
-                    Err(e) => return self.refuse(who, channel, thread, UserError::BadTitle(e.to_string())).await,
-                };
-                self.open(OpenRequest {
-                    channel: channel.clone(),
-                    message: None,
-                    thread: None,
-                    title,
-                    description: None,
-                    requester: who.requester(),
-                    priority: *priority,
-                    via: IntakeVia::Command,
-                    opened_by: who.actor(),
-                    opened_at: at,
-                    follow_up_of: None,
-                })
-                .await?;
-                return Ok(());
+                return self.open_command(who, channel, thread, title.clone(), *priority, at, IntakeVia::Command).await;
             }
             _ => {}
         }
@@ -1109,7 +1131,12 @@ impl Engine {
             let mut reply = self.thread_reply(&after, self.card_msg(&after).await?);
             reply.replaces = Some(card.clone());
             self.settle_langs(std::slice::from_mut(&mut reply)).await?;
-            outbox.push(NewOutbound { message: render(&reply), ticket: Some(after.id), purpose: OutboundPurpose::Message });
+            let mut message = render(&reply);
+            // The card's last edit ends a closed ticket's conversation (after the notices).
+            if after.status == TicketStatus::Closed && before.status != TicketStatus::Closed {
+                message.conversation = Conversation::Ends;
+            }
+            outbox.push(NewOutbound { message, ticket: Some(after.id), purpose: OutboundPurpose::Message });
         }
         self.store.apply(TicketChange { ticket: after, events, outbox }, self.clock.now()).await?;
         Ok(())
@@ -1119,6 +1146,11 @@ impl Engine {
     /// its card in the same transaction.
     async fn open(&self, req: OpenRequest) -> Result<(Ticket, bool), EngineError> {
         let account = self.store.account_for_channel(&req.channel).await?;
+        // A private conversation (the intake panel, a private support channel) is not a thread
+        // on the customer's message: the card opens it, and becomes its root once posted.
+        let private = req.via == IntakeVia::Panel || self.settings.channel(&req.channel).private_threads;
+        let private_with = (private && req.requester.platform == req.channel.platform).then(|| req.requester.user.clone());
+        let thread = if private_with.is_some() { None } else { req.thread };
         let new = NewTicket {
             account: account.as_ref().map(|a| a.id.clone()),
             key_prefix: account.as_ref().map(|a| a.key_prefix()).unwrap_or_else(crate::domain::KeyPrefix::default_prefix),
@@ -1127,7 +1159,7 @@ impl Engine {
             priority: req.priority.unwrap_or(self.settings.default_priority),
             assignee: None,
             tags: Default::default(),
-            origin: Origin { channel: req.channel.clone(), message: req.message, thread: req.thread },
+            origin: Origin { channel: req.channel.clone(), message: req.message, thread },
             opened_at: req.opened_at,
             follow_up_of: req.follow_up_of.as_ref().map(|t| t.id),
             via: req.via,
@@ -1161,8 +1193,11 @@ impl Engine {
                 tz,
             };
             let reply = Reply { to, lang: lang.clone(), msg, replaces: None };
-            let mut out =
-                vec![NewOutbound { message: render(&reply), ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
+            let mut message = render(&reply);
+            if let (Some(with), None) = (&private_with, &t.origin.thread) {
+                message.conversation = Conversation::OpensPrivately { with: with.clone() };
+            }
+            let mut out = vec![NewOutbound { message, ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
             if let (Some(emoji), Some(message)) = (&mark_emoji, &t.origin.message) {
                 // The message that became the ticket, marked for everyone in the channel.
                 let target = baton_chat::MessageRef { channel: t.origin.channel.clone(), message: message.clone() };
@@ -1173,6 +1208,7 @@ impl Engine {
                         card: None,
                         replaces: None,
                         attachments: vec![],
+                        conversation: Conversation::Continues,
                     },
                     ticket: Some(t.id),
                     purpose: OutboundPurpose::Message,

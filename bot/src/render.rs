@@ -708,10 +708,11 @@ pub fn render(reply: &Reply) -> OutboundMessage {
                 card: None,
                 replaces: None,
                 attachments: vec![attachment],
+                conversation: Default::default(),
             };
         }
     };
-    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone(), attachments: vec![] }
+    OutboundMessage { destination: reply.to.clone(), text, card, replaces: reply.replaces.clone(), attachments: vec![], conversation: Default::default() }
 }
 
 /// The transcript file's text: a title line, then one line per message.

@@ -148,9 +148,7 @@ fn discord_settings(config: &Config, d: &DiscordConfig) -> Result<baton_discord:
     settings.on_malformed = Some(baton_discord::MalformedHook(Arc::new(|_event: &str| {
         baton::telemetry::metrics().events_rejected.get_or_create(&baton::telemetry::reason("malformed")).inc();
     })));
-    if !d.staff_role_ids.is_empty() {
-        tracing::warn!("discord.staff_role_ids is not used yet: staff are the people listed with a discord_id");
-    }
+    settings.staff_role_ids = d.staff_role_ids.iter().copied().collect();
     Ok(settings)
 }
 

@@ -137,6 +137,7 @@ async fn outbox_list_and_retry_a_dead_message() {
             card: None,
             replaces: None,
             attachments: vec![],
+            conversation: Default::default(),
         };
         let now = chrono::Utc::now();
         db.store.enqueue(&[NewOutbound::message(msg)], now).await.unwrap();

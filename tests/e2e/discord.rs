@@ -40,10 +40,20 @@ const GUILD: u64 = 1_300_000_000_000_000_010;
 const SUPPORT: u64 = 1_300_000_000_000_000_020;
 /// Where tier-2 escalations are posted.
 const TIER2: u64 = 1_300_000_000_000_000_021;
+/// A private support channel: ticket conversations in private threads.
+const PRIVATE: u64 = 1_300_000_000_000_000_022;
 const DANA: u64 = 1_300_000_000_000_000_101;
 const WILE: u64 = 1_300_000_000_000_000_102;
 const CASEY: u64 = 1_300_000_000_000_000_103;
 const LEE: u64 = 1_300_000_000_000_000_104;
+/// Not in the people list; holds the staff role.
+const ROLF: u64 = 1_300_000_000_000_000_105;
+/// Not in the people list; no staff role.
+const MALLORY: u64 = 1_300_000_000_000_000_106;
+/// The role `discord.staff_role_ids` names.
+const STAFF_ROLE: u64 = 1_300_000_000_000_000_200;
+/// Another role, not a staff one.
+const FAN_ROLE: u64 = 1_300_000_000_000_000_201;
 /// GUILD_MESSAGES | GUILD_MESSAGE_REACTIONS | DIRECT_MESSAGES | MESSAGE_CONTENT.
 const INTENTS: u64 = (1 << 9) | (1 << 10) | (1 << 12) | (1 << 15);
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -88,6 +98,8 @@ fn name_of(id: u64) -> &'static str {
         WILE => "wile",
         CASEY => "casey",
         LEE => "lee",
+        ROLF => "rolf",
+        MALLORY => "mallory",
         BOT => "baton",
         _ => "someone",
     }
@@ -96,8 +108,13 @@ fn name_of(id: u64) -> &'static str {
 /// A guild member; `with_user` for reactions and interactions (messages carry the user as
 /// `author` and the member without it).
 fn member(id: u64, with_user: bool) -> Value {
+    let roles: Vec<String> = match id {
+        ROLF => vec![FAN_ROLE.to_string(), STAFF_ROLE.to_string()],
+        MALLORY => vec![FAN_ROLE.to_string()],
+        _ => vec![],
+    };
     let mut m = json!({
-        "nick": null, "avatar": null, "banner": null, "roles": [], "joined_at": "2025-01-01T00:00:00.000000+00:00",
+        "nick": null, "avatar": null, "banner": null, "roles": roles, "joined_at": "2025-01-01T00:00:00.000000+00:00",
         "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
         "communication_disabled_until": null, "unusual_dm_activity_until": null,
     });
@@ -203,6 +220,10 @@ struct Api {
     threads: Mutex<HashMap<u64, u64>>,
     /// DM channel → user.
     dms: Mutex<HashMap<u64, u64>>,
+    /// Private threads (type 12), with their members.
+    private: Mutex<HashMap<u64, Vec<u64>>>,
+    /// Threads archived now (a message posted in one brings it back, as on Discord).
+    archived: Mutex<std::collections::HashSet<u64>>,
     next: AtomicU64,
 }
 
@@ -295,14 +316,89 @@ async fn api(State(api): State<Arc<Api>>, method: Method, uri: Uri, headers: Hea
         ("GET", ["channels", c]) => {
             let Some(c) = num(c) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
             let parent = api.threads.lock().unwrap().get(&c).copied();
-            Json(partial_channel(c, parent)).into_response()
+            let mut channel = partial_channel(c, parent);
+            if api.private.lock().unwrap().contains_key(&c) {
+                channel["type"] = json!(12);
+            }
+            Json(channel).into_response()
+        }
+        ("PATCH", ["channels", c]) => {
+            let Some(c) = num(c).filter(|c| api.threads.lock().unwrap().contains_key(c)) else {
+                return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+            };
+            if json_body["archived"] == json!(true) {
+                api.archived.lock().unwrap().insert(c);
+            }
+            let parent = api.threads.lock().unwrap().get(&c).copied();
+            let mut channel = partial_channel(c, parent);
+            channel["thread_metadata"]["archived"] = json!(api.archived.lock().unwrap().contains(&c));
+            Json(channel).into_response()
+        }
+        ("DELETE", ["channels", c]) => {
+            let Some(c) = num(c) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+            api.threads.lock().unwrap().remove(&c);
+            api.private.lock().unwrap().remove(&c);
+            Json(partial_channel(c, None)).into_response()
+        }
+        ("POST", ["channels", c, "threads"]) => {
+            let Some(c) = num(c).filter(|c| *c == SUPPORT || *c == PRIVATE) else {
+                return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+            };
+            if json_body["type"] != json!(12) {
+                return Api::error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+            }
+            let id = api.new_id();
+            api.threads.lock().unwrap().insert(id, c);
+            api.private.lock().unwrap().insert(id, vec![BOT]);
+            let mut thread = partial_channel(id, Some(c));
+            thread["type"] = json!(12);
+            thread["name"] = json_body.get("name").cloned().unwrap_or(json!("thread"));
+            thread["owner_id"] = json!(BOT.to_string());
+            Json(thread).into_response()
+        }
+        ("PUT", ["channels", t, "thread-members", u]) => {
+            let (Some(t), Some(u)) = (num(t), num(u)) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+            match api.private.lock().unwrap().get_mut(&t) {
+                Some(members) => {
+                    if !members.contains(&u) {
+                        members.push(u);
+                    }
+                }
+                None => return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+            }
+            // Discord notes the addition in the thread (a RECIPIENT_ADD message by the adder).
+            let mut note = api.create_message(t, &json!({ "content": "" }));
+            note["type"] = json!(1);
+            api.messages.lock().unwrap().insert(note["id"].as_str().unwrap().parse().unwrap(), note);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("GET", ["channels", c, "messages"]) => {
+            // `after` and `limit`: the oldest messages after an id, newest first (as Discord).
+            let Some(c) = num(c) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
+            let query: HashMap<String, String> =
+                uri.query().unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let after = query.get("after").and_then(|a| num(a)).unwrap_or(0);
+            let limit = query.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50);
+            let mut found: Vec<Value> = api
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(id, m)| **id > after && m["channel_id"] == json!(c.to_string()))
+                .map(|(_, m)| m.clone())
+                .collect();
+            found.sort_by_key(|m| m["id"].as_str().unwrap().parse::<u64>().unwrap());
+            found.truncate(limit);
+            found.reverse();
+            Json(Value::Array(found)).into_response()
         }
         ("POST", ["channels", c, "messages"]) => {
             let Some(c) = num(c) else { return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel") };
-            let known = c == SUPPORT || c == TIER2 || api.threads.lock().unwrap().contains_key(&c) || api.dms.lock().unwrap().contains_key(&c);
+            let known = c == SUPPORT || c == TIER2 || c == PRIVATE || api.threads.lock().unwrap().contains_key(&c) || api.dms.lock().unwrap().contains_key(&c);
             if !known {
                 return Api::error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
             }
+            api.archived.lock().unwrap().remove(&c);
             Json(api.create_message(c, &json_body)).into_response()
         }
         ("GET", ["channels", c, "messages", m]) => {
@@ -313,6 +409,9 @@ async fn api(State(api): State<Arc<Api>>, method: Method, uri: Uri, headers: Hea
             }
         }
         ("PATCH", ["channels", c, "messages", m]) => {
+            if num(c).is_some_and(|c| api.archived.lock().unwrap().contains(&c)) {
+                return Api::error(StatusCode::BAD_REQUEST, 50083, "Thread is archived");
+            }
             let mut messages = api.messages.lock().unwrap();
             match messages.get_mut(&num(m).unwrap_or(0)).filter(|msg| msg["channel_id"] == json!(c.to_string())) {
                 Some(msg) => {
@@ -605,6 +704,11 @@ default_locale = "en-US"
 channel = "discord:{SUPPORT}"
 who_may_open = "anyone"
 
+[[channels]]
+channel = "discord:{PRIVATE}"
+who_may_open = "anyone"
+private_threads = true
+
 [[people]]
 id = "dana"
 name = "Dana Agent"
@@ -636,7 +740,7 @@ name = "Acme Corp"
 tier = "enterprise"
 csm = "casey"
 key_prefix = "ACME"
-channels = ["discord:{SUPPORT}"]
+channels = ["discord:{SUPPORT}", "discord:{PRIVATE}"]
 
 [escalation]
 on_urgent = false
@@ -661,6 +765,7 @@ on_breach = false
 application_id = {APP}
 api_url = "{api}"
 guild_ids = [{GUILD}]
+staff_role_ids = [{STAFF_ROLE}]
 "#,
         api = fake.api_url
     );
@@ -680,15 +785,21 @@ struct Baton {
 impl Baton {
     async fn start(dir: &Path, database_url: &str, fake: &FakeDiscord) -> Baton {
         let config = write_discord_config(dir, database_url, fake);
+        Self::launch(dir, &config, &[]).await
+    }
+
+    /// `baton serve` on `config`, with more environment.
+    async fn launch(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Baton {
         let log = dir.join("baton.log");
         let stderr = std::fs::File::create(&log).unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
             .arg("--config")
-            .arg(&config)
+            .arg(config)
             .arg("serve")
             .env("BATON_HTTP__BIND", "127.0.0.1:0")
             .env("BATON_DISCORD__TOKEN", TOKEN)
             .env("RUST_LOG", "info,baton_discord=debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
             .kill_on_drop(true)
@@ -1257,6 +1368,292 @@ async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
         let t2 = eventually("the form opens ACME-2", || async { ticket(&db, "ACME-2").await }).await;
         assert_eq!((t2.title.as_str(), t2.priority), ("Cannot export invoices", Priority::High));
         assert_eq!(t2.requester.user.as_str(), WILE.to_string());
+        baton.assert_running();
+        baton.stop().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_member_with_a_staff_role_is_an_agent_and_others_are_customers() {
+    for db in testing::each_backend().await {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        fake.wait_connected(1).await;
+        let t0 = now_ms() - 3_600_000;
+        let m1 = snowflake_at(t0, 1);
+        fake.post(m1, SUPPORT, WILE, "Dashboards load forever");
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        let in_thread = format!("/channels/{m1}/messages");
+        eventually("the card is posted", || async { fake.calls_to("POST", &in_thread).pop() }).await;
+
+        // Neither Mallory nor Rolf is in the people list; only Rolf holds the staff role.
+        let m2 = snowflake_at(t0 + 60_000, 2);
+        fake.post(m2, m1, MALLORY, "Same here, any news?");
+        let m3 = snowflake_at(t0 + 240_000, 3);
+        fake.post(m3, m1, ROLF, "We are rolling back the release");
+        let events = eventually("both messages are in the event log", || async {
+            let events = events_of(&db, "ACME-1").await?;
+            let has = |id: u64| {
+                events.iter().any(|e| match &e.kind {
+                    EventKind::AgentMessage { message, .. } | EventKind::CustomerMessage { message, .. } => message.as_str() == id.to_string(),
+                    _ => false,
+                })
+            };
+            (has(m2) && has(m3)).then_some(events)
+        })
+        .await;
+        let customer: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::CustomerMessage { message, .. } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(customer, [m2.to_string().as_str()], "Mallory is a customer: {events:?}");
+        let agent: Vec<&baton::domain::TicketEvent> = events.iter().filter(|e| matches!(e.kind, EventKind::AgentMessage { .. })).collect();
+        assert_eq!(agent.len(), 1, "{events:?}");
+        // Rolf's message is the first response: 4 minutes after the customer's message.
+        let opened = events.iter().find(|e| matches!(e.kind, EventKind::Opened { .. })).unwrap();
+        assert_eq!((agent[0].occurred_at - opened.occurred_at).num_seconds(), 240);
+        assert_eq!(ticket(&db, "ACME-1").await.unwrap().status, TicketStatus::Open);
+
+        // A button pressed by a role-holder counts as staff too: Rolf may solve, Mallory may not.
+        let card_id: u64 = ticket(&db, "ACME-1").await.unwrap().card_message.unwrap().as_str().parse().unwrap();
+        let card = card_of(&fake, card_id);
+        let solve = custom_ids(&card).into_iter().find(|id| id.contains("ticket.solve")).expect("a solve button");
+        let data = json!({ "custom_id": solve, "component_type": 2 });
+        let i1 = snowflake_at(t0 + 300_000, 11);
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 3, MALLORY, m1, Some(SUPPORT), data.clone(), Some(card.clone())));
+        let refusal = format!("/webhooks/{APP}/itoken-{i1}");
+        eventually("Mallory is refused privately", || async { fake.calls_to("POST", &refusal).pop() }).await;
+        assert_eq!(ticket(&db, "ACME-1").await.unwrap().status, TicketStatus::Open);
+        let i2 = snowflake_at(t0 + 360_000, 12);
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i2, 3, ROLF, m1, Some(SUPPORT), data, Some(card)));
+        eventually("Rolf solves it", || async { ticket(&db, "ACME-1").await.filter(|t| t.status == TicketStatus::Solved) }).await;
+        baton.assert_running();
+        baton.stop().await;
+        db.cleanup().await;
+    }
+}
+
+/// The index of the first call matching `method` and `path` at or after `from`.
+fn call_index(fake: &FakeDiscord, method: &str, path: &str) -> Option<usize> {
+    fake.calls().iter().position(|c| c.method == method && c.path == path)
+}
+
+#[tokio::test]
+async fn closing_a_solved_ticket_after_the_delay_archives_its_thread() {
+    for db in testing::each_backend().await {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let baton = Baton::start(dir.path(), &db.url, &fake).await;
+        fake.wait_connected(1).await;
+        // Five days ago a customer wrote and an agent opened a ticket; four days ago the agent
+        // solved it (Discord's snowflake times are the platform times baton goes by).
+        let t0 = now_ms() - 5 * 86_400_000;
+        let m1 = snowflake_at(t0, 1);
+        fake.post(m1, SUPPORT, WILE, "Exports time out");
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        let card_id = eventually("the card is posted", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
+        let i1 = snowflake_at(t0 + 86_400_000, 11);
+        let solve = ticket_command(snowflake_at(t0, 900), "solve", json!([]));
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 2, DANA, m1, Some(SUPPORT), solve, None));
+        eventually("ACME-1 is solved", || async { ticket(&db, "ACME-1").await.filter(|t| t.status == TicketStatus::Solved) }).await;
+        assert!(fake.calls_to("PATCH", &format!("/channels/{m1}")).is_empty(), "solving alone archives nothing");
+        baton.stop().await;
+
+        // The lifecycle timers run when baton starts: three days after solving, it closes.
+        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        eventually("ACME-1 closes", || async { ticket(&db, "ACME-1").await.filter(|t| t.status == TicketStatus::Closed) }).await;
+        let archive = format!("/channels/{m1}");
+        let call = eventually("the thread is archived", || async { fake.calls_to("PATCH", &archive).pop() }).await;
+        assert_eq!(call.body, json!({ "archived": true }));
+        assert!(fake.api.archived.lock().unwrap().contains(&m1), "still archived: nothing was posted after");
+        // The closing notice, the transcript and the card's last edit came first.
+        let archived_at = call_index(&fake, "PATCH", &archive).unwrap();
+        let card_edit = call_index(&fake, "PATCH", &format!("/channels/{m1}/messages/{card_id}")).expect("the card is edited");
+        assert!(card_edit < archived_at);
+        let posts: Vec<usize> = fake
+            .calls()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.method == "POST" && c.path == format!("/channels/{m1}/messages"))
+            .map(|(i, _)| i)
+            .collect();
+        assert!(posts.len() >= 3, "card, closing notice, transcript: {posts:?}");
+        assert!(posts.iter().all(|p| *p < archived_at), "{posts:?} then {archived_at}");
+        assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
+        baton.assert_running();
+        baton.stop().await;
+        db.cleanup().await;
+    }
+}
+
+/// The private thread the fake holds whose members include `user`, in `channel`.
+fn private_thread_with(fake: &FakeDiscord, channel: u64, user: u64) -> Option<u64> {
+    let threads = fake.api.threads.lock().unwrap().clone();
+    let private = fake.api.private.lock().unwrap().clone();
+    private.into_iter().find(|(t, members)| threads.get(t) == Some(&channel) && members.contains(&user)).map(|(t, _)| t)
+}
+
+#[tokio::test]
+async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
+    for db in testing::each_backend().await {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let baton = Baton::start(dir.path(), &db.url, &fake).await;
+        fake.wait_connected(1).await;
+        let t0 = now_ms() - 3_600_000;
+
+        // The panel in the (public) support channel; the customer fills in its form.
+        let i1 = snowflake_at(t0, 11);
+        let panel_cmd = ticket_command(snowflake_at(t0, 900), "panel", json!([]));
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 2, DANA, SUPPORT, None, panel_cmd, None));
+        let panel = eventually("the panel is posted", || async {
+            fake.api.messages.lock().unwrap().values().find(|m| custom_ids(m).iter().any(|id| id.contains("ticket.panel"))).cloned()
+        })
+        .await;
+        let open = custom_ids(&panel).into_iter().find(|id| id.contains("ticket.panel")).unwrap();
+        let i2 = snowflake_at(t0 + 60_000, 12);
+        let since = Instant::now();
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i2, 3, WILE, SUPPORT, None, json!({ "custom_id": open, "component_type": 2 }), Some(panel.clone())));
+        let modal = answered(&fake, i2, since).await;
+        let i3 = snowflake_at(t0 + 70_000, 13);
+        let data = json!({
+            "custom_id": modal["data"]["custom_id"],
+            "components": [{ "type": 1, "components": [{ "type": 4, "custom_id": "title", "value": "Invoice shows the wrong VAT" }] }],
+        });
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i3, 5, WILE, SUPPORT, None, data, Some(panel)));
+
+        // A private thread in the channel, with the customer in it and the card inside,
+        // mentioning the staff role; the thread is the ticket's conversation.
+        let t1 = eventually("ACME-1's card is posted", || async { ticket(&db, "ACME-1").await.filter(|t| t.card_message.is_some()) }).await;
+        let thread = private_thread_with(&fake, SUPPORT, WILE).expect("a private thread with the customer");
+        assert_eq!(t1.origin.thread.as_ref().map(|m| m.as_str().to_string()), Some(thread.to_string()));
+        let create = fake.calls_to("POST", &format!("/channels/{SUPPORT}/threads")).pop().unwrap();
+        assert_eq!((create.body["type"].clone(), create.body["invitable"].clone()), (json!(12), json!(false)), "{}", create.body);
+        assert!(create.body["name"].as_str().unwrap().contains("ACME-1"), "{}", create.body);
+        let card = fake.calls_to("POST", &format!("/channels/{thread}/messages")).into_iter().find(|c| c.body.get("embeds").is_some()).unwrap();
+        assert!(card.body["content"].as_str().unwrap().contains(&format!("<@&{STAFF_ROLE}>")), "{}", card.body);
+        assert_eq!(card.body["allowed_mentions"], json!({ "parse": [], "roles": [STAFF_ROLE.to_string()] }));
+        assert!(fake.calls().iter().all(|c| !(c.method == "POST" && c.path.ends_with("/threads") && c.path.contains("/messages/"))), "no public thread");
+        assert!(fake.calls_to("POST", &format!("/channels/{SUPPORT}/messages")).iter().all(|c| c.body.get("embeds").is_none() || custom_ids(&c.body).iter().any(|id| id.contains("ticket.panel"))), "no card in the public channel");
+
+        // A staff member answers in the thread: the first response.
+        let m2 = snowflake_at(t0 + 120_000, 2);
+        fake.post(m2, thread, ROLF, "Looking at your invoice");
+        eventually("the answer is the first response", || async {
+            let events = events_of(&db, "ACME-1").await?;
+            events.iter().any(|e| matches!(&e.kind, EventKind::AgentMessage { message, .. } if message.as_str() == m2.to_string())).then_some(())
+        })
+        .await;
+
+        // In the private support channel, a reaction on a customer's message opens a ticket
+        // in a private thread too (not a thread on the message).
+        let m3 = snowflake_at(t0 + 180_000, 3);
+        fake.post(m3, PRIVATE, WILE, "Our contract PDF is missing");
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, PRIVATE, m3, WILE, "🎫"));
+        eventually("ACME-2's card is posted", || async { ticket(&db, "ACME-2").await.filter(|t| t.card_message.is_some()) }).await;
+        let private = private_thread_with(&fake, PRIVATE, WILE).expect("a private thread in the private channel");
+        assert!(fake.calls_to("POST", &format!("/channels/{PRIVATE}/messages/{m3}/threads")).is_empty());
+        baton.stop().await;
+
+        // After a restart baton knows nothing of these threads: it asks Discord.
+        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        fake.wait_connected(2).await;
+        let m4 = snowflake_at(t0 + 600_000, 4);
+        fake.post(m4, private, WILE, "Any news?");
+        eventually("the customer's message reaches ACME-2", || async {
+            let events = events_of(&db, "ACME-2").await?;
+            events.iter().any(|e| matches!(&e.kind, EventKind::CustomerMessage { message, .. } if message.as_str() == m4.to_string())).then_some(())
+        })
+        .await;
+        // 👀 on the customer's message claims ACME-2; the card inside the thread is edited.
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, PRIVATE, m3, WILE, "👀"));
+        eventually("Dana claims ACME-2", || async {
+            ticket(&db, "ACME-2").await.filter(|t| t.assignee.as_ref().map(|p| p.as_str()) == Some("dana"))
+        })
+        .await;
+        let card2 = fake
+            .calls_to("POST", &format!("/channels/{private}/messages"))
+            .into_iter()
+            .find(|c| c.body.get("embeds").is_some())
+            .map(|_| ())
+            .and_then(|_| {
+                fake.api.messages.lock().unwrap().values().find(|m| m["channel_id"] == json!(private.to_string()) && m["embeds"].as_array().is_some_and(|e| !e.is_empty())).map(|m| m["id"].as_str().unwrap().to_string())
+            })
+            .expect("the card in the private thread");
+        let edit = format!("/channels/{private}/messages/{card2}");
+        eventually("the card inside the private thread is edited", || async { fake.calls_to("PATCH", &edit).pop() }).await;
+        let notice = format!("/channels/{private}/messages");
+        eventually("the claim is announced in the private thread", || async {
+            fake.calls_to("POST", &notice).into_iter().find(|c| c.body["content"].as_str().is_some_and(|t| t.contains("Dana Agent")))
+        })
+        .await;
+        assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
+        baton.assert_running();
+        baton.stop().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_discord_ticket_hands_off_to_a_slack_only_csm_on_slack() {
+    use crate::slack::{FakeSlack, BOT_TOKEN as SLACK_TOKEN, CASEY as CASEY_SLACK, SIGNING_SECRET};
+    for db in testing::each_backend().await {
+        let fake = FakeDiscord::start().await;
+        let (slack, slack_url) = FakeSlack::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        // Casey, Acme's CSM, is on Slack only.
+        let config = write_discord_config(dir.path(), &db.url, &fake);
+        let text = std::fs::read_to_string(&config).unwrap();
+        let casey = format!("discord_id = \"{CASEY}\"");
+        assert!(text.contains(&casey));
+        let text = text.replace(&casey, &format!("slack_id = \"{CASEY_SLACK}\""))
+            + &format!("\n[slack]\nmode = \"http\"\napi_url = \"{slack_url}\"\n");
+        std::fs::write(&config, text).unwrap();
+        let env = [("BATON_SLACK__BOT_TOKEN", SLACK_TOKEN), ("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET)];
+        let mut baton = Baton::launch(dir.path(), &config, &env).await;
+        fake.wait_connected(1).await;
+
+        let t0 = now_ms() - 3_600_000;
+        let m1 = snowflake_at(t0, 1);
+        fake.post(m1, SUPPORT, WILE, "The API returns 502 for every EU request");
+        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        eventually("the card is posted", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
+        // `/ticket escalate` in the ticket's thread: the handoff goes to the CSM.
+        let i1 = snowflake_at(t0 + 60_000, 11);
+        let options = json!([{ "type": 3, "name": "reason", "value": "EU customers blocked" }]);
+        let since = Instant::now();
+        fake.gateway.dispatch("INTERACTION_CREATE", interaction(i1, 2, DANA, m1, Some(SUPPORT), ticket_command(snowflake_at(t0, 900), "escalate", options), None));
+        answered(&fake, i1, since).await;
+
+        let open = eventually("a Slack DM with the CSM is opened", || async {
+            slack.calls("conversations.open").into_iter().find(|c| c.body["users"] == json!(CASEY_SLACK))
+        })
+        .await;
+        assert_eq!(open.body["users"], json!(CASEY_SLACK));
+        let dm = format!("D{CASEY_SLACK}");
+        let handoff = eventually("the handoff arrives on Slack", || async {
+            slack.calls("chat.postMessage").into_iter().find(|c| c.body["channel"] == json!(dm))
+        })
+        .await;
+        // With the account's context: the ticket, the account and the reason.
+        let body = handoff.body.to_string();
+        for expected in ["ACME-1", "Acme Corp", "EU customers blocked"] {
+            assert!(body.contains(expected), "{expected} missing from the handoff: {body}");
+        }
+        assert!(body.contains("handoff.ack"), "an acknowledge button: {body}");
+        // Nothing went to Discord for Casey, who has no Discord id.
+        assert!(fake.calls_to("POST", "/users/@me/channels").is_empty(), "no Discord DM");
+        eventually("the handoff is recorded", || async {
+            let events = events_of(&db, "ACME-1").await?;
+            events.iter().any(|e| matches!(&e.kind, EventKind::HandedOff { csm: Some(c), .. } if c.as_str() == "casey")).then_some(())
+        })
+        .await;
+        assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
         baton.assert_running();
         baton.stop().await;
         db.cleanup().await;

@@ -24,13 +24,13 @@ use serde_json::{json, Value};
 
 use crate::serve::{self, Server};
 
-const SIGNING_SECRET: &str = "e2e-signing-secret-0123456789";
-const BOT_TOKEN: &str = "xoxb-e2e-bot-token";
+pub(crate) const SIGNING_SECRET: &str = "e2e-signing-secret-0123456789";
+pub(crate) const BOT_TOKEN: &str = "xoxb-e2e-bot-token";
 const HOME_TEAM: &str = "T0HOME";
 const CUSTOMER_TEAM: &str = "T0CUSTOMER";
 const CHANNEL: &str = "C0ACME0001";
 const TIER2: &str = "C0TIER20001";
-const CASEY: &str = "U0CASEY";
+pub(crate) const CASEY: &str = "U0CASEY";
 const BOT_USER: &str = "U0BATON";
 const APP_TOKEN: &str = "xapp-e2e-app-token";
 const DANA: &str = "U0DANA";
@@ -40,10 +40,10 @@ const WILE: &str = "U0WILE";
 
 /// One Web API call as the fake saw it.
 #[derive(Clone, Debug)]
-struct Call {
-    method: String,
+pub(crate) struct Call {
+    pub(crate) method: String,
     /// The JSON body, or the query parameters of a GET, as one object.
-    body: Value,
+    pub(crate) body: Value,
     authorization: Option<String>,
     at: Instant,
     /// What the fake answered (HTTP status).
@@ -63,11 +63,11 @@ struct Fake {
 }
 
 #[derive(Clone, Default)]
-struct FakeSlack(Arc<Mutex<Fake>>);
+pub(crate) struct FakeSlack(Arc<Mutex<Fake>>);
 
 impl FakeSlack {
     /// Starts the fake on 127.0.0.1:0; returns it and its Web API base URL.
-    async fn start() -> (Self, String) {
+    pub(crate) async fn start() -> (Self, String) {
         let fake = FakeSlack::default();
         for (id, name, team) in
             [(DANA, "Dana Agent", HOME_TEAM), ("U0CASEY", "Casey CSM", HOME_TEAM), (WILE, "Wile E.", CUSTOMER_TEAM)]
@@ -88,7 +88,7 @@ impl FakeSlack {
         (fake, format!("http://{addr}/api/"))
     }
 
-    fn calls(&self, method: &str) -> Vec<Call> {
+    pub(crate) fn calls(&self, method: &str) -> Vec<Call> {
         self.0.lock().unwrap().calls.iter().filter(|c| c.method == method).cloned().collect()
     }
 

@@ -199,13 +199,17 @@ pub struct Author {
     pub is_bot: bool,
     /// From another organisation (e.g. a Slack Connect guest): always a customer.
     pub external: bool,
+    /// The platform says this person is on the team (a Discord member with a configured staff
+    /// role): staff even when the people list does not name them.
+    #[serde(default)]
+    pub staff: bool,
     /// The locale the platform reports for this user, if any (BCP 47).
     pub locale: Option<String>,
 }
 
 impl Author {
     pub fn human(user: UserId, display_name: impl Into<String>) -> Self {
-        Self { user, display_name: display_name.into(), is_bot: false, external: false, locale: None }
+        Self { user, display_name: display_name.into(), is_bot: false, external: false, staff: false, locale: None }
     }
 }
 
@@ -422,6 +426,33 @@ pub struct OutboundMessage {
     /// Files to upload with the message (a transcript, a digest chart).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// What this message does to the ticket conversation it belongs to. Adapters whose
+    /// platform has (private, archivable) threads act on it; others ignore it.
+    #[serde(default, skip_serializing_if = "Conversation::is_continues")]
+    pub conversation: Conversation,
+}
+
+/// A message's part in a ticket conversation, for platforms with threads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Conversation {
+    /// Nothing special: the message is posted where its destination says.
+    #[default]
+    Continues,
+    /// This message (a ticket card sent to a channel) opens a private conversation with
+    /// `with`, the requester: a platform with private threads starts one in the channel, adds
+    /// `with` to it, posts the message there and reports the thread's id as the delivered
+    /// message (the conversation's root from then on). Others post it in the channel.
+    OpensPrivately { with: UserId },
+    /// The conversation is over (the ticket closed): after posting, a platform that can
+    /// archives the thread the message went to.
+    Ends,
+}
+
+impl Conversation {
+    pub fn is_continues(&self) -> bool {
+        matches!(self, Conversation::Continues)
+    }
 }
 
 /// A file posted with a message.

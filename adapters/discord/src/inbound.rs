@@ -65,8 +65,8 @@ fn at(id: u64) -> DateTime<Utc> {
 }
 
 /// A Discord user as the core sees authors: the server nickname, else the display name,
-/// else the username.
-fn author(user: &User, nick: Option<&str>, locale: Option<&str>) -> Option<Author> {
+/// else the username; staff when a staff role is among the member's `roles`.
+fn author(user: &User, nick: Option<&str>, locale: Option<&str>, staff: bool) -> Option<Author> {
     let name = nick
         .filter(|n| !n.trim().is_empty())
         .or(user.global_name.as_deref().filter(|n| !n.trim().is_empty()))
@@ -76,6 +76,7 @@ fn author(user: &User, nick: Option<&str>, locale: Option<&str>) -> Option<Autho
         display_name: name.to_string(),
         is_bot: user.bot || user.system,
         external: false,
+        staff,
         locale: locale.filter(|l| !l.is_empty()).map(str::to_string),
     })
 }
@@ -110,6 +111,7 @@ impl Handler {
 
     async fn on_ready(&self, ready: Ready) {
         tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "connected to the Discord gateway");
+        self.inner.state.set_bot_user(ready.user.id.get());
         if self.inner.rest.application_id() == 0 {
             self.inner.rest.set_application_id(ready.application.id.get());
         }
@@ -231,7 +233,8 @@ impl Handler {
         }
         let Some(loc) = self.locate(msg.channel_id, msg.guild_id, None).await else { return };
         let nick = msg.member.as_ref().and_then(|m| m.nick.as_deref());
-        let (Some(author), Some(message)) = (author(&msg.author, nick, None), chat_message(msg.id.get())) else { return };
+        let staff = msg.member.as_ref().is_some_and(|m| self.inner.settings.is_staff(&m.roles));
+        let (Some(author), Some(message)) = (author(&msg.author, nick, None, staff), chat_message(msg.id.get())) else { return };
         let body = Inbound::Message(IncomingMessage {
             channel: loc.channel,
             message,
@@ -255,9 +258,9 @@ impl Handler {
             return;
         }
         let user = match &r.member {
-            Some(m) => author(&m.user, m.nick.as_deref(), None),
+            Some(m) => author(&m.user, m.nick.as_deref(), None, self.inner.settings.is_staff(&m.roles)),
             None => match self.inner.rest.user(user_id.get()).await {
-                Ok(u) => author(&u, None, None),
+                Ok(u) => author(&u, None, None, false),
                 Err(e) => {
                     tracing::warn!(user = %user_id, error = %e, "cannot look up who reacted; reaction ignored");
                     return;
@@ -277,7 +280,8 @@ impl Handler {
                 match self.inner.rest.message(r.channel_id.get(), r.message_id.get()).await {
                     Ok(m) => {
                         let nick = m.member.as_ref().and_then(|x| x.nick.as_deref());
-                        message_author = author(&m.author, nick, None);
+                        let staff = m.member.as_ref().is_some_and(|x| self.inner.settings.is_staff(&x.roles));
+                        message_author = author(&m.author, nick, None, staff);
                         message_text = Some(m.content);
                         message_sent_at = Some(at(m.id.get()));
                         break;
@@ -369,7 +373,8 @@ impl Handler {
             return;
         };
         let nick = c.member.as_ref().and_then(|m| m.nick.as_deref());
-        let Some(user) = author(&c.user, nick, Some(&c.locale)) else { return };
+        let staff = c.member.as_ref().is_some_and(|m| self.inner.settings.is_staff(&m.roles));
+        let Some(user) = author(&c.user, nick, Some(&c.locale), staff) else { return };
         let issued_at = at(c.id.get());
         let body = match (c.data.kind, c.data.name.as_str()) {
             (CommandType::ChatInput, TICKET) => Inbound::Command(SlashCommand {
@@ -395,7 +400,8 @@ impl Handler {
                     return;
                 };
                 let nick = target.member.as_ref().and_then(|m| m.nick.as_deref());
-                let (Some(target_author), Some(message)) = (author(&target.author, nick, None), chat_message(target.id.get()))
+                let staff = target.member.as_ref().is_some_and(|m| self.inner.settings.is_staff(&m.roles));
+                let (Some(target_author), Some(message)) = (author(&target.author, nick, None, staff), chat_message(target.id.get()))
                 else {
                     return;
                 };
@@ -464,7 +470,8 @@ impl Handler {
             return;
         };
         let nick = c.member.as_ref().and_then(|m| m.nick.as_deref());
-        let Some(user) = author(&c.user, nick, Some(&c.locale)) else { return };
+        let staff = c.member.as_ref().is_some_and(|m| self.inner.settings.is_staff(&m.roles));
+        let Some(user) = author(&c.user, nick, Some(&c.locale), staff) else { return };
         if acked {
             self.inner.state.interaction(c.id.get(), &c.token, user_id(&c.user), loc.channel_id, Answer::Acknowledged);
         }
@@ -516,7 +523,8 @@ impl Handler {
             return;
         };
         let nick = m.member.as_ref().and_then(|x| x.nick.as_deref());
-        let Some(user) = author(&m.user, nick, Some(&m.locale)) else { return };
+        let staff = m.member.as_ref().is_some_and(|x| self.inner.settings.is_staff(&x.roles));
+        let Some(user) = author(&m.user, nick, Some(&m.locale), staff) else { return };
         if acked {
             self.inner.state.interaction(m.id.get(), &m.token, user_id(&m.user), loc.channel_id, Answer::Deferred);
         }

@@ -86,6 +86,8 @@ pub struct Settings {
     pub forms: Vec<Form>,
     /// Told of every dispatch that could not be decoded (besides the log and [`Stats`]).
     pub on_malformed: Option<MalformedHook>,
+    /// Members holding any of these roles are staff (reported as [`baton_chat::Author::staff`]).
+    pub staff_role_ids: Vec<u64>,
 }
 
 impl Settings {
@@ -101,7 +103,13 @@ impl Settings {
             unavailable_text: None,
             forms: Vec::new(),
             on_malformed: None,
+            staff_role_ids: Vec::new(),
         }
+    }
+
+    /// Whether a member with these roles is staff.
+    pub(crate) fn is_staff<'a>(&self, roles: impl IntoIterator<Item = &'a serenity::all::RoleId>) -> bool {
+        !self.staff_role_ids.is_empty() && roles.into_iter().any(|r| self.staff_role_ids.contains(&r.get()))
     }
 
     fn matches(list: &[String], emoji: &str) -> bool {

@@ -10,12 +10,22 @@
 //! - `Ephemeral`: a private reply through the user's latest interaction in that channel
 //!   (replacing its "thinking…" message first, then follow-ups); without one, a DM.
 //! - `replaces`: an edit of that message (a ticket card) in place.
+//! - `Conversation::OpensPrivately { with }` on a card for a channel: a private thread in that
+//!   channel (`POST /channels/C/threads`, type 12) with the requester added
+//!   (`PUT /channels/T/thread-members/U`) and the card posted in it, mentioning the staff roles
+//!   so their members see it. The thread's id is reported as the delivered message: it is the
+//!   ticket's conversation root, and edits of "it" edit the card inside (found again after a
+//!   restart as the thread's first message from baton).
+//! - `Conversation::Ends`: after posting, the thread is archived (`PATCH /channels/T`,
+//!   `archived: true`).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use baton_chat::{ChannelRef, ChatSink, Delivered, DeliveryError, Destination, MessageId, OutboundMessage, Platform, UserId};
-use serde_json::Value;
+use baton_chat::{
+    ChannelRef, ChatSink, Conversation, Delivered, DeliveryError, Destination, MessageId, OutboundMessage, Platform, UserId,
+};
+use serde_json::{json, Value};
 
 use crate::rest::{ChannelKind, RestError};
 use crate::state::ReplyRoute;
@@ -116,6 +126,90 @@ impl DiscordSink {
         }
     }
 
+    /// A ticket card that opens a private conversation: a private thread in `parent` with
+    /// `with` in it and the card inside. Nothing is left behind when a step fails (the outbox
+    /// tries again from the start).
+    async fn private_thread(&self, parent: u64, with: u64, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
+        let rest = &self.inner.rest;
+        let thread = rest.create_private_thread(parent, &thread_name(m)).await?;
+        let result = async {
+            rest.add_thread_member(thread, with).await?;
+            let mut body = message_body(m, false);
+            self.inner.remember_forms(&body.forms);
+            let roles = &self.inner.settings.staff_role_ids;
+            if !roles.is_empty() {
+                // Mentioning the staff roles brings their members into the thread.
+                let mentions: Vec<String> = roles.iter().map(|r| format!("<@&{r}>")).collect();
+                if let Some(obj) = body.json.as_object_mut() {
+                    let text = obj.get("content").and_then(Value::as_str).unwrap_or("");
+                    let content = if text.is_empty() { mentions.join(" ") } else { format!("{}\n{text}", mentions.join(" ")) };
+                    obj.insert("content".into(), Value::from(crate::wire::clip(&content, crate::wire::limits::CONTENT)));
+                    let ids: Vec<String> = roles.iter().map(u64::to_string).collect();
+                    obj.insert("allowed_mentions".into(), json!({ "parse": [], "roles": ids }));
+                }
+            }
+            rest.send(thread, &body.json, &m.attachments).await
+        }
+        .await;
+        match result {
+            Ok(card) => {
+                tracing::info!(channel = parent, thread, "started a private thread");
+                self.inner.state.remember_thread(parent, thread, thread);
+                self.inner.state.remember_card(thread, card);
+                Ok(delivered(thread))
+            }
+            Err(e) => {
+                if let Err(d) = rest.delete_channel(thread).await {
+                    tracing::warn!(thread, error = %d, "could not remove an unfinished private thread");
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Edits the card that is the conversation's root: a message in `parent`, or the card
+    /// inside a private thread whose id is the root.
+    async fn edit_root_card(&self, parent: u64, root: u64, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
+        if let Some(card) = self.inner.state.card_in(root) {
+            return self.edit_in(root, card, m).await;
+        }
+        match self.post(parent, m, Some(parent)).await {
+            Err(DeliveryError::Permanent(e)) if e.contains(&format!("error {}", codes::UNKNOWN_MESSAGE)) => {
+                // Not a message in the channel: a private thread, whose first message from
+                // baton is the card. (A public thread's root card that was deleted stays
+                // deleted: nothing else there is the card.)
+                match self.inner.rest.is_private_thread(root).await {
+                    Ok(true) => {}
+                    Ok(false) | Err(RestError::Rejected { .. }) => return Err(DeliveryError::Permanent(e)),
+                    Err(other) => return Err(other.into()),
+                }
+                let bot = self.inner.state.bot_user();
+                let first = self.inner.rest.first_messages(root, 10).await.map_err(DeliveryError::from)?;
+                let card = first.iter().find(|(_, author)| Some(*author) == bot).map(|(id, _)| *id);
+                let Some(card) = card else { return Err(DeliveryError::Permanent(e)) };
+                self.inner.state.remember_card(root, card);
+                self.edit_in(root, card, m).await
+            }
+            other => other,
+        }
+    }
+
+    async fn edit_in(&self, channel: u64, message: u64, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
+        let body = message_body(m, true);
+        self.inner.remember_forms(&body.forms);
+        self.inner.rest.edit(channel, message, &body.json).await?;
+        // The conversation's root stays the thread.
+        Ok(delivered(channel))
+    }
+
+    /// Archives the thread a finished conversation went to.
+    async fn archive(&self, parent: u64, root: u64) -> Result<(), DeliveryError> {
+        let thread = self.inner.state.thread_of(root).unwrap_or(root);
+        self.inner.rest.archive_thread(thread).await?;
+        tracing::info!(channel = parent, thread, "archived a finished ticket's thread");
+        Ok(())
+    }
+
     async fn dm(&self, user: u64) -> Result<u64, DeliveryError> {
         if let Some(c) = self.inner.state.dm(user) {
             return Ok(c);
@@ -174,25 +268,18 @@ impl ChatSink for DiscordSink {
 
     async fn deliver(&self, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
         match &m.destination {
-            Destination::Channel { channel } => self.post(channel_id(channel)?, m, None).await,
+            Destination::Channel { channel } => match &m.conversation {
+                Conversation::OpensPrivately { with } if m.replaces.is_none() => {
+                    self.private_thread(channel_id(channel)?, user_id(with)?, m).await
+                }
+                _ => self.post(channel_id(channel)?, m, None).await,
+            },
             Destination::Thread { channel, thread } => {
                 let parent = channel_id(channel)?;
                 let root = message_id(thread)?;
-                // The root message itself (a card that became the thread root) lives in the
-                // parent channel; everything else in the thread.
-                if m.replaces.as_ref().and_then(|r| snowflake(r.as_str())) == Some(root) {
-                    return self.post(parent, m, Some(parent)).await;
-                }
-                let (thread, guessed) = self.thread(parent, root, m).await?;
-                let result = self.post(thread, m, None).await;
-                match (&result, guessed) {
-                    (Ok(_), true) => self.inner.state.remember_thread(parent, root, thread),
-                    (Err(DeliveryError::Permanent(e)), true) if e.contains(&codes::UNKNOWN_CHANNEL.to_string()) => {
-                        return Err(DeliveryError::Permanent(format!(
-                            "message {root} in channel {parent} has no thread and none can be started on it: {e}"
-                        )));
-                    }
-                    _ => {}
+                let result = self.in_thread(parent, root, m).await;
+                if result.is_ok() && m.conversation == Conversation::Ends {
+                    self.archive(parent, root).await?;
                 }
                 result
             }
@@ -215,5 +302,29 @@ impl ChatSink for DiscordSink {
                 Ok(Delivered { message: None })
             }
         }
+    }
+}
+
+impl DiscordSink {
+    /// A message for the conversation whose root is `root` in `parent`.
+    async fn in_thread(&self, parent: u64, root: u64, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
+        // The root itself (a card that became the conversation's root) lives in the parent
+        // channel, or is a private thread with the card inside; everything else goes in the
+        // thread.
+        if m.replaces.as_ref().and_then(|r| snowflake(r.as_str())) == Some(root) {
+            return self.edit_root_card(parent, root, m).await;
+        }
+        let (thread, guessed) = self.thread(parent, root, m).await?;
+        let result = self.post(thread, m, None).await;
+        match (&result, guessed) {
+            (Ok(_), true) => self.inner.state.remember_thread(parent, root, thread),
+            (Err(DeliveryError::Permanent(e)), true) if e.contains(&codes::UNKNOWN_CHANNEL.to_string()) => {
+                return Err(DeliveryError::Permanent(format!(
+                    "message {root} in channel {parent} has no thread and none can be started on it: {e}"
+                )));
+            }
+            _ => {}
+        }
+        result
     }
 }

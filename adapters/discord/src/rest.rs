@@ -267,6 +267,63 @@ impl Rest {
             .map_err(map_err)
     }
 
+    /// Starts a private thread (type 12) in a channel, not on any message; only its members
+    /// and moderators see it. Returns the thread's channel id.
+    pub async fn create_private_thread(&self, channel: u64, name: &str) -> Result<u64, RestError> {
+        let route = Route::ChannelThreads { channel_id: ChannelId::new(channel) };
+        let body = json!({ "name": name, "type": 12, "invitable": false, "auto_archive_duration": 10080 });
+        let bytes = serde_json::to_vec(&body).map_err(|e| RestError::Transient(e.to_string()))?;
+        let answer = self.json(Request::new(route, LightMethod::Post).body(Some(bytes))).await?;
+        id_of(&answer).ok_or_else(|| RestError::Transient("Discord's answer has no thread id".into()))
+    }
+
+    /// Adds someone to a thread (`PUT /channels/T/thread-members/U`; adding a member twice is
+    /// harmless).
+    pub async fn add_thread_member(&self, thread: u64, user: u64) -> Result<(), RestError> {
+        let route = Route::ChannelThreadMember { channel_id: ChannelId::new(thread), user_id: UserId::new(user) };
+        self.call(Request::new(route, LightMethod::Put)).await
+    }
+
+    /// Archives a thread (`PATCH /channels/T` with `archived: true`); a message posted in it
+    /// later brings it back, as Discord does for anyone.
+    pub async fn archive_thread(&self, thread: u64) -> Result<(), RestError> {
+        let route = Route::Channel { channel_id: ChannelId::new(thread) };
+        let bytes = serde_json::to_vec(&json!({ "archived": true })).map_err(|e| RestError::Transient(e.to_string()))?;
+        self.call(Request::new(route, LightMethod::Patch).body(Some(bytes))).await
+    }
+
+    /// Whether a channel is a private thread (type 12).
+    pub async fn is_private_thread(&self, channel: u64) -> Result<bool, RestError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel) };
+        let answer = self.json(Request::new(route, LightMethod::Get)).await?;
+        Ok(answer.get("type").and_then(Value::as_u64) == Some(12))
+    }
+
+    /// Deletes a channel or thread.
+    pub async fn delete_channel(&self, channel: u64) -> Result<(), RestError> {
+        self.call(Request::new(Route::Channel { channel_id: ChannelId::new(channel) }, LightMethod::Delete)).await
+    }
+
+    /// The first ordinary messages of a thread, oldest first, as `(id, author id)`.
+    pub async fn first_messages(&self, thread: u64, limit: u8) -> Result<Vec<(u64, u64)>, RestError> {
+        let route = Route::ChannelMessages { channel_id: ChannelId::new(thread) };
+        let params = vec![("after", thread.to_string()), ("limit", limit.to_string())];
+        let answer = self.json(Request::new(route, LightMethod::Get).params(Some(params))).await?;
+        let mut out: Vec<(u64, u64)> = answer
+            .as_array()
+            .into_iter()
+            .flatten()
+            // Only ordinary messages: not "added someone to the thread" notices.
+            .filter(|m| matches!(m.get("type").and_then(Value::as_u64), Some(0 | 19)))
+            .filter_map(|m| {
+                let author = m.get("author").and_then(id_of)?;
+                Some((id_of(m)?, author))
+            })
+            .collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// Whether a channel is a thread, and in which channel.
     pub async fn channel_kind(&self, channel: u64) -> Result<ChannelKind, RestError> {
         let route = Route::Channel { channel_id: ChannelId::new(channel) };

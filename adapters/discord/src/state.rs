@@ -65,6 +65,10 @@ pub struct State {
     dms: Mutex<HashMap<u64, u64>>,
     forms: Mutex<HashMap<String, Form>>,
     pending: Mutex<HashMap<u64, Pending>>,
+    /// Private thread → the ticket card in it (a private thread has no root message).
+    cards: Mutex<HashMap<u64, u64>>,
+    /// The bot's own user id (from READY); 0 while unknown.
+    bot_user: std::sync::atomic::AtomicU64,
 }
 
 impl State {
@@ -106,6 +110,27 @@ impl State {
             r.insert(thread, root);
         }
         self.remember_channel(thread, ChannelKind::Thread { parent });
+    }
+
+    /// The ticket card in a private thread, if known.
+    pub fn card_in(&self, thread: u64) -> Option<u64> {
+        lock(&self.cards).get(&thread).copied()
+    }
+
+    pub fn remember_card(&self, thread: u64, card: u64) {
+        let mut c = lock(&self.cards);
+        if c.len() >= MAX_CHANNELS {
+            c.clear();
+        }
+        c.insert(thread, card);
+    }
+
+    pub fn bot_user(&self) -> Option<u64> {
+        Some(self.bot_user.load(std::sync::atomic::Ordering::Relaxed)).filter(|id| *id != 0)
+    }
+
+    pub fn set_bot_user(&self, id: u64) {
+        self.bot_user.store(id, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn dm(&self, user: u64) -> Option<u64> {

@@ -411,6 +411,7 @@ mod tests {
             card,
             replaces: None,
             attachments: vec![],
+            conversation: Default::default(),
         }
     }
 

@@ -128,7 +128,7 @@ impl ChatSink for ShellSink {
                 body.push_str(String::from_utf8_lossy(&a.bytes).trim_end());
             }
         }
-        let bot = Author { user: UserId::parse("baton").expect("valid"), display_name: "baton".into(), is_bot: true, external: false, locale: None };
+        let bot = Author { user: UserId::parse("baton").expect("valid"), display_name: "baton".into(), is_bot: true, external: false, staff: false, locale: None };
         let now = Utc::now();
         match &m.destination {
             Destination::Mark { target, emoji } => {

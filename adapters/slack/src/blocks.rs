@@ -279,6 +279,7 @@ mod tests {
             card: Some(card),
             replaces: None,
             attachments: vec![],
+            conversation: Default::default(),
         };
         let (text, blocks) = render(&m);
         assert_eq!(text, "ACME-1: Printer &lt;on&gt; fire");

@@ -603,6 +603,7 @@ impl Handler {
             display_name: name.unwrap_or_else(|| user.to_string()),
             is_bot,
             external,
+            staff: false,
             locale: locale.filter(|l| !l.is_empty()),
         }
     }
@@ -814,7 +815,7 @@ impl Handler {
             None => {
                 let bot = m.bot_id.as_deref().unwrap_or("unknown-bot");
                 let user = UserId::parse(bot).map_err(|e| Skip::Unreadable(e.to_string()))?;
-                Ok(Author { user, display_name: bot.to_string(), is_bot: true, external: false, locale: None })
+                Ok(Author { user, display_name: bot.to_string(), is_bot: true, external: false, staff: false, locale: None })
             }
         }
     }

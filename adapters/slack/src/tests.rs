@@ -636,6 +636,7 @@ fn outbound(destination: Destination, replaces: Option<&str>, card: Option<Card>
         card,
         replaces: replaces.map(|r| MessageId::parse(r).unwrap()),
         attachments: vec![],
+        conversation: Default::default(),
     }
 }
 

@@ -102,6 +102,7 @@ fn text(n: usize) -> NewOutbound {
         card: None,
         replaces: None,
         attachments: vec![],
+        conversation: Conversation::Continues,
     })
 }
 
@@ -226,7 +227,7 @@ async fn concurrent_ingest_is_group_committed_and_deduplicated() {
         let mut settings = Settings::from_config(&Config::default());
         settings
             .channels
-            .insert(channel.clone(), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
+            .insert(channel.clone(), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
         let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0));
         let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
@@ -288,7 +289,7 @@ async fn each_channel_is_handled_in_order_while_channels_run_side_by_side() {
             accounts.push(account);
             settings
                 .channels
-                .insert(channel(a), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None });
+                .insert(channel(a), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
         }
         store.upsert_accounts(&accounts).await.unwrap();
         let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();

@@ -287,6 +287,10 @@ pub struct ChannelConfig {
     pub who_may_open: WhoMayOpen,
     /// Locale for customer-facing messages in this channel.
     pub locale: Option<String>,
+    /// Tickets opened here talk with the requester in a private thread (Discord), not in a
+    /// thread on their message.
+    #[serde(default)]
+    pub private_threads: bool,
 }
 
 /// An `[[accounts]]` entry; [`to_domain`] turns it into a [`crate::domain::Account`].

@@ -624,6 +624,7 @@ fn dry_run_text_shows_destination_card_and_attachment() {
         card: r.card.clone(),
         replaces: None,
         attachments: r.chart.iter().cloned().collect(),
+        conversation: Default::default(),
     };
     let out = plain_text(&en(), &msg);
     assert!(out.starts_with("── channel shell:leads ──\nTeam metrics for"), "{out}");

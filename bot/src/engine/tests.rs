@@ -52,9 +52,9 @@ impl World {
         settings.reopen_window = Duration::days(1);
         settings.channels.insert(
             ChannelRef::parse("shell:globex").unwrap(),
-            ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None },
+            ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None, private_threads: false },
         );
-        settings.channels.insert(acme(), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None });
+        settings.channels.insert(acme(), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
         settings.close_after = Duration::days(3);
         settings.pending_reminder_after = Duration::days(2);
         settings.pending_solve_after = Duration::days(5);
@@ -167,6 +167,39 @@ async fn reaction_opens_once_and_first_response_uses_message_time() {
         assert_eq!(w.kinds("ACME-1").await, ["opened", "customer_message", "agent_message", "status_changed"]);
         let posted = w.posted().await;
         assert_eq!(posted.iter().filter(|p| p.starts_with("Ticket ACME-1")).count(), 1, "{posted:?}");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn platform_staff_are_agents_even_when_not_listed() {
+    for mut w in worlds().await {
+        w.say(&acme(), "m1", None, "wile", "Checkout fails with 500", t0()).await;
+        w.react("m1", "ticket", "dana", "wile", "Checkout fails with 500", t0() + Duration::minutes(1)).await;
+        let staff = |name: &str| Author { staff: true, ..author(name) };
+        // Someone the people list does not know, without a staff role: a customer.
+        let msg = |id: &str, who: Author, at| {
+            Inbound::Message(IncomingMessage {
+                channel: acme(),
+                message: MessageId::parse(id).unwrap(),
+                thread: Some(MessageId::parse("m1").unwrap()),
+                author: who,
+                text: "hello".into(),
+                sent_at: at,
+                edited: false,
+            })
+        };
+        w.send(msg("m2", author("rolf"), t0() + Duration::minutes(2))).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::New, "not a response");
+        // The same unknown person with a staff role: an agent, whose message is the response.
+        w.send(msg("m3", staff("rolf"), t0() + Duration::minutes(4))).await;
+        // A guest from another organisation stays a customer whatever the platform says.
+        w.send(msg("m4", Author { external: true, ..staff("gus") }, t0() + Duration::minutes(5))).await;
+        assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open);
+        assert_eq!(
+            w.kinds("ACME-1").await,
+            ["opened", "customer_message", "agent_message", "status_changed", "customer_message"]
+        );
         w.db.cleanup().await;
     }
 }

@@ -143,6 +143,7 @@ fn text_to(channel: &ChannelRef, text: &str) -> OutboundMessage {
         card: None,
         replaces: None,
         attachments: vec![],
+        conversation: Default::default(),
     }
 }
 
@@ -167,6 +168,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
         }),
         replaces: None,
         attachments: vec![],
+        conversation: Default::default(),
     };
     let mut out = vec![NewOutbound { message: card, ticket: Some(t.id), purpose: OutboundPurpose::TicketCard }];
     if let Some(m) = &t.origin.message {
@@ -177,6 +179,7 @@ fn card_and_reply(t: &Ticket) -> Vec<NewOutbound> {
                 card: None,
                 replaces: None,
         attachments: vec![],
+        conversation: Default::default(),
             },
             ticket: Some(t.id),
             purpose: OutboundPurpose::Message,
@@ -1151,6 +1154,7 @@ async fn outbox_delivers_in_order() {
             card: None,
             replaces: None,
         attachments: vec![],
+        conversation: Default::default(),
         };
         let ephemeral = OutboundMessage {
             destination: Destination::Ephemeral {
@@ -1162,6 +1166,7 @@ async fn outbox_delivers_in_order() {
             card: None,
             replaces: Some(mid("1.000009")),
             attachments: vec![],
+            conversation: Default::default(),
         };
         let msgs = [
             NewOutbound::message(text_to(&c, "first")),
