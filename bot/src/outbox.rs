@@ -184,6 +184,127 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use baton_chat::{ChannelRef, Destination, OutboundMessage};
+    use chrono::TimeZone;
+
+    use crate::clock::ManualClock;
+    use crate::store::NewOutbound;
+
+    /// A Slack Web API on loopback that answers from a script: (HTTP status, Retry-After).
+    async fn scripted_slack(script: Vec<(u16, Option<u64>)>) -> (String, Arc<Mutex<VecDeque<(u16, Option<u64>)>>>) {
+        use axum::response::IntoResponse;
+        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let answers = script.clone();
+        let app = axum::Router::new().route(
+            "/api/{method}",
+            axum::routing::post(move || {
+                let answers = answers.clone();
+                async move {
+                    let next = answers.lock().unwrap().pop_front();
+                    match next {
+                        None | Some((200, _)) => axum::Json(serde_json::json!({
+                            "ok": true, "channel": "C0OUTBOX", "ts": "1764493200.000100"
+                        }))
+                        .into_response(),
+                        Some((status, retry_after)) => {
+                            let mut r = (axum::http::StatusCode::from_u16(status).unwrap(), "{}").into_response();
+                            if let Some(secs) = retry_after {
+                                r.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
+                            }
+                            r
+                        }
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, script)
+    }
+
+    fn to_slack(text: &str) -> NewOutbound {
+        NewOutbound::message(OutboundMessage {
+            destination: Destination::Channel { channel: ChannelRef::parse("slack:C0OUTBOX").unwrap() },
+            text: text.into(),
+            card: None,
+            replaces: None,
+            attachments: vec![],
+            conversation: Default::default(),
+        })
+    }
+
+    /// The real Slack sink against a platform that fails: 500s back off exponentially (with
+    /// jitter), a 429 waits exactly its Retry-After, success records Slack's ts, and a
+    /// message that keeps failing is parked as dead after [`MAX_ATTEMPTS`] with its error.
+    #[tokio::test]
+    async fn server_errors_back_off_rate_limits_wait_retry_after_and_repeated_failure_is_dead() {
+        for db in crate::testing::each_backend().await {
+            let t0 = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+            let clock = Arc::new(ManualClock::new(t0));
+            let (url, script) = scripted_slack(vec![(500, None), (500, None), (429, Some(7)), (200, None)]).await;
+            let slack = baton_slack::Slack::new(&url, &secrecy::SecretString::from("xoxb-outbox-test")).unwrap();
+            let mut sinks = Sinks::default();
+            sinks.add(Arc::new(slack.sink()));
+            let outbox = Outbox::new(db.store.clone(), sinks, clock.clone());
+            db.store.enqueue(&[to_slack("hello")], t0).await.unwrap();
+            let due_at = |at: DateTime<Utc>| {
+                let store = db.store.clone();
+                async move { store.due_outbound(at, 10).await.unwrap().len() }
+            };
+            let row = |store: Arc<dyn Store>| async move { store.outbox(false, 10).await.unwrap().remove(0) };
+
+            // 500: the first retry after 2 s plus up to 25 % jitter.
+            assert_eq!(outbox.deliver_due().await.unwrap(), 0);
+            let r = row(db.store.clone()).await;
+            assert_eq!(r.attempts, 1);
+            assert!(r.last_error.as_deref().unwrap().contains("HTTP 500"), "{:?}", r.last_error);
+            let now = clock.now();
+            assert_eq!(due_at(now + chrono::Duration::milliseconds(1999)).await, 0);
+            assert_eq!(due_at(now + chrono::Duration::milliseconds(2501)).await, 1);
+
+            // Another 500: the wait doubles.
+            clock.advance(chrono::Duration::milliseconds(2501));
+            assert_eq!(outbox.deliver_due().await.unwrap(), 0);
+            let now = clock.now();
+            assert_eq!(row(db.store.clone()).await.attempts, 2);
+            assert_eq!(due_at(now + chrono::Duration::milliseconds(3999)).await, 0);
+            assert_eq!(due_at(now + chrono::Duration::milliseconds(5001)).await, 1);
+
+            // 429 with Retry-After: 7: exactly seven seconds.
+            clock.advance(chrono::Duration::milliseconds(5001));
+            assert_eq!(outbox.deliver_due().await.unwrap(), 0);
+            let now = clock.now();
+            assert_eq!(row(db.store.clone()).await.attempts, 3);
+            assert_eq!(due_at(now + chrono::Duration::milliseconds(6999)).await, 0);
+            assert_eq!(due_at(now + chrono::Duration::seconds(7)).await, 1);
+
+            // Then Slack takes it.
+            clock.advance(chrono::Duration::seconds(7));
+            assert_eq!(outbox.deliver_due().await.unwrap(), 1);
+            let r = row(db.store.clone()).await;
+            assert_eq!(r.delivered_message.unwrap().as_str(), "1764493200.000100");
+            assert!(script.lock().unwrap().is_empty());
+
+            // A message Slack never takes is dead after MAX_ATTEMPTS, with the last error.
+            *script.lock().unwrap() = std::iter::repeat_n((500, None), MAX_ATTEMPTS as usize).collect();
+            db.store.enqueue(&[to_slack("doomed")], clock.now()).await.unwrap();
+            for attempt in 1..=MAX_ATTEMPTS {
+                assert_eq!(outbox.deliver_due().await.unwrap(), 0, "attempt {attempt}");
+                clock.advance(chrono::Duration::minutes(11));
+            }
+            let dead = db.store.outbox(true, 10).await.unwrap();
+            assert_eq!(dead.len(), 1);
+            assert_eq!((dead[0].message.text.as_str(), dead[0].attempts), ("doomed", MAX_ATTEMPTS));
+            assert!(dead[0].last_error.as_deref().unwrap().contains("HTTP 500"));
+            assert_eq!(outbox.deliver_due().await.unwrap(), 0, "the dead are not retried");
+            assert_eq!(due_at(clock.now() + chrono::Duration::days(1)).await, 0);
+            db.cleanup().await;
+        }
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
