@@ -168,9 +168,37 @@ impl Digests {
 
     /// Accounts, people, and every ticket with its event log.
     pub async fn history(&self) -> Result<History, DigestError> {
+        let tickets = self.store.tickets(&TicketFilter::default()).await?;
+        self.history_of(tickets).await
+    }
+
+    /// Accounts, people, and the tickets a digest over a window starting at `since` can
+    /// count, with their event logs: those opened or with an event since then, and (with
+    /// `active_too`) every active ticket. The others have nothing in the window, so leaving
+    /// them out changes no figure.
+    pub async fn history_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<History, DigestError> {
+        let tickets = self.store.tickets_touched_since(since, active_too).await?;
+        self.history_of(tickets).await
+    }
+
+    /// The digest's history: what its figures can depend on (see [`Digests::history_since`]).
+    /// Team metrics: the periods compared and the chart's days. SLA: the period and the
+    /// chart's days, and the active tickets (clocks running, due soon). At-risk: the health
+    /// window, and the active tickets (open counts, escalations).
+    async fn history_for(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<History, DigestError> {
+        let period = occasion.period;
+        let chart_from = content::chart_days(period.to, spec.time_zone, CHART_DAYS).first().map(|(_, p)| p.from);
+        let earliest = |t: DateTime<Utc>| chart_from.map_or(t, |c| c.min(t));
+        match spec.kind {
+            DigestKind::TeamMetrics => self.history_since(earliest(period.previous().from), false).await,
+            DigestKind::Sla => self.history_since(earliest(period.from), true).await,
+            DigestKind::AtRisk => self.history_since(now - self.settings.health.window, true).await,
+        }
+    }
+
+    async fn history_of(&self, tickets: Vec<crate::domain::Ticket>) -> Result<History, DigestError> {
         let accounts = self.store.accounts().await?;
         let people = self.store.people().await?;
-        let tickets = self.store.tickets(&TicketFilter::default()).await?;
         let ids: Vec<_> = tickets.iter().map(|t| t.id).collect();
         let mut events = self.store.events_of(&ids).await?;
         let tickets = tickets
@@ -185,7 +213,7 @@ impl Digests {
 
     /// The digest's messages for every destination, at `now`.
     pub async fn render(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<Vec<OutboundMessage>, DigestError> {
-        let history = self.history().await?;
+        let history = self.history_for(spec, occasion, now).await?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
         let channels: Vec<&ChannelRef> = spec
             .targets
@@ -211,12 +239,13 @@ impl Digests {
             DigestKind::AtRisk => {
                 let rules = &self.settings.at_risk;
                 let earlier_day = now.date_naive() - Duration::days(rules.drop_days);
-                let mut earlier = BTreeMap::new();
-                for a in &history.accounts {
-                    if let Some((day, h)) = self.store.health_on_or_before(&a.id, earlier_day).await? {
-                        earlier.insert(a.id.clone(), (day, h.score));
-                    }
-                }
+                let earlier: BTreeMap<_, _> = self
+                    .store
+                    .health_on_or_before_all(earlier_day)
+                    .await?
+                    .into_iter()
+                    .map(|(account, (day, h))| (account, (day, h.score)))
+                    .collect();
                 let rows = content::at_risk_accounts(&history, &earlier, &self.settings.health, rules, now);
                 let mut out = to_channels(&text::at_risk(&style, &rows, &Audience::Everyone, rules));
                 if spec.targets.contains(&Target::CsmDm) {

@@ -20,8 +20,8 @@ use crate::clock::Clock;
 use crate::command::{self, Command};
 use crate::config::{Config, WhoMayOpen};
 use crate::domain::{
-    Actor, EventKind, IntakeVia, NewEvent, NewTicket, Origin, Person, Priority, Requester, Role, Tag,
-    Ticket, TicketKey, TicketStatus, Title,
+    AccountId, Actor, EventKind, IntakeVia, NewEvent, NewTicket, Origin, Person, Priority, Requester, Role,
+    Tag, Ticket, TicketEvent, TicketId, TicketKey, TicketStatus, Title,
 };
 use crate::render::{render, Msg, Notice, Reply, UserError};
 use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange, TicketFilter};
@@ -1034,10 +1034,20 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(crate::health::Health, crate::health::HealthInputs), EngineError> {
         let tickets = self.store.tickets(&TicketFilter { account: Some(account.id.clone()), ..Default::default() }).await?;
-        let mut logs = Vec::with_capacity(tickets.len());
-        for t in &tickets {
-            logs.push((t.status, self.store.events(t.id).await?));
-        }
+        let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+        let mut events = self.store.events_of(&ids).await?;
+        let logs: Vec<(TicketStatus, Vec<TicketEvent>)> =
+            tickets.iter().map(|t| (t.status, events.remove(&t.id).unwrap_or_default())).collect();
+        Ok(self.health_from(account, &logs, now))
+    }
+
+    /// An account's health from its tickets' statuses and event logs.
+    fn health_from(
+        &self,
+        account: &crate::domain::Account,
+        logs: &[(TicketStatus, Vec<TicketEvent>)],
+        now: DateTime<Utc>,
+    ) -> (crate::health::Health, crate::health::HealthInputs) {
         let mut inputs = crate::health::HealthInputs::from_tickets(
             logs.iter().map(|(s, e)| (*s, e.as_slice())),
             self.settings.health.window,
@@ -1045,16 +1055,34 @@ impl Engine {
         );
         inputs.signals = account.signals.clone();
         inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
-        Ok((crate::health::score(&inputs, &self.settings.health), inputs))
+        (crate::health::score(&inputs, &self.settings.health), inputs)
     }
 
     /// Saves today's health snapshot for every account (idempotent per day).
+    ///
+    /// In bulk: the tickets that count (active, or with an event in the health window: the
+    /// others add nothing to a score) and their logs are read in a few queries, and the
+    /// snapshots written in one transaction.
     pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         let accounts = self.store.accounts().await?;
-        for a in &accounts {
-            let (health, _) = self.account_health(a, now).await?;
-            self.store.save_health(&a.id, now.date_naive(), &health).await?;
+        let tickets = self.store.tickets_touched_since(now - self.settings.health.window, true).await?;
+        let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+        let mut events = self.store.events_of(&ids).await?;
+        let mut by_account: HashMap<AccountId, Vec<(TicketStatus, Vec<TicketEvent>)>> = HashMap::new();
+        for t in tickets {
+            let log = events.remove(&t.id).unwrap_or_default();
+            if let Some(a) = t.account {
+                by_account.entry(a).or_default().push((t.status, log));
+            }
         }
+        let snapshots: Vec<(AccountId, crate::health::Health)> = accounts
+            .iter()
+            .map(|a| {
+                let logs = by_account.remove(&a.id).unwrap_or_default();
+                (a.id.clone(), self.health_from(a, &logs, now).0)
+            })
+            .collect();
+        self.store.save_health_many(now.date_naive(), &snapshots).await?;
         Ok(accounts.len())
     }
 

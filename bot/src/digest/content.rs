@@ -323,9 +323,15 @@ pub fn at_risk_accounts(
     now: DateTime<Utc>,
 ) -> Vec<AtRiskAccount> {
     let mut out = Vec::new();
+    // Each account's tickets, in history order, found once (not one scan per account).
+    let mut by_account: BTreeMap<&AccountId, Vec<&(Ticket, Vec<TicketEvent>)>> = BTreeMap::new();
+    for entry in &history.tickets {
+        if let Some(a) = &entry.0.account {
+            by_account.entry(a).or_default().push(entry);
+        }
+    }
     for a in &history.accounts {
-        let tickets: Vec<&(Ticket, Vec<TicketEvent>)> =
-            history.tickets.iter().filter(|(t, _)| t.account.as_ref() == Some(&a.id)).collect();
+        let tickets: &[&(Ticket, Vec<TicketEvent>)] = by_account.get(&a.id).map_or(&[], Vec::as_slice);
         let (health, inputs) = account_health(a, tickets.iter().map(|(t, e)| (t.status, e.as_slice())), weights, now);
         let before = earlier.get(&a.id).copied();
         let flags = health::at_risk(&health, before.map(|(_, s)| s), &inputs, rules);

@@ -26,8 +26,9 @@ impl SlaOutlookSource for SlaClocksOutlook {
         }
         let mut due_soon = Vec::new();
         let mut tallies: BTreeMap<(String, &'static str), (SlaTarget, u64, u64)> = BTreeMap::new();
+        let tiers: BTreeMap<_, _> = h.accounts.iter().map(|a| (&a.id, &a.tier)).collect();
         for (t, events) in &h.tickets {
-            let tier = t.account.as_ref().and_then(|a| h.accounts.iter().find(|x| &x.id == a)).map(|a| &a.tier);
+            let tier = t.account.as_ref().and_then(|a| tiers.get(a).copied());
             let Some(policy) = sla::select(&self.rules, tier, t.priority) else { continue };
             // Compliance counts clocks settled in the period, computed as of its end.
             let settled = sla::clocks(policy, t.opened_at, events, period.to.min(now));

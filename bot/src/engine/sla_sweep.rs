@@ -2,13 +2,13 @@
 //! posts each warning and breach once (recorded as events, so restarts and replicas never
 //! repeat them). Breaches escalate and hand off as configured.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use super::bridge::Effects;
 use super::{Engine, EngineError};
-use crate::domain::{AccountId, Actor, EventKind, NewEvent, Ticket, TicketEvent, Tier};
+use crate::domain::{AccountId, Actor, EventKind, NewEvent, Ticket, TicketEvent, TicketId, Tier};
 use crate::render::{Msg, Notice};
 use crate::sla::{self, ClockState, SlaClock};
 use crate::store::{StoreError, TicketFilter};
@@ -26,6 +26,9 @@ fn already(events: &[TicketEvent], clock: &SlaClock, breach: bool) -> bool {
     })
 }
 
+/// Tickets whose event logs the sweep loads per query.
+pub const SWEEP_BATCH: usize = 2000;
+
 impl Engine {
     /// The SLA clocks of a ticket now, if a policy applies to it.
     pub async fn sla_clocks(&self, t: &Ticket, events: &[TicketEvent], now: DateTime<Utc>) -> Result<Vec<SlaClock>, EngineError> {
@@ -40,59 +43,70 @@ impl Engine {
     }
 
     /// One pass over the active tickets. Returns how many tickets got a warning or breach.
-    pub(super) async fn sla_sweep(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+    ///
+    /// Reads in bulk: the active tickets in one query, every account's tier in one, and the
+    /// event logs [`SWEEP_BATCH`] tickets at a time.
+    pub async fn sla_sweep(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         if self.settings.sla_rules.is_empty() {
             return Ok(0);
         }
-        let mut tiers: HashMap<AccountId, Option<Tier>> = HashMap::new();
+        let tickets = self.store.tickets(&TicketFilter { active_only: true, ..Default::default() }).await?;
+        let tiers: BTreeMap<AccountId, Tier> =
+            if tickets.iter().any(|t| t.account.is_some()) { self.store.account_tiers().await? } else { BTreeMap::new() };
+        // The tickets a policy applies to, with it.
+        let covered: Vec<(Ticket, &sla::SlaPolicy)> = tickets
+            .into_iter()
+            .filter_map(|t| {
+                let tier = t.account.as_ref().and_then(|a| tiers.get(a));
+                let policy = sla::select(&self.settings.sla_rules, tier, t.priority)?;
+                Some((t, policy))
+            })
+            .collect();
         let mut done = 0;
-        for t in self.store.tickets(&TicketFilter { active_only: true, ..Default::default() }).await? {
-            let tier = match &t.account {
-                Some(a) => match tiers.get(a) {
-                    Some(tier) => tier.clone(),
-                    None => {
-                        let tier = self.store.account(a).await?.map(|a| a.tier);
-                        tiers.insert(a.clone(), tier.clone());
-                        tier
-                    }
-                },
-                None => None,
-            };
-            let Some(policy) = sla::select(&self.settings.sla_rules, tier.as_ref(), t.priority) else { continue };
-            let events = self.store.events(t.id).await?;
-            let clocks = sla::clocks(policy, t.opened_at, &events, now);
-            let mut fx = Effects::default();
-            let mut breached = Vec::new();
-            for c in &clocks {
-                let Some(due) = c.due_at else { continue };
-                if c.state == ClockState::Breached && !already(&events, c, true) {
-                    fx.events.push(NewEvent {
-                        kind: EventKind::SlaBreached { target: c.kind, due },
-                        actor: Actor::System,
-                        occurred_at: due,
-                    });
-                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaBreached { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
-                    breached.push(c.kind);
-                } else if c.warning && !already(&events, c, false) && !already(&events, c, true) {
-                    let at = c.warn_at.unwrap_or(now).min(now);
-                    fx.events.push(NewEvent { kind: EventKind::SlaWarning { target: c.kind, due }, actor: Actor::System, occurred_at: at });
-                    fx.replies.push(self.thread_reply(&t, Msg::Notice(Notice::SlaWarning { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
-                }
-            }
-            if fx.events.is_empty() {
-                continue;
-            }
-            for target in breached {
-                crate::telemetry::metrics().sla_breaches.inc();
-                self.on_breach(&t, &events, target, now, &mut fx).await?;
-            }
-            match self.save_with(t.clone(), &t, fx).await {
-                Ok(()) => done += 1,
-                // Changed meanwhile (a reply, another replica): the next pass decides again.
-                Err(EngineError::Store(StoreError::Conflict)) => {}
-                Err(e) => return Err(e),
+        for batch in covered.chunks(SWEEP_BATCH) {
+            let ids: Vec<TicketId> = batch.iter().map(|(t, _)| t.id).collect();
+            let mut logs = self.store.events_of(&ids).await?;
+            for (t, policy) in batch {
+                let events = logs.remove(&t.id).unwrap_or_default();
+                done += self.sweep_ticket(t, policy, &events, now).await?;
             }
         }
         Ok(done)
+    }
+
+    /// Posts what one ticket's clocks call for; 1 if it got a warning or breach.
+    async fn sweep_ticket(&self, t: &Ticket, policy: &sla::SlaPolicy, events: &[TicketEvent], now: DateTime<Utc>) -> Result<usize, EngineError> {
+        let clocks = sla::clocks(policy, t.opened_at, events, now);
+        let mut fx = Effects::default();
+        let mut breached = Vec::new();
+        for c in &clocks {
+            let Some(due) = c.due_at else { continue };
+            if c.state == ClockState::Breached && !already(events, c, true) {
+                fx.events.push(NewEvent {
+                    kind: EventKind::SlaBreached { target: c.kind, due },
+                    actor: Actor::System,
+                    occurred_at: due,
+                });
+                fx.replies.push(self.thread_reply(t, Msg::Notice(Notice::SlaBreached { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
+                breached.push(c.kind);
+            } else if c.warning && !already(events, c, false) && !already(events, c, true) {
+                let at = c.warn_at.unwrap_or(now).min(now);
+                fx.events.push(NewEvent { kind: EventKind::SlaWarning { target: c.kind, due }, actor: Actor::System, occurred_at: at });
+                fx.replies.push(self.thread_reply(t, Msg::Notice(Notice::SlaWarning { key: t.key.clone(), target: c.kind, due, tz: self.settings.time_zone })));
+            }
+        }
+        if fx.events.is_empty() {
+            return Ok(0);
+        }
+        for target in breached {
+            crate::telemetry::metrics().sla_breaches.inc();
+            self.on_breach(t, events, target, now, &mut fx).await?;
+        }
+        match self.save_with(t.clone(), t, fx).await {
+            Ok(()) => Ok(1),
+            // Changed meanwhile (a reply, another replica): the next pass decides again.
+            Err(EngineError::Store(StoreError::Conflict)) => Ok(0),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -293,6 +293,21 @@ pub trait Store: Send + Sync + 'static {
     async fn digest_runs(&self, name: &str, limit: i64) -> Result<Vec<DigestRun>>;
     /// The event logs of many tickets at once, by ticket, each in log order.
     async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>>;
+    /// Tickets that are active now, or were opened or had an event at or after `since`
+    /// (`active_too` false: only the latter), by id. What a digest or pass over a recent
+    /// window needs, without loading the whole history (indexes on `tickets(status)`,
+    /// `tickets(opened_at)` and `ticket_events(occurred_at)`).
+    async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>>;
+    /// Every account's tier, by account (for choosing SLA policies in bulk).
+    async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
+    /// For every account with one, its latest health snapshot on or before `day` (the batch
+    /// form of [`Store::health_on_or_before`]).
+    async fn health_on_or_before_all(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<BTreeMap<AccountId, (chrono::NaiveDate, crate::health::Health)>>;
+    /// Saves (or replaces) many accounts' health snapshots for a day, in one transaction.
+    async fn save_health_many(&self, day: chrono::NaiveDate, health: &[(AccountId, crate::health::Health)]) -> Result<()>;
     /// Merges `changes` into an account's signals atomically (`None` removes a signal) and
     /// returns the signals after the merge; `None` for an unknown account.
     async fn merge_account_signals(

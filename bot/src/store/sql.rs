@@ -62,6 +62,11 @@ fn storable_account(a: &Account) -> Result<Option<i64>> {
         .transpose()
 }
 
+/// The statuses of active tickets as an SQL list: `'new', 'open', …`.
+fn active_statuses() -> String {
+    TicketStatus::ALL.iter().filter(|s| s.is_active()).map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
 fn opt_parse<T: std::str::FromStr>(column: &str, v: Option<String>) -> Result<Option<T>>
 where
     T::Err: std::fmt::Display,
@@ -688,7 +693,8 @@ macro_rules! sql_store {
                     qb.push(" AND origin_channel = ").push_bind(c.channel.as_str().to_string());
                 }
                 if f.active_only {
-                    qb.push(" AND status NOT IN ('solved', 'closed')");
+                    // A positive list, so the `tickets(status, …)` index applies.
+                    qb.push(" AND status IN (").push(active_statuses()).push(")");
                 }
                 if let Some(status) = f.status {
                     qb.push(" AND status = ").push_bind(status.as_str());
@@ -1208,6 +1214,65 @@ macro_rules! sql_store {
                     }
                 }
                 Ok(out)
+            }
+
+            async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", ticket_cols!(), " FROM tickets WHERE id IN (SELECT id FROM tickets WHERE opened_at >= "
+                ));
+                qb.push_bind(micros(since));
+                qb.push(" UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= ").push_bind(micros(since));
+                if active_too {
+                    qb.push(" UNION SELECT id FROM tickets WHERE status IN (").push(active_statuses()).push(")");
+                }
+                qb.push(") ORDER BY id");
+                qb.build().fetch_all(&self.pool).await?.iter().map(Self::ticket_from_row).collect()
+            }
+
+            async fn account_tiers(&self) -> Result<BTreeMap<AccountId, Tier>> {
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, tier FROM accounts").fetch_all(&self.pool).await?;
+                rows.into_iter().map(|(id, tier)| Ok((parse_col("id", &id)?, parse_col("tier", &tier)?))).collect()
+            }
+
+            async fn health_on_or_before_all(
+                &self,
+                day: NaiveDate,
+            ) -> Result<BTreeMap<AccountId, (NaiveDate, crate::health::Health)>> {
+                let rows = sqlx::query(
+                    "SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
+                     FROM health_snapshots h JOIN (SELECT account_id, MAX(day) AS day FROM health_snapshots \
+                     WHERE day <= $1 GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day",
+                )
+                .bind(day)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let account: String = r.try_get("account_id")?;
+                        let score: i64 = r.try_get("score")?;
+                        let reasons: Json<Vec<crate::health::Reason>> = r.try_get("reasons")?;
+                        let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("health score {score}")))?;
+                        Ok((parse_col("account_id", &account)?, (r.try_get("day")?, crate::health::Health { score, reasons: reasons.0 })))
+                    })
+                    .collect()
+            }
+
+            async fn save_health_many(&self, day: NaiveDate, health: &[(AccountId, crate::health::Health)]) -> Result<()> {
+                let mut tx = self.begin().await?;
+                // Bounded batches: both databases limit the number of parameters per statement.
+                for chunk in health.chunks(1000) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO health_snapshots (account_id, day, score, reasons) ");
+                    qb.push_values(chunk, |mut row, (account, h)| {
+                        row.push_bind(account.as_str().to_string())
+                            .push_bind(day)
+                            .push_bind(i64::from(h.score))
+                            .push_bind(Json(h.reasons.clone()));
+                    });
+                    qb.push(" ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, reasons = excluded.reasons");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn merge_account_signals(

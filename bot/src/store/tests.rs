@@ -1553,3 +1553,81 @@ async fn concurrent_claims_take_disjoint_rows_and_expire() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk reads and writes for passes over the whole history (issue #10)
+
+#[tokio::test]
+async fn tickets_touched_since_are_the_active_and_the_recently_opened_or_changed() {
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        // Opened long ago and solved then: not touched since at(0).
+        let old = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000001")), at(-1000)).await;
+        let mut solved = old.clone();
+        solved.status = TicketStatus::Solved;
+        let change = TicketChange {
+            ticket: solved,
+            events: vec![NewEvent {
+                kind: EventKind::StatusChanged { from: TicketStatus::New, to: TicketStatus::Solved },
+                actor: Actor::System,
+                occurred_at: at(-900),
+            }],
+            outbox: vec![],
+        };
+        store.apply(change, at(-900)).await.unwrap();
+        // Solved long ago, but a note recorded since.
+        let noted = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000002")), at(-1000)).await;
+        let mut noted_solved = noted.clone();
+        noted_solved.status = TicketStatus::Solved;
+        store.apply(TicketChange { ticket: noted_solved, events: vec![], outbox: vec![] }, at(-900)).await.unwrap();
+        store
+            .append_events(noted.id, &[NewEvent { kind: EventKind::Note { text: "later".into() }, actor: Actor::System, occurred_at: at(10) }], at(10))
+            .await
+            .unwrap();
+        // Still active (opened long ago).
+        let active = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000003")), at(-1000)).await;
+
+        let ids = |ts: Vec<Ticket>| ts.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.tickets_touched_since(at(0), true).await.unwrap()), vec![noted.id, active.id]);
+        assert_eq!(ids(store.tickets_touched_since(at(0), false).await.unwrap()), vec![noted.id]);
+        // Everything is touched since before the beginning; the exact instant counts.
+        assert_eq!(ids(store.tickets_touched_since(at(-1000), false).await.unwrap()), vec![old.id, noted.id, active.id]);
+        assert_eq!(ids(store.tickets_touched_since(at(10), false).await.unwrap()), vec![noted.id]);
+        assert!(store.tickets_touched_since(at(11), false).await.unwrap().is_empty());
+        // The active filter (now an indexable list of statuses) agrees.
+        let listed = store.tickets(&TicketFilter { active_only: true, ..Default::default() }).await.unwrap();
+        assert_eq!(ids(listed), vec![active.id]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn health_snapshots_in_bulk_match_the_one_account_forms() {
+    use crate::health::{Health, Reason};
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &[]), plain_account("globex", &[]), plain_account("initech", &[])]).await.unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let h = |score: u8| Health { score, reasons: vec![Reason::OpenTickets { count: u32::from(100 - score) }] };
+        store.save_health_many(day(1), &[(aid("acme"), h(90)), (aid("globex"), h(80))]).await.unwrap();
+        store.save_health_many(day(5), &[(aid("acme"), h(70))]).await.unwrap();
+        // Saving a day again replaces it.
+        store.save_health_many(day(5), &[(aid("acme"), h(60))]).await.unwrap();
+        store.save_health(&aid("initech"), day(9), &h(50)).await.unwrap();
+
+        for on in [day(1), day(4), day(5), day(30)] {
+            let all = store.health_on_or_before_all(on).await.unwrap();
+            for a in ["acme", "globex", "initech"] {
+                assert_eq!(all.get(&aid(a)).cloned(), store.health_on_or_before(&aid(a), on).await.unwrap(), "{a} on {on}");
+            }
+        }
+        let all = store.health_on_or_before_all(day(6)).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[&aid("acme")], (day(5), h(60)));
+        assert_eq!(all[&aid("globex")], (day(1), h(80)));
+        assert_eq!(
+            store.account_tiers().await.unwrap(),
+            ["acme", "globex", "initech"].iter().map(|a| (aid(a), Tier::parse("standard").unwrap())).collect()
+        );
+    })
+    .await;
+}

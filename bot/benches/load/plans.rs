@@ -1,0 +1,63 @@
+//! The query plans of the store's queries the history passes run, with literal arguments
+//! (the SQL is the store's, from `bot/src/store/sql.rs`).
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+
+use crate::Db;
+use baton::store::Backend;
+
+fn lit(t: DateTime<Utc>) -> String {
+    format!("'{}'", t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+}
+
+/// The queries, by what runs them.
+fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
+    let active = "'new', 'open', 'pending', 'on-hold'";
+    let month = lit(now - Duration::days(30));
+    let week_ago = format!("'{}'", (now - Duration::days(7)).date_naive().format("%F"));
+    vec![
+        (
+            "SLA sweep: the active tickets (`tickets`, active_only)",
+            format!("SELECT id, key, status FROM tickets WHERE 1 = 1 AND status IN ({active}) ORDER BY id"),
+        ),
+        (
+            "SLA sweep, digests, health pass: event logs of a batch of tickets (`events_of`)",
+            "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (999001, 999002, 999003) ORDER BY ticket_id, id".into(),
+        ),
+        (
+            "digests, health pass: tickets active or touched since a time (`tickets_touched_since`)",
+            format!(
+                "SELECT id, key, status FROM tickets WHERE id IN (SELECT id FROM tickets WHERE opened_at >= {month} \
+                 UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= {month} \
+                 UNION SELECT id FROM tickets WHERE status IN ({active})) ORDER BY id"
+            ),
+        ),
+        (
+            "at-risk digest: each account's snapshot a week ago (`health_on_or_before_all`)",
+            format!(
+                "SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
+                 FROM health_snapshots h JOIN (SELECT account_id, MAX(day) AS day FROM health_snapshots \
+                 WHERE day <= {week_ago} GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day"
+            ),
+        ),
+        (
+            "an account's tickets (`tickets`, by account; ticket commands, `account_health`)",
+            "SELECT id, key, status FROM tickets WHERE 1 = 1 AND account_id = 'acct000042' ORDER BY id".into(),
+        ),
+    ]
+}
+
+pub async fn print(db: &Db, now: DateTime<Utc>) {
+    let (label, explain) = match db.backend() {
+        Backend::Sqlite => ("SQLite", "EXPLAIN QUERY PLAN "),
+        Backend::Postgres => ("PostgreSQL", "EXPLAIN "),
+    };
+    println!("\n#### Query plans on {label} (over the generated history)\n");
+    for (what, sql) in queries(now) {
+        println!("{what}:\n```");
+        for line in db.lines(&format!("{explain}{sql}")).await {
+            println!("{line}");
+        }
+        println!("```");
+    }
+}
