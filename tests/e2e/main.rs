@@ -5,6 +5,7 @@ mod cli;
 mod digest;
 mod discord;
 mod layout;
+mod security;
 mod serve;
 mod shell;
 mod slack;

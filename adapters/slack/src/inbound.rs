@@ -174,12 +174,12 @@ impl Http {
     ) -> Result<Bytes, Refused> {
         let body = body.map_err(|rejection| {
             let status = rejection.status();
-            tracing::warn!(route, %status, "Slack request refused: body too large or unreadable");
             let (why, reason) = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 ("request body too large", "oversized")
             } else {
                 ("unreadable request body", "unreadable")
             };
+            tracing::warn!(route, %status, reason, "Slack request refused: body too large or unreadable");
             self.handler.rejected(reason);
             Refused(status, why)
         })?;
@@ -192,7 +192,7 @@ impl Http {
                 SignatureError::Mismatch => ("bad signature", "bad_signature"),
             };
             self.handler.rejected(counted);
-            tracing::warn!(route, reason, body_len = body.len(), "Slack request refused: {e}");
+            tracing::warn!(route, reason = counted, detail = reason, body_len = body.len(), "Slack request refused: {e}");
             Refused(StatusCode::UNAUTHORIZED, "invalid request signature")
         })?;
         Ok(body)
