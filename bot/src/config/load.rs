@@ -942,6 +942,40 @@ bot_tokn = "xoxb-1"
     }
 
     #[test]
+    fn cross_account_content_never_goes_to_an_accounts_channel() {
+        let problems = check_text(
+            r#"
+            [general]
+            tiers = ["enterprise"]
+            [[accounts]]
+            id = "acme"
+            name = "Acme"
+            tier = "enterprise"
+            channels = ["slack:C0ACME0001"]
+            [[escalation.levels]]
+            name = "Tier 2"
+            channel = "slack:C0ACME0001"
+            [handoff]
+            fallback_channel = " slack:C0ACME0001"
+            [[digests]]
+            name = "risk"
+            kind = "at-risk"
+            cron = "0 9 * * 1"
+            time_zone = "UTC"
+            destinations = ["slack:C0LEADS001", "slack:C0ACME0001"]
+            "#,
+        );
+        let all = ConfigError(problems.clone()).to_string();
+        for key in ["escalation.levels[0].channel", "handoff.fallback_channel", "digests[0].destinations[1]"] {
+            assert!(
+                find(&problems, key).message.starts_with("`slack:C0ACME0001` is a channel of account `acme`"),
+                "{all}"
+            );
+        }
+        assert!(!problems.iter().any(|p| p.key == "digests[0].destinations[0]"), "{all}");
+    }
+
+    #[test]
     fn secrets_can_come_from_files() {
         let dir = tempfile::tempdir().unwrap();
         let file = |name: &str, text: &str| {
