@@ -218,6 +218,7 @@ async fn events(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes, B
         Err(e) => {
             tracing::warn!(
                 route = "events",
+                reason = "malformed",
                 line = e.line(),
                 column = e.column(),
                 "Slack request refused: malformed JSON"
@@ -240,7 +241,7 @@ async fn commands(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes,
     let form: CommandPayload = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
         Err(e) => {
-            tracing::warn!(route = "commands", error = %e, "Slack request refused: malformed slash command form");
+            tracing::warn!(route = "commands", reason = "malformed", error = %e, "Slack request refused: malformed slash command form");
             return s.handler.counted(Reply::BadRequest("malformed slash command")).into_response();
         }
     };
@@ -261,7 +262,7 @@ async fn interactions(State(s): State<Http>, headers: HeaderMap, body: Result<By
         .ok()
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok());
     let Some(payload) = payload else {
-        tracing::warn!(route = "interactions", "Slack request refused: no JSON `payload` field");
+        tracing::warn!(route = "interactions", reason = "malformed", "Slack request refused: no JSON `payload` field");
         return s.handler.counted(Reply::BadRequest("malformed interaction payload")).into_response();
     };
     s.handler.counted(s.handler.interaction(payload).await).into_response()
