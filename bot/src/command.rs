@@ -81,19 +81,6 @@ impl Command {
             _ => None,
         }
     }
-
-    /// Whether only staff may run it.
-    pub fn staff_only(&self) -> bool {
-        !matches!(
-            self,
-            Command::Show { .. }
-                | Command::Help
-                | Command::Open { .. }
-                | Command::Rate { .. }
-                | Command::Transcript { .. }
-                | Command::AnswerClose { .. }
-        )
-    }
 }
 
 /// Why a command could not be understood. Each becomes a message to the sender.

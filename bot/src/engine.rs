@@ -28,10 +28,12 @@ use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange
 
 mod bridge;
 mod locale;
+mod policy;
 mod sla_sweep;
 
 pub use bridge::{escalation_level, reach, unanswered_customer_messages, EscalationLevel, HandoffSettings};
 use bridge::{BridgeCommand, BridgeOutcome, Effects};
+pub use policy::{permit, Caller};
 
 /// Per-channel behaviour.
 #[derive(Clone, Debug, Default)]
@@ -288,6 +290,15 @@ impl Engine {
         Ok(Who { platform, author: author.clone(), person, role })
     }
 
+    /// The caller as the permission rule ([`permit`]) sees them, in `channel`, for `ticket`.
+    fn caller(&self, who: &Who, channel: &ChannelRef, ticket: Option<&Ticket>) -> Caller {
+        Caller {
+            staff: who.is_staff(),
+            requester: ticket.is_some_and(|t| who.platform == t.requester.platform && who.author.user == t.requester.user),
+            customers_may_open: self.settings.channel(channel).who_may_open == WhoMayOpen::Anyone,
+        }
+    }
+
     async fn tell(
         &self,
         who: &Who,
@@ -460,7 +471,9 @@ impl Engine {
         // Emoji shortcuts act only on a ticket's root message, and only for staff.
         let Some(ticket) = self.store.ticket_by_message(channel, &r.target.message).await? else { return Ok(()) };
         let who = self.who(platform, &r.user).await?;
-        if !who.is_staff() {
+        // Not refused out loud: in a shared channel a customer's ✅ or 👀 is an ordinary
+        // reaction, not a request.
+        if permit(&command, self.caller(&who, channel, Some(&ticket))).is_err() {
             return Ok(());
         }
         let thread = ticket.origin.thread.clone();
@@ -477,8 +490,8 @@ impl Engine {
         via: IntakeVia,
     ) -> Result<(), EngineError> {
         let who = self.who(platform, user).await?;
-        if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
-            return self.refuse(&who, channel, target.thread.as_ref(), UserError::CustomerOpen).await;
+        if let Err(e) = permit(&Command::Open { title: None, priority: None }, self.caller(&who, channel, None)) {
+            return self.refuse(&who, channel, target.thread.as_ref(), e).await;
         }
         let Some(title) = Title::from_message(&target.text) else { return Ok(()) };
         let requester = self.who(platform, &target.author).await?;
@@ -604,8 +617,9 @@ impl Engine {
         at: DateTime<Utc>,
         via: IntakeVia,
     ) -> Result<(), EngineError> {
-        if !who.is_staff() && self.settings.channel(channel).who_may_open != WhoMayOpen::Anyone {
-            return self.refuse(who, channel, thread, UserError::CustomerOpen).await;
+        // Commands were checked before they got here; the panel's form arrives directly.
+        if let Err(e) = permit(&Command::Open { title: None, priority: None }, self.caller(who, channel, None)) {
+            return self.refuse(who, channel, thread, e).await;
         }
         let raw = title.unwrap_or_default();
         let title = match Title::parse(&raw) {
@@ -638,22 +652,21 @@ impl Engine {
         at: DateTime<Utc>,
         known: Option<Ticket>,
     ) -> Result<(), EngineError> {
+        if matches!(cmd, Command::Help | Command::TagsTop { .. } | Command::Panel | Command::Open { .. }) {
+            if let Err(e) = permit(&cmd, self.caller(who, channel, None)) {
+                return self.refuse(who, channel, thread, e).await;
+            }
+        }
         match &cmd {
             Command::Help => {
                 let emoji = self.settings.open_emoji.first().cloned().unwrap_or_default();
                 return self.tell(who, channel, thread, Msg::Help { emoji }).await;
             }
             Command::TagsTop { namespace } => {
-                if !who.is_staff() {
-                    return self.refuse(who, channel, thread, UserError::StaffOnly).await;
-                }
                 let rows = self.store.tag_reach(namespace.as_deref(), 20).await?;
                 return self.tell(who, channel, thread, Msg::TagsTop { rows }).await;
             }
             Command::Panel => {
-                if !who.is_staff() {
-                    return self.refuse(who, channel, thread, UserError::StaffOnly).await;
-                }
                 let reply = Reply {
                     to: Destination::Channel { channel: channel.clone() },
                     lang: self.lang_in_channel(channel).await?,
@@ -675,8 +688,8 @@ impl Engine {
                 None => return Ok(()),
             },
         };
-        if cmd.staff_only() && !who.is_staff() {
-            return self.refuse(who, channel, thread, UserError::StaffOnly).await;
+        if let Err(e) = permit(&cmd, self.caller(who, channel, Some(&ticket))) {
+            return self.refuse(who, channel, thread, e).await;
         }
         let mut t = ticket.clone();
         let mut events = Vec::new();
@@ -774,9 +787,6 @@ impl Engine {
                 extra.push(self.thread_reply(&t, Msg::CloseRequest { key: t.key.clone() }));
             }
             Command::AnswerClose { confirmed, .. } => {
-                if !(who.is_staff() || (who.platform == t.requester.platform && who.author.user == t.requester.user)) {
-                    return self.refuse(who, channel, thread, UserError::NotRequester).await;
-                }
                 if !t.status.is_active() {
                     return self.refuse(who, channel, thread, UserError::NotSolvable { key: t.key.clone() }).await;
                 }
@@ -808,9 +818,6 @@ impl Engine {
                 return self.apply_bridge(who, channel, thread, t, BridgeCommand::Acknowledge, at).await;
             }
             Command::Rate { rating, comment, .. } => {
-                if who.platform != t.requester.platform || who.author.user != t.requester.user {
-                    return self.refuse(who, channel, thread, UserError::NotRequester).await;
-                }
                 if t.status == TicketStatus::Closed {
                     return self.refuse(who, channel, thread, UserError::RatingClosed { key: t.key.clone() }).await;
                 }
@@ -1301,3 +1308,5 @@ fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, acto
 mod tests;
 #[cfg(test)]
 mod bridge_tests;
+#[cfg(test)]
+mod auth_tests;

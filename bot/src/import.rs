@@ -872,3 +872,82 @@ jo,Jo,agent,U0PAT00001,,
         assert_eq!(store.people().await.unwrap().len(), 5);
     }
 }
+
+/// Any file given to `baton import` is imported whole or refused with row problems; never a
+/// panic (against a real SQLite store, seeded with people and accounts so references can
+/// resolve).
+#[cfg(test)]
+mod prop_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::store::SqliteStore;
+
+    const COLUMNS: &[&str] = &[
+        "id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "channels", "locale", "signal:nps",
+        "signal:x", "role", "email", "slack_id", "discord_id", "account", "manager", "time_zone", "", "id ", "ID", "signal:",
+    ];
+
+    const CELLS: &[&str] = &[
+        "", " ", "acme", "globex", "casey", "dana", "morgan", "enterprise", "business", "customer", "agent", "csm",
+        "manager", "lead", "120000", "-1", "1e999", "NaN", "USD", "SEK", "XXX", "2027-03-31", "2027-02-30", "ACME",
+        "acme-1", "shell:acme", "slack:C0ACME0001;shell:x", "discord:12", "bad:chan", "en-US", "xx-ZZ", "Europe/Stockholm",
+        "Mars/Base", "U0CASEY001", "80351110224678912", "a@b.c", "not-an-email", "\"quoted, cell\"", "\"", "é💥\u{202e}",
+    ];
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![4 => proptest::sample::select(CELLS).prop_map(str::to_string), 1 => "\\PC{0,12}"]
+    }
+
+    fn file() -> impl Strategy<Value = String> {
+        let header = proptest::collection::vec(proptest::sample::select(COLUMNS), 0..8);
+        let rows = proptest::collection::vec(proptest::collection::vec(cell(), 0..9), 0..5);
+        prop_oneof![
+            4 => (header, rows).prop_map(|(h, rows)| {
+                let mut out = h.join(",");
+                for r in rows {
+                    out.push('\n');
+                    out.push_str(&r.join(","));
+                }
+                out
+            }),
+            1 => "\\PC{0,200}",
+        ]
+    }
+
+    #[test]
+    fn any_file_is_imported_or_refused_never_a_panic() {
+        // One runtime and one store for all cases: files accumulate, as in real use.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let tiers = vec!["enterprise".to_string(), "business".to_string()];
+        let store = rt.block_on(async {
+            let store = SqliteStore::connect(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+            store.migrate().await.unwrap();
+            import_people(&store, "id,name,role\ncasey,Casey,csm\ndana,Dana,agent\nmorgan,Morgan,manager\n").await.unwrap();
+            import_accounts(&store, "id,name,tier,channels\nacme,Acme,enterprise,shell:acme\n", &tiers).await.unwrap();
+            store
+        });
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
+        let files = proptest::collection::vec(file(), 1..4);
+        let result = runner.run(&files, |files| {
+            rt.block_on(async {
+                for f in &files {
+                    let before = (store.accounts().await.unwrap(), store.people().await.unwrap());
+                    if let Err(ImportError::Invalid(problems)) = import_accounts(&store, f, &tiers).await {
+                        prop_assert!(!problems.is_empty());
+                        prop_assert_eq!(&store.accounts().await.unwrap(), &before.0, "a refused file changed nothing");
+                    }
+                    if let Err(ImportError::Invalid(problems)) = import_people(&store, f).await {
+                        prop_assert!(!problems.is_empty());
+                        prop_assert_eq!(&store.people().await.unwrap(), &before.1, "a refused file changed nothing");
+                    }
+                }
+                Ok(())
+            })
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+}

@@ -14,14 +14,17 @@
 //! kept. The answer is the account's signals after the merge: `200 {"account": "acme",
 //! "signals": {…}}`. Errors are JSON, `{"error": "…"}`: 401 for a missing or wrong token,
 //! 404 for an unknown account, 400 for a body that is not JSON, 422 for JSON of the wrong
-//! shape, 415 for a body declared as something else than JSON, 503 when no token is
-//! configured (the endpoint is then off). The token is compared in constant time and never
-//! logged.
+//! shape, 413 for a body over [`MAX_BODY`] bytes, 415 for a body declared as something else
+//! than JSON, 503 when no token is configured (the endpoint is then off). The token is
+//! compared in constant time and never logged. Each refusal is logged with its reason (never
+//! the body) and counted in `baton_events_rejected_total` as `api_unauthorized`,
+//! `api_oversized`, `api_unsupported_media_type` or `api_malformed` (400 and 422).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,6 +63,14 @@ pub fn router(store: Arc<dyn Store>, clock: Arc<dyn Clock>, token: Option<Secret
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// Refuses a request: logged with its reason (never the body or the token), counted in
+/// `baton_events_rejected_total{reason="api_…"}`, answered with `status` and `message`.
+fn refuse(reason: &'static str, status: StatusCode, account: &str, message: impl Into<String>) -> Response {
+    tracing::warn!(reason, status = status.as_u16(), account, "signals API request refused");
+    crate::telemetry::metrics().events_rejected.get_or_create(&crate::telemetry::reason(reason)).inc();
+    error(status, message)
 }
 
 /// Whether the request carries the bearer token (constant time in the token's content).
@@ -120,20 +131,34 @@ fn parse_body(body: &[u8]) -> Result<BTreeMap<SignalName, Option<f64>>, Box<Resp
     Ok(out)
 }
 
-async fn push_signals(State(api): State<Api>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn push_signals(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let Some(token) = &api.token else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the signals API is off: no api.signals_token is configured");
     };
     if !authorised(&headers, token) {
-        tracing::warn!(account = %id, "signals API: missing or wrong bearer token");
-        let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token: send Authorization: Bearer <token>");
+        let message = "missing or wrong bearer token: send Authorization: Bearer <token>";
+        let mut r = refuse("api_unauthorized", StatusCode::UNAUTHORIZED, &id, message);
         r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         return r;
     }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!("the body is too large: at most {MAX_BODY} bytes");
+            return refuse("api_oversized", StatusCode::PAYLOAD_TOO_LARGE, &id, message);
+        }
+        Err(rejection) => return refuse("api_unreadable", rejection.status(), &id, "the body could not be read"),
+    };
     if let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if mime != "application/json" && !mime.ends_with("+json") {
-            return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send JSON (Content-Type: application/json), not {mime}"));
+            let message = format!("send JSON (Content-Type: application/json), not {mime}");
+            return refuse("api_unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, &id, message);
         }
     }
     let Ok(account) = AccountId::parse(&id) else {
@@ -141,7 +166,12 @@ async fn push_signals(State(api): State<Api>, Path(id): Path<String>, headers: H
     };
     let changes = match parse_body(&body) {
         Ok(c) => c,
-        Err(r) => return *r,
+        Err(r) => {
+            let status = r.status();
+            tracing::warn!(reason = "api_malformed", status = status.as_u16(), account = %account, "signals API request refused");
+            crate::telemetry::metrics().events_rejected.get_or_create(&crate::telemetry::reason("api_malformed")).inc();
+            return *r;
+        }
     };
     match api.store.merge_account_signals(&account, &changes, api.clock.now()).await {
         Ok(Some(signals)) => {

@@ -6,6 +6,7 @@ mod digest;
 mod discord;
 mod layout;
 mod replicas;
+mod security;
 mod serve;
 mod shell;
 mod slack;

@@ -174,12 +174,12 @@ impl Http {
     ) -> Result<Bytes, Refused> {
         let body = body.map_err(|rejection| {
             let status = rejection.status();
-            tracing::warn!(route, %status, "Slack request refused: body too large or unreadable");
             let (why, reason) = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 ("request body too large", "oversized")
             } else {
                 ("unreadable request body", "unreadable")
             };
+            tracing::warn!(route, %status, reason, "Slack request refused: body too large or unreadable");
             self.handler.rejected(reason);
             Refused(status, why)
         })?;
@@ -192,7 +192,7 @@ impl Http {
                 SignatureError::Mismatch => ("bad signature", "bad_signature"),
             };
             self.handler.rejected(counted);
-            tracing::warn!(route, reason, body_len = body.len(), "Slack request refused: {e}");
+            tracing::warn!(route, reason = counted, detail = reason, body_len = body.len(), "Slack request refused: {e}");
             Refused(StatusCode::UNAUTHORIZED, "invalid request signature")
         })?;
         Ok(body)
@@ -218,6 +218,7 @@ async fn events(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes, B
         Err(e) => {
             tracing::warn!(
                 route = "events",
+                reason = "malformed",
                 line = e.line(),
                 column = e.column(),
                 "Slack request refused: malformed JSON"
@@ -240,7 +241,7 @@ async fn commands(State(s): State<Http>, headers: HeaderMap, body: Result<Bytes,
     let form: CommandPayload = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
         Err(e) => {
-            tracing::warn!(route = "commands", error = %e, "Slack request refused: malformed slash command form");
+            tracing::warn!(route = "commands", reason = "malformed", error = %e, "Slack request refused: malformed slash command form");
             return s.handler.counted(Reply::BadRequest("malformed slash command")).into_response();
         }
     };
@@ -261,7 +262,7 @@ async fn interactions(State(s): State<Http>, headers: HeaderMap, body: Result<By
         .ok()
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok());
     let Some(payload) = payload else {
-        tracing::warn!(route = "interactions", "Slack request refused: no JSON `payload` field");
+        tracing::warn!(route = "interactions", reason = "malformed", "Slack request refused: no JSON `payload` field");
         return s.handler.counted(Reply::BadRequest("malformed interaction payload")).into_response();
     };
     s.handler.counted(s.handler.interaction(payload).await).into_response()

@@ -780,6 +780,40 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         }
     }
 
+    // What goes to a channel that is some account's (often shared with that customer) must
+    // be about that account alone: escalation summaries, CSM handoffs and digests cover
+    // every account, so they go to internal channels.
+    let account_of: BTreeMap<ChannelRef, &str> = c
+        .accounts
+        .iter()
+        .flat_map(|a| a.channels.iter().filter_map(move |ch| Some((parse_channel(ch).ok()?, a.id.trim()))))
+        .collect();
+    let mut shared = |key: String, raw: &str, what: &str| {
+        if let Some(account) = parse_channel(raw).ok().and_then(|ch| account_of.get(&ch)) {
+            problem(
+                key,
+                format!(
+                    "`{}` is a channel of account `{account}`, which its customers may read; {what} show other \
+                     accounts' tickets, so send them to an internal channel",
+                    raw.trim()
+                ),
+            );
+        }
+    };
+    for (i, level) in c.escalation.levels.iter().enumerate() {
+        if let Some(ch) = &level.channel {
+            shared(format!("escalation.levels[{i}].channel"), ch, "escalation summaries");
+        }
+    }
+    if let Some(ch) = &c.handoff.fallback_channel {
+        shared("handoff.fallback_channel".into(), ch, "handoffs");
+    }
+    for (d, &i) in c.digests.iter().zip(&ix.digests) {
+        for (j, dest) in d.destinations.iter().enumerate() {
+            shared(format!("digests[{i}].destinations[{j}]"), dest, "digests");
+        }
+    }
+
     Validated { problems: out, accounts, people }
 }
 

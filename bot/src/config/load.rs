@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Value};
 use figment::Figment;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use super::checks::{self, join_key, Indexed};
@@ -211,7 +212,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
         .collect();
 
     let general_broken = general_value.is_some() && general.is_none();
-    let config = Config {
+    let mut config = Config {
         database: database.unwrap_or_default(),
         http: http.unwrap_or_default(),
         general: general.unwrap_or_default(),
@@ -228,6 +229,7 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
         discord,
         api: api.unwrap_or_default(),
     };
+    read_secret_files(&mut config, &mut r.problems);
     let ix = Indexed {
         config: &config,
         channels: channels.iter().map(|(i, _)| *i).collect(),
@@ -252,6 +254,41 @@ fn read(figment: &Figment, source: &Source) -> (Option<Config>, Vec<Problem>) {
     // In file order: by section, then by entry; problems within an entry keep their order.
     problems.sort_by_key(|p| position(&p.key));
     (Some(config), problems)
+}
+
+/// Fills each secret whose `…_file` key names a file with that file's content (without its
+/// trailing line break), e.g. a Docker or Kubernetes secret mounted read-only. The secret is
+/// never quoted in a problem, and setting both the value and its file is a problem.
+fn read_secret_files(config: &mut Config, problems: &mut Vec<Problem>) {
+    fn read(key: &str, value: &mut Option<SecretString>, file: Option<&Path>, problems: &mut Vec<Problem>) {
+        let Some(path) = file else { return };
+        let file_key = format!("{key}_file");
+        if value.is_some() {
+            problems.push(Problem::new(file_key, format!("set either {key} or {key}_file, not both")));
+            return;
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let secret = text.trim_end_matches(['\n', '\r']);
+                if secret.trim().is_empty() {
+                    problems.push(Problem::new(file_key, format!("{} is empty", path.display())));
+                } else {
+                    *value = Some(SecretString::from(secret.to_string()));
+                }
+            }
+            Err(e) => problems.push(Problem::new(file_key, format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+    if let Some(s) = &mut config.slack {
+        read("slack.bot_token", &mut s.bot_token, s.bot_token_file.as_deref(), problems);
+        read("slack.signing_secret", &mut s.signing_secret, s.signing_secret_file.as_deref(), problems);
+        read("slack.app_token", &mut s.app_token, s.app_token_file.as_deref(), problems);
+    }
+    if let Some(d) = &mut config.discord {
+        read("discord.token", &mut d.token, d.token_file.as_deref(), problems);
+    }
+    let api = &mut config.api;
+    read("api.signals_token", &mut api.signals_token, api.signals_token_file.as_deref(), problems);
 }
 
 /// Where a key sorts: its section's place in [`SECTIONS`], then its list index.
@@ -882,22 +919,127 @@ bot_tokn = "xoxb-1"
 
             [discord]
             token = "discord-very-secret"
+
+            [api]
+            signals_token = "signals-very-secret-0123456789"
             "#
             .into(),
         );
         let (config, problems) = read(&source.figment(false), &source);
         assert!(problems.is_empty(), "{}", ConfigError(problems));
-        let debug = format!("{:?}", config.unwrap());
-        assert!(debug.contains("bot_token"), "{debug}");
-        for secret in
-            ["xoxb-very-secret-token", "signing-very-secret", "xapp-very-secret", "discord-very-secret"]
-        {
-            assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+        let config = config.unwrap();
+        let debug = format!("{config:?}");
+        let pretty = format!("{config:#?}");
+        assert!(debug.contains("bot_token") && debug.contains("signals_token"), "{debug}");
+        let secrets = [
+            "xoxb-very-secret-token",
+            "signing-very-secret",
+            "xapp-very-secret",
+            "discord-very-secret",
+            "signals-very-secret-0123456789",
+        ];
+        for secret in secrets {
+            assert!(!debug.contains(secret) && !pretty.contains(secret), "{secret} leaked: {debug}");
+        }
+        // Each section on its own too (what a log line would print).
+        let parts = [format!("{:?}", config.slack), format!("{:?}", config.discord), format!("{:?}", config.api)];
+        for (part, secret) in parts.iter().zip([secrets[0], secrets[3], secrets[4]]) {
+            assert!(part.contains("REDACTED") && !part.contains(secret), "{part}");
         }
         // Nor in problems: a secret of the wrong type is not quoted.
         let problems = check_text("[slack]\nbot_token = 123456789\nsigning_secret = \"x\"\n");
         let all = ConfigError(problems).to_string();
         assert!(all.contains("slack.bot_token: must be a string") && !all.contains("123456789"), "{all}");
+    }
+
+    #[test]
+    fn cross_account_content_never_goes_to_an_accounts_channel() {
+        let problems = check_text(
+            r#"
+            [general]
+            tiers = ["enterprise"]
+            [[accounts]]
+            id = "acme"
+            name = "Acme"
+            tier = "enterprise"
+            channels = ["slack:C0ACME0001"]
+            [[escalation.levels]]
+            name = "Tier 2"
+            channel = "slack:C0ACME0001"
+            [handoff]
+            fallback_channel = " slack:C0ACME0001"
+            [[digests]]
+            name = "risk"
+            kind = "at-risk"
+            cron = "0 9 * * 1"
+            time_zone = "UTC"
+            destinations = ["slack:C0LEADS001", "slack:C0ACME0001"]
+            "#,
+        );
+        let all = ConfigError(problems.clone()).to_string();
+        for key in ["escalation.levels[0].channel", "handoff.fallback_channel", "digests[0].destinations[1]"] {
+            assert!(
+                find(&problems, key).message.starts_with("`slack:C0ACME0001` is a channel of account `acme`"),
+                "{all}"
+            );
+        }
+        assert!(!problems.iter().any(|p| p.key == "digests[0].destinations[0]"), "{all}");
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        let bot = file("bot", "xoxb-from-a-file\n");
+        let signing = file("signing", "signing-from-a-file\r\n");
+        let app = file("app", "xapp-from-a-file");
+        let discord = file("discord", "discord-from-a-file\n");
+        let signals = file("signals", "signals-from-a-file-0123456789\n");
+        let source = Source::Text(format!(
+            r#"
+            [slack]
+            bot_token_file = "{bot}"
+            signing_secret_file = "{signing}"
+            app_token_file = "{app}"
+
+            [discord]
+            token_file = "{discord}"
+
+            [api]
+            signals_token_file = "{signals}"
+            "#
+        ));
+        let (config, problems) = read(&source.figment(false), &source);
+        assert!(problems.is_empty(), "{}", ConfigError(problems));
+        let config = config.unwrap();
+        use secrecy::ExposeSecret;
+        let slack = config.slack.as_ref().unwrap();
+        let shown = |s: &Option<SecretString>| s.as_ref().unwrap().expose_secret().to_string();
+        assert_eq!(shown(&slack.bot_token), "xoxb-from-a-file");
+        assert_eq!(shown(&slack.signing_secret), "signing-from-a-file");
+        assert_eq!(shown(&slack.app_token), "xapp-from-a-file");
+        assert_eq!(shown(&config.discord.as_ref().unwrap().token), "discord-from-a-file");
+        assert_eq!(shown(&config.api.signals_token), "signals-from-a-file-0123456789");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("from-a-file"), "{debug}");
+
+        // A missing or empty file, or a value and a file both: each a problem with its key,
+        // never quoting a secret.
+        let empty = file("empty", "\n");
+        let problems = check_text(&format!(
+            "[slack]\nbot_token = \"xoxb-inline-secret\"\nbot_token_file = \"{bot}\"\nsigning_secret_file = \"{}\"\n\
+             [api]\nsignals_token_file = \"{empty}\"\n",
+            dir.path().join("nope").display()
+        ));
+        let all = ConfigError(problems.clone()).to_string();
+        assert!(find(&problems, "slack.bot_token_file").message.contains("not both"), "{all}");
+        assert!(find(&problems, "slack.signing_secret_file").message.starts_with("cannot read"), "{all}");
+        assert!(find(&problems, "api.signals_token_file").message.ends_with("is empty"), "{all}");
+        assert!(!all.contains("xoxb-inline-secret") && !all.contains("xoxb-from-a-file"), "{all}");
     }
 
     #[test]
@@ -908,7 +1050,7 @@ bot_tokn = "xoxb-1"
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(
             struct_fields::<SlackConfig>(),
-            ["bot_token", "signing_secret", "app_token", "mode", "api_url"]
+            ["bot_token", "signing_secret", "app_token", "bot_token_file", "signing_secret_file", "app_token_file", "mode", "api_url"]
         );
     }
 }

@@ -18,6 +18,7 @@ mod load;
 mod schedule;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use baton_chat::ChannelRef;
@@ -70,6 +71,8 @@ pub struct ApiConfig {
     /// Bearer token for `POST /api/accounts/{id}/signals`; the endpoint refuses every
     /// request without one. A secret: set it with `BATON_API__SIGNALS_TOKEN`.
     pub signals_token: Option<SecretString>,
+    /// A file holding `signals_token` (a mounted secret), instead of the value itself.
+    pub signals_token_file: Option<PathBuf>,
 }
 
 /// The shortest `api.signals_token` accepted.
@@ -373,7 +376,8 @@ pub struct DigestConfig {
 }
 
 /// `[slack]`. Secrets come from the environment: `BATON_SLACK__BOT_TOKEN`,
-/// `BATON_SLACK__SIGNING_SECRET`, `BATON_SLACK__APP_TOKEN`.
+/// `BATON_SLACK__SIGNING_SECRET`, `BATON_SLACK__APP_TOKEN`; or from files named by the
+/// `…_file` keys (e.g. `BATON_SLACK__BOT_TOKEN_FILE=/run/secrets/slack_bot_token`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct SlackConfig {
     /// Bot token (`xoxb-…`); required.
@@ -382,6 +386,10 @@ pub struct SlackConfig {
     pub signing_secret: Option<SecretString>,
     /// Socket Mode app-level token (`xapp-…`); required in `socket` mode.
     pub app_token: Option<SecretString>,
+    /// Files holding the secrets above, instead of the values themselves.
+    pub bot_token_file: Option<PathBuf>,
+    pub signing_secret_file: Option<PathBuf>,
+    pub app_token_file: Option<PathBuf>,
     /// `http` (Events API) or `socket` (Socket Mode).
     #[serde(default = "default_slack_mode")]
     pub mode: String,
@@ -397,11 +405,14 @@ fn default_slack_api() -> String {
     "https://slack.com/api/".into()
 }
 
-/// `[discord]`. The bot token comes from the environment: `BATON_DISCORD__TOKEN`.
+/// `[discord]`. The bot token comes from the environment: `BATON_DISCORD__TOKEN`, or from the
+/// file `token_file` names.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DiscordConfig {
     /// Bot token; required.
     pub token: Option<SecretString>,
+    /// A file holding the bot token, instead of the value itself.
+    pub token_file: Option<PathBuf>,
     /// The application's id (for registering commands).
     pub application_id: Option<u64>,
     /// HTTP API base URL (a rate-limit proxy, or a test fake).
