@@ -9,14 +9,14 @@ use baton::clock::SystemClock;
 use baton::config::{Config, DigestKind};
 use baton::digest::{DigestSpec, Digests, Occasion, SlaClocksOutlook, Target};
 use baton::domain::{
-    Actor, EventKind, IntakeVia, MessageId, Name, Person, PersonId, Priority, Rating, Role, TicketEvent, TicketId,
+    Actor, EventKind, IntakeVia, Name, Person, PersonId, Priority, Rating, Role, TicketEvent, TicketId,
     TicketStatus, Tier, Title,
 };
 use baton::engine::{Engine, Settings};
 use baton::sla::{self, Calendar, ClockState, SlaPolicy, SlaRule};
 use baton::store::Backend;
 use baton::testing::TestDb;
-use baton_chat::{ChannelRef, Platform, UserId};
+use baton_chat::{ChannelRef, MessageId, Platform, UserId};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 
 use crate::{Db, Table};
@@ -218,6 +218,8 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
     );
     tickets.per_statement = 1000;
     let mut events = Inserter::new(db, "ticket_events", "id, ticket_id, kind, data, actor, occurred_at, recorded_at", true);
+    // Events are flushed by hand, after their tickets (foreign keys).
+    events.per_statement = usize::MAX;
     let mut event_id: i64 = 0;
     let mut active_count = 0;
     let span = Duration::days(SPAN_DAYS).num_seconds() as f64;
@@ -399,6 +401,10 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
                     t(at)
                 ))
                 .await;
+        }
+        if events.rows.len() >= 2000 {
+            tickets.flush().await;
+            events.flush().await;
         }
     }
     tickets.flush().await;
