@@ -126,7 +126,7 @@ impl App {
     /// back at once.
     pub async fn drain_inbox(&self) -> Result<usize, StoreError> {
         use futures_util::StreamExt;
-        let lease = chrono::Duration::from_std(self.outbox.lease()).unwrap_or(chrono::Duration::seconds(60));
+        let lease = self.outbox.claim_lease();
         let mut n = 0;
         loop {
             let claimed_at = self.clock.now();

@@ -72,9 +72,9 @@ impl Outbox {
         self
     }
 
-    /// The claim lease.
-    pub fn lease(&self) -> Duration {
-        self.lease
+    /// The claim lease, as a span of the clock's time (the inbox claims with it too).
+    pub fn claim_lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60))
     }
 
     /// Tells the worker there is something new to deliver.
@@ -85,7 +85,7 @@ impl Outbox {
     /// Delivers everything due now; returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let mut delivered = 0;
-        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(60));
+        let lease = self.claim_lease();
         loop {
             let claimed_at = self.clock.now();
             let lease_until = claimed_at + lease;
