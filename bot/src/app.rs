@@ -92,7 +92,9 @@ impl App {
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
         async move {
             let started = std::time::Instant::now();
-            let result = self.engine.handle(event).await;
+            // Each write is made once per event, even when a replica died after some of
+            // them and before the event was marked processed (`store::effects`).
+            let result = crate::store::effects::handling(event.platform, &event.event_id, self.engine.handle(event)).await;
             crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
             match result {
                 Ok(()) => {

@@ -265,6 +265,8 @@ impl Engine {
     pub async fn handle(&self, event: &InboundEvent) -> Result<(), EngineError> {
         let mut attempt = 0;
         loop {
+            // Writes a failed attempt committed are found, not repeated (see `store::effects`).
+            crate::store::effects::restart();
             let result = match &event.body {
                 Inbound::Message(m) => self.on_message(event.platform, m).await,
                 Inbound::Reaction(r) => self.on_reaction(event.platform, r).await,

@@ -63,7 +63,7 @@ impl ChatSink for Recorder {
 async fn replica(db: &TestDb, clock: Arc<ManualClock>, sink: Arc<Recorder>) -> App {
     let store = crate::store::connect(&db.url).await.unwrap();
     let mut settings = Settings::from_config(&Config::default());
-    settings.channels.insert(intake(), ChannelSettings { auto_intake: true, ..Default::default() });
+    settings.channels.insert(intake(), ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Anyone, ..Default::default() });
     let engine = Engine::new(store.clone(), Arc::new(settings), clock.clone());
     let mut sinks = Sinks::default();
     sinks.add(sink);
@@ -325,5 +325,61 @@ async fn each_channel_is_handled_in_order_while_channels_run_side_by_side() {
                 assert_eq!(t.origin.message.unwrap().as_str(), format!("{a}-{k}"), "{key} in arrival order");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn an_event_handled_by_a_replica_that_died_before_marking_it_done_is_not_applied_twice() {
+    for db in testing::each_backend().await {
+        seed(&db).await;
+        let clock = Arc::new(ManualClock::new(t0()));
+        let sink = Arc::new(Recorder::default());
+        let b = replica(&db, clock.clone(), sink.clone()).await;
+        assert!(b.ingest_now(&customer_message("m1", "Exports time out")).await.unwrap());
+        let ticket = db.store.tickets(&TicketFilter::default()).await.unwrap().remove(0);
+        // Two events replica A acknowledged, claimed and handled, committing everything,
+        // before it was killed and could mark them processed: a reply in the ticket's thread
+        // and a `/ticket open` (no message of origin to de-duplicate by).
+        let mut reply = customer_message("m2", "Still failing since 9:00");
+        if let Inbound::Message(m) = &mut reply.body {
+            m.thread = Some(MessageId::parse("m1").unwrap());
+        }
+        let open = InboundEvent {
+            event_id: "ev-cmd".into(),
+            platform: Platform::Shell,
+            body: Inbound::Command(SlashCommand {
+                channel: intake(),
+                thread: None,
+                user: Author::human(UserId::parse("wile").unwrap(), "Wile"),
+                command: "ticket".into(),
+                text: "open Printer on fire".into(),
+                issued_at: t0(),
+            }),
+        };
+        let a = replica(&db, clock.clone(), Arc::default()).await;
+        for event in [&reply, &open] {
+            assert!(a.record(event).await.unwrap());
+        }
+        let claimed = db.store.claim_inbound(t0(), t0() + Duration::from_std(LEASE).unwrap(), 10).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        for event in [&reply, &open] {
+            crate::store::effects::handling(event.platform, &event.event_id, a.engine.handle(event)).await.unwrap();
+        }
+        drop(a);
+        let tickets_before = db.store.tickets(&TicketFilter::default()).await.unwrap();
+        let events_before = db.store.events(ticket.id).await.unwrap();
+        let outbox_before = db.store.outbox(false, 100).await.unwrap().len();
+        assert_eq!(tickets_before.len(), 2, "{:?}: the command opened a ticket", db.backend);
+        // B handles both again once A's claim has expired: nothing is applied twice.
+        clock.advance(Duration::seconds(11));
+        assert_eq!(b.drain_inbox().await.unwrap(), 2);
+        assert!(db.store.unprocessed_inbound(10).await.unwrap().is_empty());
+        assert_eq!(db.store.tickets(&TicketFilter::default()).await.unwrap(), tickets_before, "{:?}", db.backend);
+        let events_after = db.store.events(ticket.id).await.unwrap();
+        assert_eq!(events_after, events_before);
+        let replies = events_after.iter().filter(|e| matches!(e.kind, crate::domain::EventKind::CustomerMessage { .. })).count();
+        assert_eq!(replies, 1);
+        assert_eq!(db.store.outbox(false, 100).await.unwrap().len(), outbox_before);
+        db.cleanup().await;
     }
 }

@@ -6,6 +6,7 @@
 //! All SQL lives here. Changes that belong together (a ticket update, its events, and the
 //! messages it causes) are written in one transaction, so a crash never leaves half of them.
 
+pub mod effects;
 mod sql;
 
 use std::collections::BTreeMap;

@@ -271,6 +271,41 @@ macro_rules! sql_store {
                 query.fetch_optional(&self.pool).await?.as_ref().map(Self::ticket_from_row).transpose()
             }
 
+            /// Records `step` (a write of an inbound event's handling, see [`super::effects`]) in
+            /// `tx`. `None`: the write is new and is to be made. `Some(ticket)`: an earlier
+            /// handling of the event committed it (with the ticket it opened, if any), so it is
+            /// not made again.
+            async fn take_step(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                step: &Option<super::effects::Step>,
+            ) -> Result<Option<Option<i64>>> {
+                let Some(step) = step else { return Ok(None) };
+                let fresh = sqlx::query(
+                    "INSERT INTO inbound_effects (platform, event_id, step) VALUES ($1, $2, $3) \
+                     ON CONFLICT (platform, event_id, step) DO NOTHING",
+                )
+                .bind(step.platform.as_str())
+                .bind(&step.event_id)
+                .bind(step.step)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if fresh {
+                    return Ok(None);
+                }
+                let ticket: Option<i64> = sqlx::query_scalar(
+                    "SELECT ticket_id FROM inbound_effects WHERE platform = $1 AND event_id = $2 AND step = $3",
+                )
+                .bind(step.platform.as_str())
+                .bind(&step.event_id)
+                .bind(step.step)
+                .fetch_one(&mut **tx)
+                .await?;
+                tracing::info!(event_id = %step.event_id, step = step.step, "write already made by an earlier handling; not repeated");
+                Ok(Some(ticket))
+            }
+
             async fn insert_events(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 ticket: TicketId,
@@ -573,7 +608,17 @@ macro_rules! sql_store {
                 render: RenderOnOpen<'_>,
             ) -> Result<(Ticket, bool)> {
                 let (now, opened_at) = (micros(now), micros(t.opened_at));
+                let step = super::effects::next();
                 let mut tx = self.begin().await?;
+                if let Some(Some(id)) = Self::take_step(&mut tx, &step).await? {
+                    // Opened by an earlier handling of the same event.
+                    let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok((Self::ticket_from_row(&stored)?, true));
+                }
                 if let Some(message) = &t.origin.message {
                     if let Some(existing) = Self::by_origin(&mut tx, &t.origin.channel, message).await? {
                         tx.commit().await?;
@@ -646,6 +691,15 @@ macro_rules! sql_store {
                     follow_up_of: t.follow_up_of,
                     version: 0,
                 };
+                if let Some(step) = &step {
+                    sqlx::query("UPDATE inbound_effects SET ticket_id = $1 WHERE platform = $2 AND event_id = $3 AND step = $4")
+                        .bind(id)
+                        .bind(step.platform.as_str())
+                        .bind(&step.event_id)
+                        .bind(step.step)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 Self::write_tags(&mut tx, ticket.id, &ticket.tags).await?;
                 let opened = NewEvent {
                     kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
@@ -709,7 +763,16 @@ macro_rules! sql_store {
             async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket> {
                 let now = micros(now);
                 let mut t = change.ticket;
+                let step = super::effects::next();
                 let mut tx = self.begin().await?;
+                if Self::take_step(&mut tx, &step).await?.is_some() {
+                    let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
+                        .bind(t.id.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Self::ticket_from_row(&stored);
+                }
                 let done = sqlx::query(
                     "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
                      tags = $6, updated_at = $7, follow_up_of = $8, \
@@ -769,7 +832,12 @@ macro_rules! sql_store {
             }
 
             async fn append_events(&self, ticket: TicketId, events: &[NewEvent], now: DateTime<Utc>) -> Result<()> {
+                let step = super::effects::next();
                 let mut tx = self.begin().await?;
+                if Self::take_step(&mut tx, &step).await?.is_some() {
+                    tx.commit().await?;
+                    return Ok(());
+                }
                 Self::insert_events(&mut tx, ticket, events, now).await?;
                 tx.commit().await?;
                 Ok(())
@@ -950,13 +1018,21 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 error: Option<&str>,
             ) -> Result<()> {
+                let mut tx = self.begin().await?;
                 sqlx::query("UPDATE inbound_events SET processed_at = $1, error = $2 WHERE platform = $3 AND event_id = $4")
                     .bind(micros(now))
                     .bind(error)
                     .bind(platform.as_str())
                     .bind(event_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                // Its writes are all made; nothing will handle it again.
+                sqlx::query("DELETE FROM inbound_effects WHERE platform = $1 AND event_id = $2")
+                    .bind(platform.as_str())
+                    .bind(event_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -978,7 +1054,12 @@ macro_rules! sql_store {
             }
 
             async fn enqueue(&self, messages: &[NewOutbound], now: DateTime<Utc>) -> Result<()> {
+                let step = super::effects::next();
                 let mut tx = self.begin().await?;
+                if Self::take_step(&mut tx, &step).await?.is_some() {
+                    tx.commit().await?;
+                    return Ok(());
+                }
                 Self::insert_outbox(&mut tx, messages, now).await?;
                 tx.commit().await?;
                 Ok(())

@@ -1631,3 +1631,53 @@ async fn health_snapshots_in_bulk_match_the_one_account_forms() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn writes_of_an_event_handled_again_are_made_once() {
+    use crate::store::effects::{handling, restart};
+    on_each(|s| async move {
+        s.upsert_accounts(&[acme()]).await.unwrap();
+        // The first handling of Ev9 (no origin message: `/ticket open`): open, change, reply.
+        let first = |s: Arc<dyn Store>| async move {
+            let (t, created) = s.open_ticket(&new_ticket("ACME", Some("acme"), "slack:C1", None), at(1), &nothing).await.unwrap();
+            let t = save(&*s, t, at(2)).await;
+            s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "done"))], at(3)).await.unwrap();
+            (t, created)
+        };
+        let (t1, created1) = handling(Platform::Slack, "Ev9", first(s.clone())).await;
+        assert!(created1);
+        // A second handling (the replica died before `finish_inbound`) finds every write made.
+        let (t2, created2) = handling(Platform::Slack, "Ev9", first(s.clone())).await;
+        assert_eq!((t2.id, t2.version, created2), (t1.id, t1.version, true));
+        assert_eq!(s.tickets(&TicketFilter::default()).await.unwrap().len(), 1);
+        let notes = s.events(t1.id).await.unwrap().iter().filter(|e| matches!(e.kind, EventKind::Note { .. })).count();
+        assert_eq!(notes, 1);
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 1);
+        // A restarted attempt (after a conflict) skips what the failed attempt committed and
+        // makes the write it had not reached.
+        handling(Platform::Slack, "Ev10", async {
+            s.append_events(t1.id, &[NewEvent { kind: EventKind::Note { text: "a".into() }, actor: Actor::System, occurred_at: at(4) }], at(4))
+                .await
+                .unwrap();
+            restart();
+            s.append_events(t1.id, &[NewEvent { kind: EventKind::Note { text: "a".into() }, actor: Actor::System, occurred_at: at(4) }], at(4))
+                .await
+                .unwrap();
+            s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "second"))], at(5)).await.unwrap();
+        })
+        .await;
+        let notes = s.events(t1.id).await.unwrap().iter().filter(|e| matches!(e.kind, EventKind::Note { .. })).count();
+        assert_eq!(notes, 2);
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 2);
+        // Outside a handling (timers, CLI) every call writes.
+        s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "again"))], at(6)).await.unwrap();
+        s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "again"))], at(6)).await.unwrap();
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 4);
+        // Once the event is processed its steps are forgotten: the same id handled anew writes.
+        s.record_inbound(Platform::Slack, "Ev9", &serde_json::json!({}), at(7)).await.unwrap();
+        s.finish_inbound(Platform::Slack, "Ev9", at(7), None).await.unwrap();
+        handling(Platform::Slack, "Ev9", s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "x"))], at(8))).await.unwrap();
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 5);
+    })
+    .await;
+}
