@@ -45,6 +45,16 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// Messages claimed at once.
 const CLAIM_BATCH: i64 = 100;
 
+/// How many conversations' messages are delivered at once.
+const DELIVERY_LANES: usize = 8;
+
+/// What orders deliveries: a ticket's messages, or those to one destination.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Lane {
+    Ticket(i64),
+    Destination(baton_chat::Destination),
+}
+
 /// The delivery worker.
 ///
 /// Messages are claimed in batches for a lease. A message is only attempted while at least
@@ -83,7 +93,14 @@ impl Outbox {
     }
 
     /// Delivers everything due now; returns how many were delivered.
+    ///
+    /// A claimed batch is delivered in lanes, one per conversation (a ticket's messages, or
+    /// a destination's when there is no ticket): in order within a lane (a card before the
+    /// replies in its thread, an edit after the post it edits), up to [`DELIVERY_LANES`]
+    /// lanes at once, so one slow channel or a rate-limited conversation does not hold up
+    /// the others.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        use futures_util::StreamExt;
         let mut delivered = 0;
         let lease = self.claim_lease();
         loop {
@@ -94,20 +111,45 @@ impl Outbox {
             if batch.is_empty() {
                 return Ok(delivered);
             }
+            let mut lanes: Vec<Vec<OutboundRow>> = Vec::new();
+            let mut lane_of: std::collections::HashMap<Lane, usize> = Default::default();
+            for row in batch {
+                let key = match row.ticket {
+                    Some(t) => Lane::Ticket(t.0),
+                    None => Lane::Destination(row.message.destination.clone()),
+                };
+                let lane = *lane_of.entry(key).or_insert_with(|| {
+                    lanes.push(Vec::new());
+                    lanes.len() - 1
+                });
+                lanes[lane].push(row);
+            }
+            let outcomes: Vec<Result<(usize, bool), StoreError>> = futures_util::stream::iter(lanes)
+                .map(|lane| async move {
+                    let (mut sent, mut progressed) = (0, false);
+                    let mut rows = lane.into_iter();
+                    while let Some(row) = rows.next() {
+                        if self.clock.now() - claimed_at >= lease / 2 {
+                            // Not enough of the lease left for an attempt: give the rest back.
+                            let rest: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
+                            self.store.release_outbound(&rest, lease_until).await?;
+                            return Ok((sent, true));
+                        }
+                        if self.deliver_one(&row).await? {
+                            sent += 1;
+                            progressed = true;
+                        }
+                    }
+                    Ok((sent, progressed))
+                })
+                .buffer_unordered(DELIVERY_LANES)
+                .collect()
+                .await;
             let mut progressed = false;
-            let mut rows = batch.into_iter();
-            while let Some(row) = rows.next() {
-                if self.clock.now() - claimed_at >= lease / 2 {
-                    // Not enough of the lease left for an attempt: give the rest back.
-                    let rest: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
-                    self.store.release_outbound(&rest, lease_until).await?;
-                    progressed = true;
-                    break;
-                }
-                if self.deliver_one(&row).await? {
-                    delivered += 1;
-                    progressed = true;
-                }
+            for outcome in outcomes {
+                let (sent, moved) = outcome?;
+                delivered += sent;
+                progressed |= moved;
             }
             if !progressed {
                 return Ok(delivered);

@@ -383,3 +383,57 @@ async fn an_event_handled_by_a_replica_that_died_before_marking_it_done_is_not_a
         db.cleanup().await;
     }
 }
+
+/// A platform where a post to `#slow` waits until `b2` (another channel's) is delivered.
+struct Gate {
+    delivered: Mutex<Vec<String>>,
+    b2_done: watch::Sender<bool>,
+}
+
+#[async_trait]
+impl ChatSink for Gate {
+    fn platform(&self) -> Platform {
+        Platform::Shell
+    }
+    async fn deliver(&self, m: &OutboundMessage) -> Result<Delivered, DeliveryError> {
+        if matches!(&m.destination, Destination::Channel { channel } if channel.channel.as_str() == "slow") {
+            // Bounded: delivered one at a time, this would give up and fail the test.
+            let mut b2 = self.b2_done.subscribe();
+            let waited = tokio::time::timeout(StdDuration::from_secs(10), b2.wait_for(|done| *done)).await;
+            if !matches!(waited, Ok(Ok(_))) {
+                return Err(DeliveryError::Transient("b2 was never delivered".into()));
+            }
+        }
+        self.delivered.lock().unwrap().push(m.text.clone());
+        if m.text == "b2" {
+            self.b2_done.send_replace(true);
+        }
+        Ok(Delivered { message: None })
+    }
+}
+
+#[tokio::test]
+async fn a_slow_conversation_does_not_hold_up_the_others_and_each_keeps_its_order() {
+    for db in testing::each_backend().await {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let gate = Arc::new(Gate { delivered: Mutex::default(), b2_done: watch::channel(false).0 });
+        let mut sinks = Sinks::default();
+        sinks.add(gate.clone());
+        let outbox = Outbox::new(db.store.clone(), sinks, clock.clone()).with_lease(LEASE);
+        let to = |channel: &str, text: &str| {
+            NewOutbound::message(OutboundMessage {
+                destination: Destination::Channel { channel: ChannelRef::parse(&format!("shell:{channel}")).unwrap() },
+                text: text.into(),
+                card: None,
+                replaces: None,
+                attachments: vec![],
+                conversation: Conversation::Continues,
+            })
+        };
+        db.store.enqueue(&[to("slow", "a1"), to("fast", "b1"), to("fast", "b2"), to("slow", "a2")], t0()).await.unwrap();
+        assert_eq!(outbox.deliver_due().await.unwrap(), 4, "{:?}", db.backend);
+        assert_eq!(*gate.delivered.lock().unwrap(), ["b1", "b2", "a1", "a2"]);
+        assert_eq!(db.store.outbox_backlog().await.unwrap().0, 0);
+        db.cleanup().await;
+    }
+}
