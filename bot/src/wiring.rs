@@ -172,36 +172,42 @@ pub async fn resolve_slack_people(
         return Ok(None);
     }
     let web = slack.web().clone();
+    // Up to four lookups at once (`users.lookupByEmail` allows about 50 a minute; a rate
+    // limit answer is temporary and retried with the rest).
     let pass = move |pending: Vec<baton::domain::Person>| {
+        use futures_util::StreamExt;
         let web = web.clone();
         let store = store.clone();
         async move {
-            let mut retry = Vec::new();
-            for mut person in pending {
-                let email = person.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
-                match web.user_by_email(&email).await {
-                    Ok(Some(id)) => match id.parse() {
-                        Ok(user) => {
-                            person.handles.insert(baton_chat::Platform::Slack, user);
-                            match store.upsert_people(std::slice::from_ref(&person)).await {
-                                Ok(()) => tracing::info!(person = %person.id, slack_id = %id, "Slack id found by e-mail"),
-                                Err(e) => {
-                                    tracing::warn!(person = %person.id, error = %e, "cannot save the Slack id found by e-mail");
-                                    retry.push(person);
+            let lookups = futures_util::stream::iter(pending).map(|mut person| {
+                let (web, store) = (web.clone(), store.clone());
+                async move {
+                    let email = person.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default();
+                    match web.user_by_email(&email).await {
+                        Ok(Some(id)) => match id.parse() {
+                            Ok(user) => {
+                                person.handles.insert(baton_chat::Platform::Slack, user);
+                                match store.upsert_people(std::slice::from_ref(&person)).await {
+                                    Ok(()) => tracing::info!(person = %person.id, slack_id = %id, "Slack id found by e-mail"),
+                                    Err(e) => {
+                                        tracing::warn!(person = %person.id, error = %e, "cannot save the Slack id found by e-mail");
+                                        return Some(person);
+                                    }
                                 }
                             }
+                            Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack returned an unusable user id"),
+                        },
+                        Ok(None) => tracing::warn!(person = %person.id, "no Slack user has this person's e-mail address"),
+                        Err(e) if e.is_temporary() => {
+                            tracing::warn!(person = %person.id, error = %e, "cannot look up a Slack id by e-mail yet");
+                            return Some(person);
                         }
-                        Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack returned an unusable user id"),
-                    },
-                    Ok(None) => tracing::warn!(person = %person.id, "no Slack user has this person's e-mail address"),
-                    Err(e) if e.is_temporary() => {
-                        tracing::warn!(person = %person.id, error = %e, "cannot look up a Slack id by e-mail yet");
-                        retry.push(person);
+                        Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack refused the lookup by e-mail"),
                     }
-                    Err(e) => tracing::warn!(person = %person.id, error = %e, "Slack refused the lookup by e-mail"),
+                    None
                 }
-            }
-            retry
+            });
+            lookups.buffer_unordered(4).filter_map(std::future::ready).collect::<Vec<_>>().await
         }
     };
     unresolved = pass(unresolved).await;
