@@ -358,8 +358,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
-        Ok(Self::new(pool))
+        let in_memory = opts.get_filename().to_str().is_none_or(|f| f.is_empty() || f.contains(":memory:"));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone()).await?;
+        if in_memory {
+            // Each connection to `:memory:` is its own database: one pool for everything.
+            return Ok(Self::new(pool));
+        }
+        // SQLite has one writer at a time. Writes go through one connection, so baton's own
+        // writers queue for it in order and start the moment it is free; on a pool of several
+        // they would collide and wait in SQLite's busy handler, which sleeps in steps of
+        // milliseconds. Reads use the others (WAL: readers never wait for the writer).
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(Self::with_writer(pool, writer))
     }
 }
 
