@@ -48,11 +48,23 @@ const CLAIM_BATCH: i64 = 100;
 /// How many conversations' messages are delivered at once.
 const DELIVERY_LANES: usize = 8;
 
-/// What orders deliveries: a ticket's messages, or those to one destination.
+/// What orders deliveries: one channel (its posts, threads, edits, marks and private
+/// replies) or one person's direct messages.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Lane {
-    Ticket(i64),
-    Destination(baton_chat::Destination),
+    Channel(baton_chat::ChannelRef),
+    Direct(baton_chat::Platform, baton_chat::UserId),
+}
+
+impl Lane {
+    fn of(d: &baton_chat::Destination) -> Lane {
+        use baton_chat::Destination as D;
+        match d {
+            D::Channel { channel } | D::Thread { channel, .. } | D::Ephemeral { channel, .. } => Lane::Channel(channel.clone()),
+            D::Mark { target, .. } => Lane::Channel(target.channel.clone()),
+            D::Direct { platform, user } => Lane::Direct(*platform, user.clone()),
+        }
+    }
 }
 
 /// The delivery worker.
@@ -94,11 +106,10 @@ impl Outbox {
 
     /// Delivers everything due now; returns how many were delivered.
     ///
-    /// A claimed batch is delivered in lanes, one per conversation (a ticket's messages, or
-    /// a destination's when there is no ticket): in order within a lane (a card before the
-    /// replies in its thread, an edit after the post it edits), up to [`DELIVERY_LANES`]
-    /// lanes at once, so one slow channel or a rate-limited conversation does not hold up
-    /// the others.
+    /// A claimed batch is delivered in lanes, one per channel or per person's DMs: in order
+    /// within a lane (a card before the replies in its thread, an edit after the post it
+    /// edits, a thread's archiving after its last notice), up to [`DELIVERY_LANES`] lanes at
+    /// once, so one slow or rate-limited channel does not hold up the others.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         use futures_util::StreamExt;
         let mut delivered = 0;
@@ -114,11 +125,7 @@ impl Outbox {
             let mut lanes: Vec<Vec<OutboundRow>> = Vec::new();
             let mut lane_of: std::collections::HashMap<Lane, usize> = Default::default();
             for row in batch {
-                let key = match row.ticket {
-                    Some(t) => Lane::Ticket(t.0),
-                    None => Lane::Destination(row.message.destination.clone()),
-                };
-                let lane = *lane_of.entry(key).or_insert_with(|| {
+                let lane = *lane_of.entry(Lane::of(&row.message.destination)).or_insert_with(|| {
                     lanes.push(Vec::new());
                     lanes.len() - 1
                 });
