@@ -778,6 +778,10 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
                 "must be the application's id (a non-zero number)".into(),
             );
         }
+        if d.staff_role_ids.contains(&0) || d.guild_ids.contains(&0) {
+            let key = if d.staff_role_ids.contains(&0) { "discord.staff_role_ids" } else { "discord.guild_ids" };
+            problem(key.into(), "holds 0, which is no Discord id (role and guild ids are non-zero snowflakes)".into());
+        }
     }
 
     // What goes to a channel that is some account's (often shared with that customer) must

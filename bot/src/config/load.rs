@@ -664,6 +664,16 @@ bot_tokn = "xoxb-1"
     }
 
     #[test]
+    fn a_zero_discord_role_or_guild_id_is_refused() {
+        let problems = check_text("[discord]\ntoken = \"t\"\nstaff_role_ids = [0, 42]\n");
+        assert!(find(&problems, "discord.staff_role_ids").message.contains("holds 0"), "{problems:?}");
+        let problems = check_text("[discord]\ntoken = \"t\"\nguild_ids = [0]\n");
+        assert!(find(&problems, "discord.guild_ids").message.contains("holds 0"), "{problems:?}");
+        let fine = check_text("[discord]\ntoken = \"t\"\nstaff_role_ids = [42]\nguild_ids = [7]\n");
+        assert!(!keys(&fine).iter().any(|k| k.starts_with("discord.")), "{fine:?}");
+    }
+
+    #[test]
     fn broken_config_reports_every_problem_with_its_key() {
         let problems = check_text(BROKEN);
         let all = ConfigError(problems.clone()).to_string();
