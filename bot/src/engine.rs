@@ -985,8 +985,7 @@ impl Engine {
         let now = self.clock.now();
         let mut done = 0;
         let solved = TicketFilter { status: Some(TicketStatus::Solved), ..Default::default() };
-        for t in self.store.tickets(&solved).await? {
-            let events = self.store.events(t.id).await?;
+        for (t, events) in self.with_events(self.store.tickets(&solved).await?).await? {
             let Some(since) = crate::metrics::last_entered(&events, TicketStatus::Solved) else { continue };
             if now - since < self.settings.close_after {
                 continue;
@@ -1001,8 +1000,7 @@ impl Engine {
             done += self.save_timer(t, after, ev, replies).await?;
         }
         let pending = TicketFilter { status: Some(TicketStatus::PendingOnCustomer), ..Default::default() };
-        for t in self.store.tickets(&pending).await? {
-            let events = self.store.events(t.id).await?;
+        for (t, events) in self.with_events(self.store.tickets(&pending).await?).await? {
             let Some(since) = crate::metrics::last_entered(&events, TicketStatus::PendingOnCustomer) else { continue };
             let waited = now - since;
             let mut after = t.clone();
@@ -1034,6 +1032,17 @@ impl Engine {
             self.snapshot_health(now).await?;
         }
         Ok(done)
+    }
+
+    /// Tickets with their event logs, read [`sla_sweep::SWEEP_BATCH`] tickets per query.
+    async fn with_events(&self, tickets: Vec<Ticket>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>, EngineError> {
+        let mut out = Vec::with_capacity(tickets.len());
+        for batch in tickets.chunks(sla_sweep::SWEEP_BATCH) {
+            let ids: Vec<TicketId> = batch.iter().map(|t| t.id).collect();
+            let mut logs = self.store.events_of(&ids).await?;
+            out.extend(batch.iter().map(|t| (t.clone(), logs.remove(&t.id).unwrap_or_default())));
+        }
+        Ok(out)
     }
 
     /// Computes an account's health now, with the inputs it came from.
