@@ -27,6 +27,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     inbox_wake: Arc<Notify>,
     inbox_writer: mpsc::Sender<PendingRecord>,
+    inbox_retention: chrono::Duration,
 }
 
 /// An event waiting for the inbox's next group commit, and who waits for the answer.
@@ -46,7 +47,24 @@ impl App {
         let store = engine.store().clone();
         let (inbox_writer, queue) = mpsc::channel(4 * INBOX_BATCH);
         tokio::spawn(write_inbox(store.clone(), clock.clone(), queue));
-        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()), inbox_writer }
+        let inbox_retention = chrono::Duration::days(14);
+        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()), inbox_writer, inbox_retention }
+    }
+
+    /// The same app keeping handled inbound events for `retention` (`general.inbox_retention`;
+    /// 14 days unless set).
+    pub fn with_inbox_retention(mut self, retention: Duration) -> Self {
+        self.inbox_retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(14));
+        self
+    }
+
+    /// Deletes inbound events handled longer ago than the retention; returns how many.
+    pub async fn prune_inbox(&self) -> Result<u64, StoreError> {
+        let pruned = self.store.prune_inbound(self.clock.now() - self.inbox_retention).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "handled inbound events past their retention deleted");
+        }
+        Ok(pruned)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -219,6 +237,9 @@ impl App {
                     self.outbox.wake();
                 }
                 Err(e) => tracing::error!(error = %e, "timers failed"),
+            }
+            if let Err(e) = self.prune_inbox().await {
+                tracing::error!(error = %e, "inbox pruning failed");
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

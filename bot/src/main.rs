@@ -358,7 +358,7 @@ async fn run_server(config: Config, store: Arc<dyn Store>) -> Result<ExitCode, A
     let sinks = wiring::sinks(&config)?;
     let engine = Engine::new(store.clone(), settings.clone(), clock.clone());
     let outbox = Outbox::new(store.clone(), sinks, clock.clone()).with_lease(config.general.claim_lease());
-    let app = App::new(engine, outbox, clock.clone());
+    let app = App::new(engine, outbox, clock.clone()).with_inbox_retention(config.general.inbox_retention());
     // Shutdown happens in two steps: intake (adapters, inbox, timers, digests) stops first,
     // then the outbox, so that it delivers what the last events caused.
     let (stop_intake, intake_stopped) = watch::channel(false);

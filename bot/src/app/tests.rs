@@ -437,3 +437,26 @@ async fn a_slow_conversation_does_not_hold_up_the_others_and_each_keeps_its_orde
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn handled_events_are_pruned_after_the_retention_and_unhandled_ones_never() {
+    for db in testing::each_backend().await {
+        seed(&db).await;
+        let clock = Arc::new(ManualClock::new(t0()));
+        let app = replica(&db, clock.clone(), Arc::default()).await.with_inbox_retention(StdDuration::from_secs(3 * 86_400));
+        assert!(app.ingest_now(&customer_message("m1", "Exports time out")).await.unwrap());
+        clock.advance(Duration::days(2));
+        assert!(app.ingest_now(&customer_message("m2", "SSO loops")).await.unwrap());
+        // Recorded, never handled (the bot stopped before getting to it).
+        assert!(app.record(&customer_message("m3", "Billing page blank")).await.unwrap());
+        clock.advance(Duration::days(2));
+        assert_eq!(app.prune_inbox().await.unwrap(), 1, "{:?}: only m1 is past 3 days", db.backend);
+        // m1 is forgotten (a late retry of it would be recorded again); m2 still de-duplicates.
+        assert!(!app.record(&customer_message("m2", "SSO loops")).await.unwrap());
+        clock.advance(Duration::days(30));
+        assert_eq!(app.prune_inbox().await.unwrap(), 1);
+        let left = db.store.unprocessed_inbound(10).await.unwrap();
+        assert_eq!(left.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["ev-m3"]);
+        db.cleanup().await;
+    }
+}

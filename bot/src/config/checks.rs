@@ -398,6 +398,14 @@ pub(crate) fn validate(ix: &Indexed<'_>) -> Validated {
         Ok(_) => {}
         Err(m) => problem("general.claim_lease".into(), m),
     }
+    match parse_duration(&c.general.inbox_retention) {
+        Ok(d) if d < super::MIN_INBOX_RETENTION => problem(
+            "general.inbox_retention".into(),
+            format!("`{}` is too short: platforms retry events for up to an hour; at least 1h", c.general.inbox_retention.trim()),
+        ),
+        Ok(_) => {}
+        Err(m) => problem("general.inbox_retention".into(), m),
+    }
     if let Err(m) = parse_duration(&c.general.shutdown_grace) {
         problem("general.shutdown_grace".into(), m);
     }

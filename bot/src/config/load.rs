@@ -657,7 +657,9 @@ bot_tokn = "xoxb-1"
         let problems = check_text("[general]\nclaim_lease = \"1s\"\nshutdown_grace = \"soon\"\n");
         assert!(find(&problems, "general.claim_lease").message.contains("at least 2s"), "{problems:?}");
         assert!(find(&problems, "general.shutdown_grace").message.contains("not a duration"), "{problems:?}");
-        let fine = check_text("[general]\nclaim_lease = \"5s\"\nshutdown_grace = \"1m30s\"\n");
+        let short = check_text("[general]\ninbox_retention = \"10m\"\n");
+        assert!(find(&short, "general.inbox_retention").message.contains("at least 1h"), "{short:?}");
+        let fine = check_text("[general]\nclaim_lease = \"5s\"\nshutdown_grace = \"1m30s\"\ninbox_retention = \"2d\"\n");
         assert!(!keys(&fine).iter().any(|k| k.starts_with("general.")), "{fine:?}");
         let general = super::super::GeneralConfig { claim_lease: "5s".into(), shutdown_grace: "1m30s".into(), ..Default::default() };
         assert_eq!((general.claim_lease(), general.shutdown_grace()), (std::time::Duration::from_secs(5), std::time::Duration::from_secs(90)));

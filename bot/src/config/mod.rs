@@ -142,6 +142,9 @@ pub struct GeneralConfig {
     /// the outbox and exits 0 within this time (non-zero, with the work left in the database
     /// for the next replica, if it cannot).
     pub shutdown_grace: String,
+    /// How long handled inbound events stay in the inbox (the de-duplication window for
+    /// platform retries, and a record for debugging); older ones are deleted. At least `1h`.
+    pub inbox_retention: String,
 }
 
 impl Default for GeneralConfig {
@@ -152,9 +155,14 @@ impl Default for GeneralConfig {
             tiers: vec!["enterprise".into(), "business".into(), "starter".into()],
             claim_lease: "60s".into(),
             shutdown_grace: "30s".into(),
+            inbox_retention: "14d".into(),
         }
     }
 }
+
+/// The shortest `general.inbox_retention` accepted: platforms retry an event for minutes
+/// (Slack: three retries within about an hour), and it must be remembered that long.
+pub const MIN_INBOX_RETENTION: Duration = Duration::from_secs(3600);
 
 /// The shortest `general.claim_lease` accepted.
 pub const MIN_CLAIM_LEASE: Duration = Duration::from_secs(2);
@@ -164,6 +172,11 @@ impl GeneralConfig {
     /// and is at least [`MIN_CLAIM_LEASE`]).
     pub fn claim_lease(&self) -> Duration {
         parse_duration(&self.claim_lease).unwrap_or(Duration::from_secs(60)).max(MIN_CLAIM_LEASE)
+    }
+    /// [`Self::inbox_retention`](field@Self::inbox_retention), parsed ([`check`] guarantees
+    /// it parses and is at least [`MIN_INBOX_RETENTION`]).
+    pub fn inbox_retention(&self) -> Duration {
+        parse_duration(&self.inbox_retention).unwrap_or(Duration::from_secs(14 * 86_400)).max(MIN_INBOX_RETENTION)
     }
     /// [`Self::shutdown_grace`](field@Self::shutdown_grace), parsed.
     pub fn shutdown_grace(&self) -> Duration {

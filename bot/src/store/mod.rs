@@ -249,6 +249,9 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<()>;
+    /// Deletes events handled before `processed_before` (inbox retention); returns how many.
+    /// Unhandled events are never deleted.
+    async fn prune_inbound(&self, processed_before: DateTime<Utc>) -> Result<u64>;
     /// Gives back claims taken with [`Store::claim_inbound`] until `lease_until` on events that
     /// will not be handled under them, so they can be claimed again at once. Claims that
     /// expired and were taken by someone else meanwhile are left alone.

@@ -1038,6 +1038,16 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn prune_inbound(&self, processed_before: DateTime<Utc>) -> Result<u64> {
+                // `processed_at IS NOT NULL AND processed_at < $1`: a range of the
+                // `inbound_events_pending (processed_at, received_at)` index.
+                let done = sqlx::query("DELETE FROM inbound_events WHERE processed_at IS NOT NULL AND processed_at < $1")
+                    .bind(micros(processed_before))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn release_inbound(&self, events: &[(Platform, String)], lease_until: DateTime<Utc>) -> Result<()> {
                 let mut tx = self.begin().await?;
                 for (platform, event_id) in events {
