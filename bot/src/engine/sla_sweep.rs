@@ -10,10 +10,10 @@
 //! depends on which replica sweeps: the next check is a function of the ticket, its log and
 //! the rules, and a pass writes it only on a ticket that did not change since it was read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::bridge::Effects;
 use super::{Engine, EngineError};
@@ -85,7 +85,7 @@ impl Engine {
     ///
     /// The first pass of this engine (and its clones) evaluates every active ticket; later
     /// passes only those due by `now` (see the [module documentation](self)). Reads in bulk:
-    /// the tickets in one query, every account's tier in one, the event logs [`SWEEP_BATCH`]
+    /// the tickets in one query, their accounts' tiers in one, the event logs [`SWEEP_BATCH`]
     /// tickets at a time, and writes each batch's next checks in one statement per 500.
     pub async fn sla_sweep(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         if self.settings.sla_rules.is_empty() {
@@ -105,10 +105,14 @@ impl Engine {
         if candidates.is_empty() {
             return Ok(0);
         }
-        let tiers: BTreeMap<AccountId, Tier> = if candidates.iter().any(|c| c.ticket.account.is_some()) {
+        // Every tier in one scan for a full pass; only the accounts concerned for a due one.
+        let accounts: BTreeSet<AccountId> = candidates.iter().filter_map(|c| c.ticket.account.clone()).collect();
+        let tiers: BTreeMap<AccountId, Tier> = if accounts.is_empty() {
+            BTreeMap::new()
+        } else if all {
             self.store.account_tiers().await?
         } else {
-            BTreeMap::new()
+            self.store.account_tiers_of(&accounts.into_iter().collect::<Vec<_>>()).await?
         };
         let mut done = 0;
         for batch in candidates.chunks(SWEEP_BATCH) {
@@ -138,7 +142,8 @@ impl Engine {
                         }
                     }
                 };
-                if at != *next_check {
+                // Unchanged (as stored: to the microsecond): nothing to write.
+                if at.map(|a| a.trunc_subsecs(6)) != *next_check {
                     checks.push(SlaNextCheck { ticket: t.id, version: t.version, stamp: *stamp, at });
                 }
             }

@@ -331,6 +331,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64>;
     /// Every account's tier, by account (for choosing SLA policies in bulk).
     async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
+    /// The tiers of these accounts (unknown ones are left out).
+    async fn account_tiers_of(&self, accounts: &[AccountId]) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
     /// For every account with one, its latest health snapshot on or before `day` (the batch
     /// form of [`Store::health_on_or_before`]).
     async fn health_on_or_before_all(

@@ -1293,6 +1293,24 @@ macro_rules! sql_store {
                 rows.into_iter().map(|(id, tier)| Ok((parse_col("id", &id)?, parse_col("tier", &tier)?))).collect()
             }
 
+            async fn account_tiers_of(&self, accounts: &[AccountId]) -> Result<BTreeMap<AccountId, Tier>> {
+                let mut out = BTreeMap::new();
+                // Bounded batches: both databases limit the number of parameters per statement.
+                for chunk in accounts.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, tier FROM accounts WHERE id IN (");
+                    let mut list = qb.separated(", ");
+                    for a in chunk {
+                        list.push_bind(a.as_str().to_string());
+                    }
+                    qb.push(")");
+                    let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for (id, tier) in rows {
+                        out.insert(parse_col("id", &id)?, parse_col("tier", &tier)?);
+                    }
+                }
+                Ok(out)
+            }
+
             async fn health_on_or_before_all(
                 &self,
                 day: NaiveDate,

@@ -1701,6 +1701,10 @@ async fn health_snapshots_in_bulk_match_the_one_account_forms() {
             store.account_tiers().await.unwrap(),
             ["acme", "globex", "initech"].iter().map(|a| (aid(a), Tier::parse("standard").unwrap())).collect()
         );
+        assert_eq!(
+            store.account_tiers_of(&[aid("globex"), aid("nobody"), aid("acme")]).await.unwrap(),
+            ["acme", "globex"].iter().map(|a| (aid(a), Tier::parse("standard").unwrap())).collect()
+        );
     })
     .await;
 }
