@@ -248,13 +248,21 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     /// The last day (days since the epoch) health was snapshotted by this process.
     health_day: Arc<std::sync::atomic::AtomicI64>,
+    /// This process has swept every active ticket once (see [`Engine::sla_sweep`]).
+    sla_swept_all: Arc<std::sync::atomic::AtomicBool>,
 }
 
 const MAX_CONFLICT_RETRIES: usize = 5;
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, settings, clock, health_day: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)) }
+        Self {
+            store,
+            settings,
+            clock,
+            health_day: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
+            sla_swept_all: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use baton::clock::SystemClock;
+use baton::clock::ManualClock;
 use baton::config::{Config, DigestKind};
 use baton::digest::{DigestSpec, Digests, Occasion, SlaClocksOutlook, Target};
 use baton::domain::{
@@ -14,7 +14,7 @@ use baton::domain::{
 };
 use baton::engine::{Engine, Settings};
 use baton::sla::{self, Calendar, ClockState, SlaPolicy, SlaRule};
-use baton::store::Backend;
+use baton::store::{Backend, SqliteStore, Store};
 use baton::testing::TestDb;
 use baton_chat::{ChannelRef, MessageId, Platform, UserId};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
@@ -38,6 +38,11 @@ const CSMS: usize = 200;
 const AGENTS: usize = 300;
 /// The history spans this many days before now.
 const SPAN_DAYS: i64 = 730;
+/// How often `baton serve` runs the lifecycle timers, the SLA sweep among them.
+const SWEEP_EVERY: Duration = Duration::seconds(30);
+/// A SQLite file to keep the generated history in, and reuse when it exists (a copy of it:
+/// the passes write).
+const KEEP_VAR: &str = "BATON_BENCH_HISTORY_SQLITE";
 
 /// A small deterministic generator (splitmix64): the same history on every run.
 struct Rng(u64);
@@ -213,7 +218,7 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
         "tickets",
         "id, key, account_id, requester_platform, requester_user, requester_name, requester_person, title, status, \
          priority, assignee, tags, origin_platform, origin_channel, origin_message, origin_thread, card_message, \
-         opened_at, created_at, updated_at, follow_up_of, version",
+         opened_at, created_at, updated_at, follow_up_of, version, sla_next_check_at",
         true,
     );
     tickets.per_statement = 1000;
@@ -344,6 +349,8 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
         // The SLA events the sweep would have recorded by now: every breach, and the warning
         // of a clock still running past its threshold. The sweep then starts from a steady state.
         let tier = Tier::parse(tier_of(a)).unwrap();
+        // For an active ticket, the next SLA check the sweep would have stored.
+        let mut next_check = None;
         if let Some(policy) = sla::select(&rules, Some(&tier), priority) {
             let as_events: Vec<TicketEvent> = log
                 .iter()
@@ -366,14 +373,39 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
                     sla_events.push((EventKind::SlaWarning { target: c.kind, due }, Actor::System, at));
                 }
             }
+            let swept = !sla_events.is_empty();
             log.extend(sla_events);
+            if status.is_active() {
+                let as_events: Vec<TicketEvent> = if swept {
+                    log.iter()
+                        .map(|(k, actor, at)| TicketEvent {
+                            id: 0,
+                            ticket: TicketId(id),
+                            kind: k.clone(),
+                            actor: actor.clone(),
+                            occurred_at: *at,
+                            recorded_at: *at,
+                        })
+                        .collect()
+                } else {
+                    as_events
+                };
+                let clocks = sla::clocks(policy, opened_at, &as_events, now);
+                next_check = Some(Engine::sla_next_check(&clocks, &as_events, now));
+            }
         }
         let updated_at = log.iter().map(|(_, _, at)| *at).max().unwrap_or(opened_at);
+        // What the store holds: the last change's time until a sweep evaluates the ticket (never,
+        // once inactive; not yet, for a change within the last sweep interval), then the sweep's.
+        let next_check = match next_check {
+            Some(next) if updated_at <= now - SWEEP_EVERY => next,
+            _ => Some(updated_at),
+        };
         let origin_message = format!("{}.{:06}", opened_at.timestamp(), i % 1_000_000);
         let channel = format!("C{a:08}");
         tickets
             .push(format!(
-                "({id}, {}, {}, 'slack', {}, {}, NULL, {}, {}, {}, {}, '[]', 'slack', {}, {}, NULL, NULL, {}, {}, {}, NULL, 0)",
+                "({id}, {}, {}, 'slack', {}, {}, NULL, {}, {}, {}, {}, '[]', 'slack', {}, {}, NULL, NULL, {}, {}, {}, NULL, 0, {})",
                 q(&format!("A{a:06}-{number}")),
                 q(&format!("acct{a:06}")),
                 q(&format!("U{a:08}C")),
@@ -387,6 +419,7 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
                 t(opened_at),
                 t(opened_at),
                 t(updated_at),
+                next_check.map_or("NULL".to_string(), t),
             ))
             .await;
         for (kind, actor, at) in log {
@@ -438,21 +471,62 @@ async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (T, StdDuration) 
 }
 
 /// Generates the history on `test_db`, times every pass and returns the result rows.
+/// The history kept in `path` by an earlier run (see [`KEEP_VAR`]), copied next to
+/// `test_db`'s file and migrated: its store, URL, the `now` it was generated for, and counts.
+async fn reuse(test_db: &TestDb, path: &str) -> (Arc<dyn Store>, String, DateTime<Utc>, Generated) {
+    let now = std::fs::read_to_string(format!("{path}.now")).expect("the kept history's `.now` file");
+    let now = DateTime::parse_from_rfc3339(now.trim()).expect("an RFC 3339 time").with_timezone(&Utc);
+    let dir = std::path::Path::new(test_db.url.trim_start_matches("sqlite://")).parent().expect("a directory").to_path_buf();
+    let copy = dir.join("reused.db");
+    std::fs::copy(path, &copy).expect("copy the kept history");
+    let url = format!("sqlite://{}", copy.display());
+    let store = SqliteStore::connect(&url).await.expect("open the kept history");
+    store.migrate().await.expect("migrate the kept history");
+    let db = Db::open(&url).await;
+    let active = "status IN ('new', 'open', 'pending', 'on-hold')";
+    let g = Generated {
+        tickets: db.count("SELECT COUNT(*) FROM tickets").await as usize,
+        events: db.count("SELECT COUNT(*) FROM ticket_events").await as usize,
+        active: db.count(&format!("SELECT COUNT(*) FROM tickets WHERE {active}")).await as usize,
+        seconds: 0.0,
+    };
+    db.close().await;
+    (Arc::new(store), url, now, g)
+}
+
 pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: bool) {
-    let db = Db::open(&test_db.url).await;
-    let store = test_db.store.clone();
-    let now = Utc::now();
     let label = match test_db.backend {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     };
-    eprintln!("[{label}] generating {} accounts, {} tickets …", scale.accounts, scale.tickets);
-    let g = generate(&db, &store, scale, now).await;
-    eprintln!("[{label}] generated {} tickets, {} events ({} active) in {:.1} s", g.tickets, g.events, g.active, g.seconds);
-    table.row(label, "history written (accounts / tickets / events / active)", format!(
-        "{} / {} / {} / {} in {:.0} s",
-        scale.accounts, g.tickets, g.events, g.active, g.seconds
-    ));
+    let keep = std::env::var(KEEP_VAR).ok().filter(|p| !p.is_empty() && test_db.backend == Backend::Sqlite);
+    let (store, url, now, g) = match &keep {
+        Some(path) if std::path::Path::new(path).exists() => {
+            let (store, url, now, g) = reuse(test_db, path).await;
+            eprintln!("[{label}] reusing the history kept in {path} ({} tickets, generated for {now})", g.tickets);
+            table.row(label, "history reused (tickets / events / active)", format!("{} / {} / {} from {path}", g.tickets, g.events, g.active));
+            (store, url, now, g)
+        }
+        _ => {
+            let now = Utc::now();
+            let db = Db::open(&test_db.url).await;
+            eprintln!("[{label}] generating {} accounts, {} tickets …", scale.accounts, scale.tickets);
+            let g = generate(&db, &test_db.store, scale, now).await;
+            eprintln!("[{label}] generated {} tickets, {} events ({} active) in {:.1} s", g.tickets, g.events, g.active, g.seconds);
+            table.row(label, "history written (accounts / tickets / events / active)", format!(
+                "{} / {} / {} / {} in {:.0} s",
+                scale.accounts, g.tickets, g.events, g.active, g.seconds
+            ));
+            if let Some(path) = &keep {
+                db.exec(&format!("VACUUM INTO {}", q(path))).await;
+                std::fs::write(format!("{path}.now"), now.to_rfc3339()).expect("write the kept history's `.now` file");
+                eprintln!("[{label}] kept the history in {path}");
+            }
+            db.close().await;
+            (test_db.store.clone(), test_db.url.clone(), now, g)
+        }
+    };
+    let db = Db::open(&url).await;
 
     let settings = Arc::new(settings());
     let digests = Digests::new(store.clone(), settings.clone())
@@ -471,12 +545,25 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
         table.timed(label, &format!("digest `{name}` ({} messages)", messages.len()), took, target);
     }
 
-    let engine = Engine::new(store.clone(), settings.clone(), Arc::new(SystemClock));
-    for pass in ["first", "second"] {
-        let (done, took) = timed(engine.sla_sweep(now)).await;
+    // The engine's clock is the sweep's `now`: what a pass posts is due again at the next.
+    let clock = Arc::new(ManualClock::new(now));
+    let engine = Engine::new(store.clone(), settings.clone(), clock.clone());
+    for (pass, at) in [
+        ("first pass after a start: every active ticket", now),
+        ("steady state: the due tickets 30 s later", now + SWEEP_EVERY),
+        ("the due tickets 1 h later", now + Duration::hours(1)),
+    ] {
+        clock.set(at);
+        let due = if at == now { g.active } else { store.sla_candidates(Some(at)).await.expect("due tickets").len() };
+        let (done, took) = timed(engine.sla_sweep(at)).await;
         let done = done.expect("sweep");
-        eprintln!("[{label}] SLA sweep ({pass}): {:.3} s, {done} tickets warned/breached", took.as_secs_f64());
-        table.timed(label, &format!("SLA sweep over {} open tickets, {pass} pass ({done} written)", g.active), took, "< 500 ms");
+        eprintln!("[{label}] SLA sweep ({pass}): {:.3} s over {due} tickets, {done} warned/breached", took.as_secs_f64());
+        table.timed(
+            label,
+            &format!("SLA sweep, {pass} ({due} of {} open tickets loaded, {done} warned/breached)", g.active),
+            took,
+            "< 500 ms",
+        );
     }
     let (n, took) = timed(engine.snapshot_health(now)).await;
     let n = n.expect("health pass");

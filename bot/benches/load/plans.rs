@@ -17,8 +17,16 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let week_ago = format!("'{}'", (now - Duration::days(7)).date_naive().format("%F"));
     vec![
         (
-            "SLA sweep: the active tickets (`tickets`, active_only)",
-            format!("SELECT id, key, status FROM tickets WHERE 1 = 1 AND status IN ({active}) ORDER BY id"),
+            "SLA sweep, first pass of a process: every active ticket (`sla_candidates`, all)",
+            format!("SELECT id, key, status, sla_next_check_at, sla_stamp FROM tickets WHERE status IN ({active}) ORDER BY id"),
+        ),
+        (
+            "SLA sweep, later passes: the active tickets due (`sla_candidates`, due by now)",
+            format!(
+                "SELECT id, key, status, sla_next_check_at, sla_stamp FROM tickets WHERE status IN ({active}) \
+                 AND sla_next_check_at <= {} ORDER BY id",
+                lit(now)
+            ),
         ),
         (
             "SLA sweep, digests, health pass: event logs of a batch of tickets (`events_of`)",

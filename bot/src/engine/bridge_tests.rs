@@ -478,3 +478,97 @@ async fn two_replicas_sweeping_at_once_post_each_sla_warning_and_breach_once() {
         w.db.cleanup().await;
     }
 }
+
+/// Each ticket's stored next SLA check, by key.
+async fn next_checks(store: &Arc<dyn Store>) -> Vec<(String, Option<DateTime<Utc>>)> {
+    store.sla_candidates(None).await.unwrap().into_iter().map(|c| (c.ticket.key.to_string(), c.next_check)).collect()
+}
+
+async fn due_keys(store: &Arc<dyn Store>, by: DateTime<Utc>) -> Vec<String> {
+    store.sla_candidates(Some(by)).await.unwrap().into_iter().map(|c| c.ticket.key.to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_first_sla_pass_fills_next_checks_and_a_change_makes_a_ticket_due() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        // Monday 10:00 Stockholm: first response due at 11:00, its warning at 10:45.
+        w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
+        w.open_from("shell:acme", "m2", "wile", "Imports fail").await;
+        // New tickets are due at once.
+        assert_eq!(due_keys(w.store(), t0()).await, ["ACME-1", "ACME-2"]);
+        w.clock.set(t0() + Duration::minutes(5));
+        w.engine.tick().await.unwrap();
+        let warn = Some(t0() + Duration::minutes(45));
+        assert_eq!(next_checks(w.store()).await, [("ACME-1".to_string(), warn), ("ACME-2".to_string(), warn)]);
+        assert!(due_keys(w.store(), t0() + Duration::minutes(10)).await.is_empty());
+        // An agent's reply changes ACME-1: due now. The next pass computes its resolution
+        // clock's warning: 6 of 8 business hours, Monday 16:00 Stockholm (15:00 UTC).
+        w.clock.set(t0() + Duration::minutes(10));
+        w.say("shell:acme", "m3", Some("m1"), "dana", "On it", t0() + Duration::minutes(10)).await;
+        assert_eq!(due_keys(w.store(), t0() + Duration::minutes(10)).await, ["ACME-1"]);
+        w.engine.tick().await.unwrap();
+        assert_eq!(
+            next_checks(w.store()).await,
+            [("ACME-1".to_string(), Some(t0() + Duration::hours(6))), ("ACME-2".to_string(), warn)]
+        );
+        assert!(due_keys(w.store(), t0() + Duration::minutes(10)).await.is_empty());
+        // Solved: nothing can be due any more; a pass leaves it alone.
+        w.clock.set(t0() + Duration::minutes(20));
+        w.command("shell:acme", Some("m1"), "dana", "solve", t0() + Duration::minutes(20)).await;
+        assert_eq!(w.engine.tick().await.unwrap(), 0);
+        assert_eq!(next_checks(w.store()).await, [("ACME-2".to_string(), warn)]);
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_not_due_is_not_loaded_until_the_next_process_sweeps_everything() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
+        w.clock.set(t0() + Duration::minutes(5));
+        w.engine.tick().await.unwrap();
+        // Its next check moved past the warning (as a sweep under other rules would have
+        // stored it), without a change of the ticket.
+        let c = w.store().sla_candidates(None).await.unwrap().remove(0);
+        let later = Some(t0() + Duration::hours(2));
+        let check = crate::store::SlaNextCheck { ticket: c.ticket.id, version: c.ticket.version, stamp: c.stamp, at: later };
+        assert_eq!(w.store().set_sla_next_checks(&[check]).await.unwrap(), 1);
+        // Past the warning threshold, passes over the due tickets do not load it.
+        w.clock.set(t0() + Duration::minutes(50));
+        w.engine.tick().await.unwrap();
+        w.engine.tick().await.unwrap();
+        assert!(!w.kinds("ACME-1").await.contains(&"sla_warning"));
+        assert_eq!(next_checks(w.store()).await, [("ACME-1".to_string(), later)]);
+        // A restart (the rules may have changed): its first pass sweeps every active ticket.
+        let restarted = Engine::new(w.store().clone(), w.engine.settings.clone(), w.clock.clone());
+        assert_eq!(restarted.tick().await.unwrap(), 1);
+        assert_eq!(w.kinds("ACME-1").await.iter().filter(|k| **k == "sla_warning").count(), 1);
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sla_warning_and_breach_fire_once_each_as_passes_over_due_tickets_run() {
+    for db in testing::each_backend().await {
+        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        // First response due at t0 + 60 min, its warning at t0 + 45 min.
+        w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
+        let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m1").unwrap() };
+        for minutes in [1, 30, 44, 45, 46, 50, 59, 60, 61, 75, 120, 121] {
+            w.clock.set(t0() + Duration::minutes(minutes));
+            w.engine.tick().await.unwrap();
+            let kinds = w.kinds("ACME-1").await;
+            let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+            assert_eq!(count("sla_warning"), usize::from(minutes >= 45), "at {minutes} min: {kinds:?}");
+            assert_eq!(count("sla_breached"), usize::from(minutes >= 60), "at {minutes} min: {kinds:?}");
+            let said = w.to(&thread).await;
+            assert_eq!(said.iter().filter(|m| m.starts_with('⚠')).count(), usize::from(minutes >= 45), "{said:?}");
+            assert_eq!(said.iter().filter(|m| m.starts_with('🔴')).count(), usize::from(minutes >= 60), "{said:?}");
+        }
+        // Breached and posted: only the resolution clock's warning (Monday 16:00 Stockholm) is left.
+        assert_eq!(next_checks(w.store()).await, [("ACME-1".to_string(), Some(t0() + Duration::hours(6)))]);
+        w.db.cleanup().await;
+    }
+}

@@ -149,6 +149,28 @@ pub struct TicketFilter {
     pub limit: Option<i64>,
 }
 
+/// An active ticket for the SLA sweep (see [`Store::sla_candidates`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlaCandidate {
+    pub ticket: Ticket,
+    /// When its clocks can next warn or breach, as last stored; a change sets it to the
+    /// change's time; `None`: not until the ticket changes (or never computed).
+    pub next_check: Option<DateTime<Utc>>,
+    /// Counts the changes that can move its clocks (see [`Store::set_sla_next_checks`]).
+    pub stamp: i64,
+}
+
+/// A swept ticket's next check, written only if the ticket is still as it was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlaNextCheck {
+    pub ticket: TicketId,
+    /// The ticket's `version` and [`SlaCandidate::stamp`] when it was read.
+    pub version: i64,
+    pub stamp: i64,
+    /// `None`: nothing can warn or breach until the ticket changes.
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// A ticket update, with the events and messages it causes, applied atomically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TicketChange {
@@ -302,8 +324,19 @@ pub trait Store: Send + Sync + 'static {
     /// window needs, without loading the whole history (indexes on `tickets(status)`,
     /// `tickets(opened_at)` and `ticket_events(occurred_at)`).
     async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>>;
+    /// The active tickets the SLA sweep evaluates, by id: all of them (`due_by` `None`), or
+    /// only those whose next check is at or before `due_by` (index `tickets(status,
+    /// sla_next_check_at)`). Opening a ticket, [`Store::apply`], [`Store::append_events`] and a
+    /// change of an account's tier make the tickets concerned due at the change's time.
+    async fn sla_candidates(&self, due_by: Option<DateTime<Utc>>) -> Result<Vec<SlaCandidate>>;
+    /// Stores swept tickets' next checks, in bulk, without changing their `version`. A ticket
+    /// whose version or stamp moved since it was read (a concurrent change, which made it due
+    /// again) keeps what that change wrote. Returns how many were written.
+    async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64>;
     /// Every account's tier, by account (for choosing SLA policies in bulk).
     async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
+    /// The tiers of these accounts (unknown ones are left out).
+    async fn account_tiers_of(&self, accounts: &[AccountId]) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
     /// For every account with one, its latest health snapshot on or before `day` (the batch
     /// form of [`Store::health_on_or_before`]).
     async fn health_on_or_before_all(

@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use super::{
     handles_map, parse_col, Backend, InboxEntry, NewInbound, NewOutbound, OutboundPurpose, OutboundRow,
-    RenderOnOpen, Result, Store, StoreError, TicketChange, TicketFilter,
+    RenderOnOpen, Result, SlaCandidate, SlaNextCheck, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
     Account, AccountId, Actor, Arr, Currency, EventKind, KeyPrefix, Locale, Name, NewEvent,
@@ -448,6 +448,16 @@ macro_rules! sql_store {
                 }
                 let mut tx = self.begin().await?;
                 let now = micros(Utc::now());
+                // A new tier may select another SLA policy: its active tickets are due for the sweep.
+                let retier = format!(
+                    "UPDATE tickets SET sla_next_check_at = $1, sla_stamp = sla_stamp + 1 \
+                     WHERE account_id = $2 AND status IN ({}) \
+                     AND EXISTS (SELECT 1 FROM accounts WHERE accounts.id = $2 AND accounts.tier <> $3)",
+                    active_statuses()
+                );
+                for a in accounts {
+                    sqlx::query(&retier).bind(now).bind(a.id.as_str()).bind(a.tier.as_str()).execute(&mut *tx).await?;
+                }
                 // First every row, releasing the channels of the accounts in the batch, so that a
                 // batch may move a channel from one of its accounts to another in any order.
                 for (a, arr) in accounts.iter().zip(arrs) {
@@ -648,8 +658,9 @@ macro_rules! sql_store {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO tickets (key, account_id, requester_platform, requester_user, requester_name, \
                      requester_person, title, status, priority, assignee, tags, origin_platform, origin_channel, \
-                     origin_message, origin_thread, card_message, opened_at, created_at, updated_at, follow_up_of, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $17, $18, 0) \
+                     origin_message, origin_thread, card_message, opened_at, created_at, updated_at, follow_up_of, version, \
+                     sla_next_check_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $17, $18, 0, $17) \
                      ON CONFLICT (origin_platform, origin_channel, origin_message) DO NOTHING RETURNING id",
                 )
                 .bind(key.to_string())
@@ -786,7 +797,8 @@ macro_rules! sql_store {
                 let done = sqlx::query(
                     "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
                      tags = $6, updated_at = $7, follow_up_of = $8, \
-                     version = version + 1 WHERE id = $9 AND version = $10",
+                     version = version + 1, sla_next_check_at = $7, sla_stamp = sla_stamp + 1 \
+                     WHERE id = $9 AND version = $10",
                 )
                 .bind(t.account.as_ref().map(|a| a.as_str()))
                 .bind(t.title.as_str())
@@ -849,6 +861,12 @@ macro_rules! sql_store {
                     return Ok(());
                 }
                 Self::insert_events(&mut tx, ticket, events, now).await?;
+                // The events may move its SLA clocks: due for the sweep now.
+                sqlx::query("UPDATE tickets SET sla_next_check_at = $1, sla_stamp = sla_stamp + 1 WHERE id = $2")
+                    .bind(micros(now))
+                    .bind(ticket.0)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1322,9 +1340,68 @@ macro_rules! sql_store {
                 qb.build().fetch_all(&self.pool).await?.iter().map(Self::ticket_from_row).collect()
             }
 
+            async fn sla_candidates(&self, due_by: Option<DateTime<Utc>>) -> Result<Vec<SlaCandidate>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", ticket_cols!(), ", sla_next_check_at, sla_stamp FROM tickets WHERE status IN ("
+                ));
+                qb.push(active_statuses()).push(")");
+                if let Some(due_by) = due_by {
+                    qb.push(" AND sla_next_check_at <= ").push_bind(micros(due_by));
+                }
+                qb.push(" ORDER BY id");
+                qb.build()
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok(SlaCandidate {
+                            ticket: Self::ticket_from_row(r)?,
+                            next_check: r.try_get("sla_next_check_at")?,
+                            stamp: r.try_get("sla_stamp")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64> {
+                let mut written = 0;
+                // Bounded batches: both databases limit the number of parameters per statement.
+                for chunk in checks.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("WITH v (tid, tversion, tstamp, tat) AS (");
+                    qb.push_values(chunk, |mut row, c| {
+                        row.push_bind(c.ticket.0).push_bind(c.version).push_bind(c.stamp).push_bind(c.at.map(micros));
+                    });
+                    // Not the version: the next check is no change of the ticket's.
+                    qb.push(
+                        ") UPDATE tickets SET sla_next_check_at = v.tat FROM v \
+                         WHERE tickets.id = v.tid AND tickets.version = v.tversion AND tickets.sla_stamp = v.tstamp",
+                    );
+                    written += qb.build().execute(&self.pool).await?.rows_affected();
+                }
+                Ok(written)
+            }
+
             async fn account_tiers(&self) -> Result<BTreeMap<AccountId, Tier>> {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, tier FROM accounts").fetch_all(&self.pool).await?;
                 rows.into_iter().map(|(id, tier)| Ok((parse_col("id", &id)?, parse_col("tier", &tier)?))).collect()
+            }
+
+            async fn account_tiers_of(&self, accounts: &[AccountId]) -> Result<BTreeMap<AccountId, Tier>> {
+                let mut out = BTreeMap::new();
+                // Bounded batches: both databases limit the number of parameters per statement.
+                for chunk in accounts.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, tier FROM accounts WHERE id IN (");
+                    let mut list = qb.separated(", ");
+                    for a in chunk {
+                        list.push_bind(a.as_str().to_string());
+                    }
+                    qb.push(")");
+                    let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for (id, tier) in rows {
+                        out.insert(parse_col("id", &id)?, parse_col("tier", &tier)?);
+                    }
+                }
+                Ok(out)
             }
 
             async fn health_on_or_before_all(

@@ -1602,6 +1602,79 @@ async fn tickets_touched_since_are_the_active_and_the_recently_opened_or_changed
 }
 
 #[tokio::test]
+async fn sla_candidates_are_the_active_tickets_due_and_every_change_makes_one_due() {
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        let a = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000001")), at(0)).await;
+        let b = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000002")), at(0)).await;
+        let due = |by: Option<DateTime<Utc>>| {
+            let store = store.clone();
+            async move { store.sla_candidates(by).await.unwrap() }
+        };
+        let ids = |cs: Vec<super::SlaCandidate>| cs.into_iter().map(|c| c.ticket.id).collect::<Vec<_>>();
+        // New tickets are due at once.
+        let fresh = due(Some(at(0))).await;
+        assert_eq!(ids(fresh.clone()), vec![a.id, b.id]);
+        assert!(fresh.iter().all(|c| c.next_check == Some(at(0))), "{fresh:?}");
+        assert!(due(Some(at(-1))).await.is_empty());
+
+        // A sweep stores their next checks, without changing their versions.
+        let checks: Vec<super::SlaNextCheck> = fresh
+            .iter()
+            .zip([Some(at(3600)), None])
+            .map(|(c, at)| super::SlaNextCheck { ticket: c.ticket.id, version: c.ticket.version, stamp: c.stamp, at })
+            .collect();
+        assert_eq!(store.set_sla_next_checks(&checks).await.unwrap(), 2);
+        assert_eq!(store.ticket(a.id).await.unwrap().unwrap().version, a.version);
+        assert!(due(Some(at(3599))).await.is_empty());
+        assert_eq!(ids(due(Some(at(3600))).await), vec![a.id]);
+        let all = due(None).await;
+        assert_eq!(all.iter().map(|c| (c.ticket.id, c.next_check)).collect::<Vec<_>>(), vec![(a.id, Some(at(3600))), (b.id, None)]);
+
+        // A save makes A due at its time; a write from before it (its version) is refused.
+        let saved = save(&*store, a.clone(), at(20)).await;
+        let now_due = due(Some(at(20))).await;
+        assert_eq!(ids(now_due.clone()), vec![a.id]);
+        assert_eq!(now_due[0].next_check, Some(at(20)));
+        assert_eq!(store.set_sla_next_checks(&checks[..1]).await.unwrap(), 0);
+        assert_eq!(due(Some(at(20))).await[0].next_check, Some(at(20)));
+
+        // Appended events make B due; a write from before them (its stamp) is refused, although
+        // the version did not move.
+        let before = due(None).await.into_iter().find(|c| c.ticket.id == b.id).unwrap();
+        let note = NewEvent { kind: EventKind::Note { text: "later".into() }, actor: Actor::System, occurred_at: at(30) };
+        store.append_events(b.id, &[note], at(30)).await.unwrap();
+        assert_eq!(store.ticket(b.id).await.unwrap().unwrap().version, b.version);
+        assert_eq!(ids(due(Some(at(30))).await), vec![a.id, b.id]);
+        let stale = super::SlaNextCheck { ticket: b.id, version: b.version, stamp: before.stamp, at: None };
+        assert_eq!(store.set_sla_next_checks(&[stale]).await.unwrap(), 0);
+        assert_eq!(due(Some(at(30))).await[1].next_check, Some(at(30)));
+
+        // Both checked again: nothing due. A new tier (another SLA policy, maybe) makes the
+        // account's active tickets due; the same tier again does not.
+        let checks: Vec<super::SlaNextCheck> = due(None)
+            .await
+            .iter()
+            .map(|c| super::SlaNextCheck { ticket: c.ticket.id, version: c.ticket.version, stamp: c.stamp, at: None })
+            .collect();
+        assert_eq!(store.set_sla_next_checks(&checks).await.unwrap(), 2);
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        assert!(due(Some(Utc::now())).await.is_empty());
+        let mut enterprise = plain_account("acme", &["slack:C1"]);
+        enterprise.tier = Tier::parse("enterprise").unwrap();
+        store.upsert_accounts(&[enterprise]).await.unwrap();
+        assert_eq!(ids(due(Some(Utc::now())).await), vec![a.id, b.id]);
+
+        // Solved: no longer a candidate, due or not.
+        let mut solved = saved.clone();
+        solved.status = TicketStatus::Solved;
+        store.apply(TicketChange { ticket: solved, events: vec![], outbox: vec![] }, at(40)).await.unwrap();
+        assert_eq!(ids(due(None).await), vec![b.id]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn health_snapshots_in_bulk_match_the_one_account_forms() {
     use crate::health::{Health, Reason};
     on_each(|store| async move {
@@ -1627,6 +1700,10 @@ async fn health_snapshots_in_bulk_match_the_one_account_forms() {
         assert_eq!(
             store.account_tiers().await.unwrap(),
             ["acme", "globex", "initech"].iter().map(|a| (aid(a), Tier::parse("standard").unwrap())).collect()
+        );
+        assert_eq!(
+            store.account_tiers_of(&[aid("globex"), aid("nobody"), aid("acme")]).await.unwrap(),
+            ["acme", "globex"].iter().map(|a| (aid(a), Tier::parse("standard").unwrap())).collect()
         );
     })
     .await;
