@@ -1376,7 +1376,7 @@ macro_rules! sql_store {
                         ") UPDATE tickets SET sla_next_check_at = v.tat FROM v \
                          WHERE tickets.id = v.tid AND tickets.version = v.tversion AND tickets.sla_stamp = v.tstamp",
                     );
-                    written += qb.build().execute(&self.pool).await?.rows_affected();
+                    written += qb.build().execute(&self.writer).await?.rows_affected();
                 }
                 Ok(written)
             }
