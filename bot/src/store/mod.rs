@@ -148,6 +148,24 @@ pub struct TicketFilter {
     pub limit: Option<i64>,
 }
 
+/// Which tickets [`Store::ticket_logs`] loads, and which of their events: the tickets any of
+/// the selections picks (none when none is set), each with its events of `kinds`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LogQuery<'a> {
+    /// Tickets opened at or after this time.
+    pub opened_since: Option<DateTime<Utc>>,
+    /// Tickets with an event at or after this time, of these kinds ([`EventKind::name`]s;
+    /// any kind when the list is empty).
+    ///
+    /// [`EventKind::name`]: crate::domain::EventKind::name
+    pub touched_since: Option<(DateTime<Utc>, &'a [&'a str])>,
+    /// Tickets that are active now.
+    pub active: bool,
+    /// The events loaded with each ticket: its whole log (`None`), or only the events of
+    /// these kinds, in log order.
+    pub kinds: Option<&'a [&'a str]>,
+}
+
 /// A ticket update, with the events and messages it causes, applied atomically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TicketChange {
@@ -298,6 +316,10 @@ pub trait Store: Send + Sync + 'static {
     /// window needs, without loading the whole history (indexes on `tickets(status)`,
     /// `tickets(opened_at)` and `ticket_events(occurred_at)`).
     async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>>;
+    /// The tickets a [`LogQuery`] selects, by id, each with its events of the query's kinds in
+    /// log order (tickets without such events have an empty log): two statements in one read
+    /// transaction, so the logs are those of the listed tickets as they stood together.
+    async fn ticket_logs(&self, query: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>>;
     /// Every account's tier, by account (for choosing SLA policies in bulk).
     async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
     /// For every account with one, its latest health snapshot on or before `day` (the batch
