@@ -206,8 +206,9 @@ impl Digests {
     ///   with the events the outlook reads ([`SlaOutlookSource::event_kinds`]): a ticket
     ///   solved or closed before the period has no clock settling in it; for the breaches, the
     ///   tickets with a breach recorded in the period or the chart's days, with their breaches.
-    /// - At-risk: the active tickets with [`content::AT_RISK_ACTIVE_KINDS`], and the tickets
-    ///   with an event of [`content::HEALTH_WINDOW_KINDS`] in the health window, with those.
+    /// - At-risk: the active tickets with their [`content::AT_RISK_ACTIVE_KINDS`] events, and
+    ///   the tickets with an event of [`content::HEALTH_WINDOW_KINDS`] in the health window,
+    ///   with those (a ticket can be both).
     ///
     /// Returns the first history, with the accounts and people, and the second set of tickets
     /// (the chart's, the breaches'; none for at-risk).
@@ -259,9 +260,21 @@ impl Digests {
                     ..Default::default()
                 };
                 let mut tickets = self.store.ticket_logs(&active).await?;
-                let seen: std::collections::BTreeSet<_> = tickets.iter().map(|(t, _)| t.id).collect();
-                // A ticket solved since the window began: only its window's events count.
-                tickets.extend(self.store.ticket_logs(&window).await?.into_iter().filter(|(t, _)| !seen.contains(&t.id)));
+                let mut others = Vec::new();
+                // Both by id: a ticket in both gets the two sets of events, in log order.
+                for (t, events) in self.store.ticket_logs(&window).await? {
+                    match tickets.binary_search_by_key(&t.id, |(t, _)| t.id) {
+                        Ok(i) => {
+                            let log = &mut tickets[i].1;
+                            log.extend(events);
+                            log.sort_by_key(|e| e.id);
+                            log.dedup_by_key(|e| e.id);
+                        }
+                        Err(_) => others.push((t, events)),
+                    }
+                }
+                tickets.extend(others);
+                tickets.sort_by_key(|(t, _)| t.id);
                 (tickets, Vec::new())
             }
         };

@@ -74,10 +74,11 @@ pub const BREACH_KINDS: &[&str] = &["sla_breached"];
 /// ([`crate::health::HealthInputs::from_tickets`]).
 pub const HEALTH_WINDOW_KINDS: &[&str] = &["escalated", "sla_breached", "reopened", "csat_received"];
 
-/// The event kinds the at-risk digest reads from an active ticket's log: the window's, the
-/// messages (unanswered ones) and the escalation level ([`crate::engine::escalation_level`]).
-pub const AT_RISK_ACTIVE_KINDS: &[&str] =
-    &["escalated", "sla_breached", "reopened", "csat_received", "customer_message", "agent_message", "deescalated"];
+/// The event kinds the at-risk digest reads from the whole log of an active ticket: the
+/// messages (for unanswered ones) and the escalation level
+/// ([`crate::engine::escalation_level`]). With [`HEALTH_WINDOW_KINDS`] for the tickets that
+/// have such an event in the window, they give the same health and rows as whole logs.
+pub const AT_RISK_ACTIVE_KINDS: &[&str] = &["customer_message", "agent_message", "escalated", "deescalated"];
 
 /// The ticket's status after the events of `log` (it starts as new).
 fn status_after(log: &[TicketEvent]) -> TicketStatus {
