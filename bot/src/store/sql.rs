@@ -1271,33 +1271,60 @@ macro_rules! sql_store {
                     return Ok(Vec::new());
                 }
                 tickets_q.push(") ORDER BY id");
-                // One statement for all the logs (no lists of ids): the same selection again,
-                // read in the same snapshot.
-                let mut events_q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
-                );
-                Self::push_log_selection(&mut events_q, q);
-                events_q.push(")");
-                if let Some(kinds) = q.kinds {
-                    if kinds.is_empty() {
-                        events_q.push(" AND 1 = 0");
-                    } else {
-                        events_q.push(" AND kind IN (");
-                        let mut list = events_q.separated(", ");
-                        for k in kinds {
-                            list.push_bind(k.to_string());
+                let push_kinds = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
+                    if let Some(kinds) = q.kinds {
+                        if kinds.is_empty() {
+                            qb.push(" AND 1 = 0");
+                        } else {
+                            qb.push(" AND kind IN (");
+                            let mut list = qb.separated(", ");
+                            for k in kinds {
+                                list.push_bind(k.to_string());
+                            }
+                            qb.push(")");
                         }
-                        events_q.push(")");
                     }
-                }
-                events_q.push(" ORDER BY ticket_id, id");
+                    qb.push(" ORDER BY ticket_id, id");
+                };
                 let begin = match $backend {
                     Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                     Backend::Sqlite => "BEGIN",
                 };
                 let mut tx = self.pool.begin_with(begin).await?;
                 let tickets = tickets_q.build().fetch_all(&mut *tx).await?;
-                let events = events_q.build().fetch_all(&mut *tx).await?;
+                let events = match $backend {
+                    // One statement for all the logs: the same selection again, in the same
+                    // snapshot (SQLite walks `ticket_events_ticket` per selected id).
+                    Backend::Sqlite => {
+                        let mut events_q = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
+                        );
+                        Self::push_log_selection(&mut events_q, q);
+                        events_q.push(")");
+                        push_kinds(&mut events_q);
+                        events_q.build().fetch_all(&mut *tx).await?
+                    }
+                    // By lists of the selected ids: PostgreSQL's planner misjudges the
+                    // subquery form and walks the whole `ticket_events_ticket` index (merge
+                    // join); with lists it looks each id up (`= ANY`).
+                    Backend::Postgres => {
+                        let ids: Vec<i64> = tickets.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+                        let mut rows = Vec::new();
+                        for chunk in ids.chunks(1000) {
+                            let mut events_q = sqlx::QueryBuilder::<$db>::new(
+                                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
+                            );
+                            let mut list = events_q.separated(", ");
+                            for id in chunk {
+                                list.push_bind(*id);
+                            }
+                            events_q.push(")");
+                            push_kinds(&mut events_q);
+                            rows.extend(events_q.build().fetch_all(&mut *tx).await?);
+                        }
+                        rows
+                    }
+                };
                 tx.commit().await?;
                 let mut out: Vec<(Ticket, Vec<TicketEvent>)> =
                     tickets.iter().map(|r| Ok((Self::ticket_from_row(r)?, Vec::new()))).collect::<Result<_>>()?;
