@@ -33,7 +33,7 @@ use unic_langid::LanguageIdentifier;
 use crate::config::{Config, CronSpec, DigestConfig, DigestKind};
 use crate::engine::Settings;
 use crate::i18n::tr;
-use crate::store::{Store, StoreError, TicketFilter};
+use crate::store::{LogQuery, Store, StoreError, TicketFilter};
 
 pub use content::{History, Period, SlaOutlook};
 pub use sla_outlook::SlaClocksOutlook;
@@ -41,6 +41,9 @@ pub use text::{Audience, LateNote, Lateness, Rendered};
 
 /// Days of history each digest's chart shows.
 pub const CHART_DAYS: u32 = 14;
+
+/// Tickets with (some of) their events, as [`Store::ticket_logs`] returns them.
+type TicketLogs = Vec<(crate::domain::Ticket, Vec<crate::domain::TicketEvent>)>;
 
 /// Where a digest goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +138,12 @@ pub enum DigestError {
 pub trait SlaOutlookSource: Send + Sync {
     /// What is due to breach after `now` and compliance for `period`; `None` when unknown.
     fn outlook(&self, history: &History, period: Period, now: DateTime<Utc>) -> Option<SlaOutlook>;
+
+    /// The event kinds ([`crate::domain::EventKind::name`]) `outlook` reads from the logs:
+    /// the digest loads only those. `None` (the default): every kind; empty: no history.
+    fn event_kinds(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 /// No SLA clocks: no outlook.
@@ -144,6 +153,10 @@ pub struct NoSlaClocks;
 impl SlaOutlookSource for NoSlaClocks {
     fn outlook(&self, _: &History, _: Period, _: DateTime<Utc>) -> Option<SlaOutlook> {
         None
+    }
+
+    fn event_kinds(&self) -> Option<&'static [&'static str]> {
+        Some(&[])
     }
 }
 
@@ -181,19 +194,93 @@ impl Digests {
         self.history_of(tickets).await
     }
 
-    /// The digest's history: what its figures can depend on (see [`Digests::history_since`]).
-    /// Team metrics: the periods compared and the chart's days. SLA: the period and the
-    /// chart's days, and the active tickets (clocks running, due soon). At-risk: the health
-    /// window, and the active tickets (open counts, escalations).
-    async fn history_for(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<History, DigestError> {
+    /// What a digest's figures can depend on, and nothing more: a ticket left out has nothing
+    /// in the digest's windows, an event left out is of a kind its figures do not read (the
+    /// `…_KINDS` lists of [`content`]). Tickets without such events but selected keep an
+    /// empty log.
+    ///
+    /// - Team metrics: the tickets opened or changed since the previous period began, with
+    ///   the [`content::TEAM_KINDS`] events; for the chart, the tickets with an agent message
+    ///   in its days, with their agent messages.
+    /// - SLA: for the clocks, the active tickets and those opened or changed in the period,
+    ///   with the events the outlook reads ([`SlaOutlookSource::event_kinds`]): a ticket
+    ///   solved or closed before the period has no clock settling in it; for the breaches, the
+    ///   tickets with a breach recorded in the period or the chart's days, with their breaches.
+    /// - At-risk: the active tickets with their [`content::AT_RISK_ACTIVE_KINDS`] events, and
+    ///   the tickets with an event of [`content::HEALTH_WINDOW_KINDS`] in the health window,
+    ///   with those (a ticket can be both).
+    ///
+    /// Returns the first history, with the accounts and people, and the second set of tickets
+    /// (the chart's, the breaches'; none for at-risk).
+    async fn histories_for(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<(History, TicketLogs), DigestError> {
         let period = occasion.period;
         let chart_from = content::chart_days(period.to, spec.time_zone, CHART_DAYS).first().map(|(_, p)| p.from);
         let earliest = |t: DateTime<Utc>| chart_from.map_or(t, |c| c.min(t));
-        match spec.kind {
-            DigestKind::TeamMetrics => self.history_since(earliest(period.previous().from), false).await,
-            DigestKind::Sla => self.history_since(earliest(period.from), true).await,
-            DigestKind::AtRisk => self.history_since(now - self.settings.health.window, true).await,
-        }
+        let (first, second) = match spec.kind {
+            DigestKind::TeamMetrics => {
+                let since = period.previous().from;
+                let main = LogQuery {
+                    opened_since: Some(since),
+                    touched_since: Some((since, &[])),
+                    kinds: Some(content::TEAM_KINDS),
+                    ..Default::default()
+                };
+                let chart = LogQuery {
+                    touched_since: Some((chart_from.unwrap_or(period.from), content::FRT_KINDS)),
+                    kinds: Some(content::FRT_KINDS),
+                    ..Default::default()
+                };
+                (self.store.ticket_logs(&main).await?, self.store.ticket_logs(&chart).await?)
+            }
+            DigestKind::Sla => {
+                let clocks = match self.sla.event_kinds() {
+                    Some([]) => Vec::new(),
+                    kinds => {
+                        let q = LogQuery {
+                            opened_since: Some(period.from),
+                            touched_since: Some((period.from, &[])),
+                            active: true,
+                            kinds,
+                        };
+                        self.store.ticket_logs(&q).await?
+                    }
+                };
+                let breaches = LogQuery {
+                    touched_since: Some((earliest(period.from), content::BREACH_KINDS)),
+                    kinds: Some(content::BREACH_KINDS),
+                    ..Default::default()
+                };
+                (clocks, self.store.ticket_logs(&breaches).await?)
+            }
+            DigestKind::AtRisk => {
+                let active = LogQuery { active: true, kinds: Some(content::AT_RISK_ACTIVE_KINDS), ..Default::default() };
+                let window = LogQuery {
+                    touched_since: Some((now - self.settings.health.window, content::HEALTH_WINDOW_KINDS)),
+                    kinds: Some(content::HEALTH_WINDOW_KINDS),
+                    ..Default::default()
+                };
+                let mut tickets = self.store.ticket_logs(&active).await?;
+                let mut others = Vec::new();
+                // Both by id: a ticket in both gets the two sets of events, in log order.
+                for (t, events) in self.store.ticket_logs(&window).await? {
+                    match tickets.binary_search_by_key(&t.id, |(t, _)| t.id) {
+                        Ok(i) => {
+                            let log = &mut tickets[i].1;
+                            log.extend(events);
+                            log.sort_by_key(|e| e.id);
+                            log.dedup_by_key(|e| e.id);
+                        }
+                        Err(_) => others.push((t, events)),
+                    }
+                }
+                tickets.extend(others);
+                tickets.sort_by_key(|(t, _)| t.id);
+                (tickets, Vec::new())
+            }
+        };
+        let accounts = self.store.accounts().await?;
+        let people = self.store.people().await?;
+        Ok((History { accounts, people, tickets: first }, second))
     }
 
     async fn history_of(&self, tickets: Vec<crate::domain::Ticket>) -> Result<History, DigestError> {
@@ -213,7 +300,7 @@ impl Digests {
 
     /// The digest's messages for every destination, at `now`.
     pub async fn render(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<Vec<OutboundMessage>, DigestError> {
-        let history = self.history_for(spec, occasion, now).await?;
+        let (history, second) = self.histories_for(spec, occasion, now).await?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
         let channels: Vec<&ChannelRef> = spec
             .targets
@@ -228,12 +315,14 @@ impl Digests {
         };
         match spec.kind {
             DigestKind::TeamMetrics => {
-                let m = content::team_metrics(&history, occasion.period, spec.time_zone, CHART_DAYS);
+                let chart = History { tickets: second, ..Default::default() };
+                let m = content::team_metrics_with_chart(&history, &chart, occasion.period, spec.time_zone, CHART_DAYS);
                 Ok(to_channels(&text::team(&style, &m)))
             }
             DigestKind::Sla => {
                 let outlook = self.sla.outlook(&history, occasion.period, now);
-                let d = content::sla_digest(&history, occasion.period, outlook, spec.time_zone, CHART_DAYS);
+                let breaches = History { tickets: second, ..history };
+                let d = content::sla_digest(&breaches, occasion.period, outlook, spec.time_zone, CHART_DAYS);
                 Ok(to_channels(&text::sla(&style, &d)))
             }
             DigestKind::AtRisk => {

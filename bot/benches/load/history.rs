@@ -40,9 +40,6 @@ const AGENTS: usize = 300;
 const SPAN_DAYS: i64 = 730;
 /// How often `baton serve` runs the lifecycle timers, the SLA sweep among them.
 const SWEEP_EVERY: Duration = Duration::seconds(30);
-/// A SQLite file to keep the generated history in, and reuse when it exists (a copy of it:
-/// the passes write).
-const KEEP_VAR: &str = "BATON_BENCH_HISTORY_SQLITE";
 
 /// A small deterministic generator (splitmix64): the same history on every run.
 struct Rng(u64);
@@ -470,63 +467,91 @@ async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (T, StdDuration) 
     (out, started.elapsed())
 }
 
-/// Generates the history on `test_db`, times every pass and returns the result rows.
-/// The history kept in `path` by an earlier run (see [`KEEP_VAR`]), copied next to
-/// `test_db`'s file and migrated: its store, URL, the `now` it was generated for, and counts.
-async fn reuse(test_db: &TestDb, path: &str) -> (Arc<dyn Store>, String, DateTime<Utc>, Generated) {
-    let now = std::fs::read_to_string(format!("{path}.now")).expect("the kept history's `.now` file");
-    let now = DateTime::parse_from_rfc3339(now.trim()).expect("an RFC 3339 time").with_timezone(&Utc);
-    let dir = std::path::Path::new(test_db.url.trim_start_matches("sqlite://")).parent().expect("a directory").to_path_buf();
-    let copy = dir.join("reused.db");
-    std::fs::copy(path, &copy).expect("copy the kept history");
-    let url = format!("sqlite://{}", copy.display());
-    let store = SqliteStore::connect(&url).await.expect("open the kept history");
-    store.migrate().await.expect("migrate the kept history");
-    let db = Db::open(&url).await;
-    let active = "status IN ('new', 'open', 'pending', 'on-hold')";
-    let g = Generated {
-        tickets: db.count("SELECT COUNT(*) FROM tickets").await as usize,
-        events: db.count("SELECT COUNT(*) FROM ticket_events").await as usize,
-        active: db.count(&format!("SELECT COUNT(*) FROM tickets WHERE {active}")).await as usize,
-        seconds: 0.0,
-    };
-    db.close().await;
-    (Arc::new(store), url, now, g)
+/// Options for iterating on the digest phase, from the environment (all optional):
+///
+/// - `BATON_BENCH_HISTORY_FILE=PATH` (SQLite only): keep the generated database at `PATH`
+///   (the generation time in `PATH.now`) and reuse it on later runs instead of generating
+///   it again. A kept file is reused only with `BATON_BENCH_HISTORY_PHASES=digests`, or once:
+///   the sweep and the health pass write to it.
+/// - `BATON_BENCH_HISTORY_PHASES=digests`: time only the digests (no sweep, no health pass).
+/// - `BATON_BENCH_DIGESTS=team,sla,at-risk`: only these digests.
+/// - `BATON_BENCH_DIGEST_REPEAT=N`: render each digest `N` times (for profiling); the table
+///   shows the first and the fastest.
+struct Options {
+    keep_file: Option<std::path::PathBuf>,
+    digests_only: bool,
+    digests: Option<Vec<String>>,
+    repeat: usize,
 }
 
+impl Options {
+    fn from_env() -> Self {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        Options {
+            keep_file: var("BATON_BENCH_HISTORY_FILE").map(Into::into),
+            digests_only: var("BATON_BENCH_HISTORY_PHASES").is_some_and(|v| v.trim() == "digests"),
+            digests: var("BATON_BENCH_DIGESTS").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
+            repeat: var("BATON_BENCH_DIGEST_REPEAT").and_then(|v| v.trim().parse().ok()).unwrap_or(1).max(1),
+        }
+    }
+}
+
+/// The database the history goes into: the test database, or (SQLite, with
+/// `BATON_BENCH_HISTORY_FILE`) a kept file, with the time its history was generated at when
+/// it already holds one.
+async fn database(test_db: &TestDb, o: &Options) -> (String, Arc<dyn baton::store::Store>, Option<DateTime<Utc>>) {
+    let Some(path) = o.keep_file.as_ref().filter(|_| test_db.backend == Backend::Sqlite) else {
+        return (test_db.url.clone(), test_db.store.clone(), None);
+    };
+    let url = format!("sqlite://{}", path.display());
+    let store = baton::store::SqliteStore::connect(&url).await.expect("open the kept history database");
+    baton::store::Store::migrate(&store).await.expect("migrate the kept history database");
+    let generated = std::fs::read_to_string(now_file(path)).ok().and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
+    (url, Arc::new(store), generated.map(|t| t.with_timezone(&Utc)))
+}
+
+fn now_file(path: &std::path::Path) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".now");
+    p.into()
+}
+
+/// Generates the history on `test_db` (or reuses a kept one, see [`Options`]), times every
+/// pass and returns the result rows.
 pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: bool) {
+    let options = Options::from_env();
+    let (url, store, kept) = database(test_db, &options).await;
+    let db = Db::open(&url).await;
     let label = match test_db.backend {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     };
-    let keep = std::env::var(KEEP_VAR).ok().filter(|p| !p.is_empty() && test_db.backend == Backend::Sqlite);
-    let (store, url, now, g) = match &keep {
-        Some(path) if std::path::Path::new(path).exists() => {
-            let (store, url, now, g) = reuse(test_db, path).await;
-            eprintln!("[{label}] reusing the history kept in {path} ({} tickets, generated for {now})", g.tickets);
-            table.row(label, "history reused (tickets / events / active)", format!("{} / {} / {} from {path}", g.tickets, g.events, g.active));
-            (store, url, now, g)
+    let (now, g) = match kept {
+        Some(now) => {
+            eprintln!("[{label}] reusing the history kept in {url} (generated at {now})");
+            let g = Generated {
+                tickets: db.count("SELECT COUNT(*) FROM tickets").await as usize,
+                events: db.count("SELECT COUNT(*) FROM ticket_events").await as usize,
+                active: db.count("SELECT COUNT(*) FROM tickets WHERE status IN ('new', 'open', 'pending', 'on-hold')").await as usize,
+                seconds: 0.0,
+            };
+            (now, g)
         }
-        _ => {
+        None => {
             let now = Utc::now();
-            let db = Db::open(&test_db.url).await;
             eprintln!("[{label}] generating {} accounts, {} tickets …", scale.accounts, scale.tickets);
-            let g = generate(&db, &test_db.store, scale, now).await;
+            let g = generate(&db, &store, scale, now).await;
             eprintln!("[{label}] generated {} tickets, {} events ({} active) in {:.1} s", g.tickets, g.events, g.active, g.seconds);
-            table.row(label, "history written (accounts / tickets / events / active)", format!(
-                "{} / {} / {} / {} in {:.0} s",
-                scale.accounts, g.tickets, g.events, g.active, g.seconds
-            ));
-            if let Some(path) = &keep {
-                db.exec(&format!("VACUUM INTO {}", q(path))).await;
-                std::fs::write(format!("{path}.now"), now.to_rfc3339()).expect("write the kept history's `.now` file");
-                eprintln!("[{label}] kept the history in {path}");
+            if let Some(path) = options.keep_file.as_ref().filter(|_| test_db.backend == Backend::Sqlite) {
+                std::fs::write(now_file(path), now.to_rfc3339()).expect("write the kept history's time");
             }
-            db.close().await;
-            (test_db.store.clone(), test_db.url.clone(), now, g)
+            (now, g)
         }
     };
-    let db = Db::open(&url).await;
+    table.row(label, "history written (accounts / tickets / events / active)", format!(
+        "{} / {} / {} / {} in {:.0} s",
+        scale.accounts, g.tickets, g.events, g.active, g.seconds
+    ));
 
     let settings = Arc::new(settings());
     let digests = Digests::new(store.clone(), settings.clone())
@@ -537,12 +562,39 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
         ("sla", DigestKind::Sla, vec![channel.clone()], "< 2 s"),
         ("at-risk", DigestKind::AtRisk, vec![channel.clone(), Target::CsmDm], "< 2 s"),
     ] {
+        if options.digests.as_ref().is_some_and(|only| !only.iter().any(|n| n == name)) {
+            continue;
+        }
         let s = spec(name, kind, targets);
         let occasion = Occasion::now(&s, now);
-        let (messages, took) = timed(digests.render(&s, &occasion, now)).await;
-        let messages = messages.expect("digest renders");
-        eprintln!("[{label}] digest {name}: {:.3} s, {} messages", took.as_secs_f64(), messages.len());
-        table.timed(label, &format!("digest `{name}` ({} messages)", messages.len()), took, target);
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..options.repeat {
+            let (messages, took) = timed(digests.render(&s, &occasion, now)).await;
+            let messages = messages.expect("digest renders");
+            eprintln!("[{label}] digest {name}: {:.3} s, {} messages", took.as_secs_f64(), messages.len());
+            count = messages.len();
+            times.push(took);
+        }
+        let what = format!("digest `{name}` ({count} messages)");
+        if times.len() > 1 {
+            let best = times.iter().min().copied().unwrap_or_default();
+            table.target(
+                label,
+                &format!("{what}, first / fastest of {}", times.len()),
+                format!("{:.2} s / {:.2} s", times[0].as_secs_f64(), best.as_secs_f64()),
+                target,
+            );
+        } else {
+            table.timed(label, &what, times[0], target);
+        }
+    }
+    if options.digests_only {
+        if explain {
+            crate::plans::print(&db, now).await;
+        }
+        db.close().await;
+        return;
     }
 
     // The engine's clock is the sweep's `now`: what a pass posts is due again at the next.

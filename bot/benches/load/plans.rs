@@ -14,6 +14,8 @@ fn lit(t: DateTime<Utc>) -> String {
 fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let active = "'new', 'open', 'pending', 'on-hold'";
     let month = lit(now - Duration::days(30));
+    let fortnight = lit(now - Duration::days(14));
+    let day = lit(now - Duration::days(1));
     let week_ago = format!("'{}'", (now - Duration::days(7)).date_naive().format("%F"));
     vec![
         (
@@ -38,6 +40,30 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
                 "SELECT id, key, status FROM tickets WHERE id IN (SELECT id FROM tickets WHERE opened_at >= {month} \
                  UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= {month} \
                  UNION SELECT id FROM tickets WHERE status IN ({active})) ORDER BY id"
+            ),
+        ),
+        (
+            "SLA digest: the clocks' events of the active tickets and those touched in the period (`ticket_logs` on SQLite; PostgreSQL reads them by lists of ids, as `events_of`, plus `kind IN`)",
+            format!(
+                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN \
+                 (SELECT id FROM tickets WHERE opened_at >= {day} UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= {day} \
+                 UNION SELECT id FROM tickets WHERE status IN ({active})) \
+                 AND kind IN ('agent_message', 'customer_message', 'status_changed') ORDER BY ticket_id, id"
+            ),
+        ),
+        (
+            "SLA digest: the tickets with a breach in the chart's days (`ticket_logs`, touched by a kind)",
+            format!(
+                "SELECT id, key, status FROM tickets WHERE id IN (SELECT ticket_id FROM ticket_events \
+                 WHERE kind IN ('sla_breached') AND occurred_at >= {fortnight}) ORDER BY id"
+            ),
+        ),
+        (
+            "at-risk digest: the events of the health window's kinds of the tickets with one in it (`ticket_logs`)",
+            format!(
+                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN \
+                 (SELECT ticket_id FROM ticket_events WHERE kind IN ('escalated', 'sla_breached', 'reopened', 'csat_received') \
+                 AND occurred_at >= {month}) AND kind IN ('escalated', 'sla_breached', 'reopened', 'csat_received') ORDER BY ticket_id, id"
             ),
         ),
         (

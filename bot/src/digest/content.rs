@@ -2,6 +2,7 @@
 //! every figure computed with the definitions in [`crate::metrics`] and [`crate::health`].
 //! Nothing here reads the store or builds text.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -50,9 +51,34 @@ impl Period {
 }
 
 /// The events of a log that happened before `to`: the log as it stood at the end of a period.
-fn as_of(events: &[TicketEvent], to: DateTime<Utc>) -> Vec<TicketEvent> {
-    events.iter().filter(|e| e.occurred_at < to).cloned().collect()
+/// A prefix of the log when its times are in order (the usual case, no copy).
+fn as_of(events: &[TicketEvent], to: DateTime<Utc>) -> Cow<'_, [TicketEvent]> {
+    if events.windows(2).all(|w| w[0].occurred_at <= w[1].occurred_at) {
+        Cow::Borrowed(&events[..events.partition_point(|e| e.occurred_at < to)])
+    } else {
+        Cow::Owned(events.iter().filter(|e| e.occurred_at < to).cloned().collect())
+    }
 }
+
+/// The event kinds ([`EventKind::name`]) the team figures read: [`figures`] and the
+/// assignee at the end of a period. A history holding only these gives the same figures.
+pub const TEAM_KINDS: &[&str] = &["status_changed", "agent_message", "reopened", "csat_received", "assigned"];
+
+/// The event kinds the FRT chart ([`daily_frt`]) reads.
+pub const FRT_KINDS: &[&str] = &["agent_message"];
+
+/// The event kinds the SLA digest's breaches ([`breaches`]) read.
+pub const BREACH_KINDS: &[&str] = &["sla_breached"];
+
+/// The event kinds an account's health counts over its window, whatever the ticket's status
+/// ([`crate::health::HealthInputs::from_tickets`]).
+pub const HEALTH_WINDOW_KINDS: &[&str] = &["escalated", "sla_breached", "reopened", "csat_received"];
+
+/// The event kinds the at-risk digest reads from the whole log of an active ticket: the
+/// messages (for unanswered ones) and the escalation level
+/// ([`crate::engine::escalation_level`]). With [`HEALTH_WINDOW_KINDS`] for the tickets that
+/// have such an event in the window, they give the same health and rows as whole logs.
+pub const AT_RISK_ACTIVE_KINDS: &[&str] = &["customer_message", "agent_message", "escalated", "deescalated"];
 
 /// The ticket's status after the events of `log` (it starts as new).
 fn status_after(log: &[TicketEvent]) -> TicketStatus {
@@ -145,11 +171,14 @@ pub fn figures<'a>(tickets: impl IntoIterator<Item = (&'a Ticket, &'a [TicketEve
         if finished && metrics::last_solved_at(&log).is_some_and(|s| period.contains(s)) {
             f.resolution.extend(metrics::resolution_time(t.opened_at, &log));
         }
-        let in_period: Vec<TicketEvent> = log.iter().filter(|e| period.contains(e.occurred_at)).cloned().collect();
-        ratings.extend(metrics::csat_rating(&in_period));
+        // `metrics::csat_rating` of the period's events: the latest rating given in it.
+        ratings.extend(log.iter().rev().filter(|e| period.contains(e.occurred_at)).find_map(|e| match &e.kind {
+            EventKind::CsatReceived { rating, .. } => Some(rating.value()),
+            _ => None,
+        }));
         logs.push(log);
     }
-    f.reopen = metrics::reopen_rate(logs.iter().map(Vec::as_slice), period.from, period.to);
+    f.reopen = metrics::reopen_rate(logs.iter().map(|l| l.as_ref()), period.from, period.to);
     f.csat = metrics::csat(&ratings);
     f
 }
@@ -230,9 +259,37 @@ pub fn imported_nps(accounts: &[Account]) -> Option<Nps> {
     metrics::nps(&scores)
 }
 
+/// First response times per day for the chart: the FRT p50/p90 of [`figures`] for each of the
+/// `days` days (in `tz`) ending at `to`, computed from the agent messages alone.
+pub fn daily_frt(history: &History, to: DateTime<Utc>, tz: Tz, days: u32) -> Vec<DayFrt> {
+    chart_days(to, tz, days)
+        .into_iter()
+        .map(|(day, p)| {
+            // As `figures`: the first agent message of the log as of the day's end, when it
+            // lies in the day.
+            let frt: Vec<Duration> = history
+                .tickets
+                .iter()
+                .filter_map(|(t, events)| {
+                    let first = events.iter().find(|e| e.occurred_at < p.to && matches!(e.kind, EventKind::AgentMessage { .. }))?;
+                    p.contains(first.occurred_at).then(|| (first.occurred_at - t.opened_at).max(Duration::zero()))
+                })
+                .collect();
+            DayFrt { day, p50: metrics::percentile(&frt, 50), p90: metrics::percentile(&frt, 90) }
+        })
+        .collect()
+}
+
 /// Computes the team-metrics digest for `period`, compared with the period of equal length
 /// before it, with the chart's `chart_days` days of FRT ending at `period.to` (days in `tz`).
 pub fn team_metrics(history: &History, period: Period, tz: Tz, chart_days_count: u32) -> TeamMetrics {
+    team_metrics_with_chart(history, history, period, tz, chart_days_count)
+}
+
+/// [`team_metrics`] with the chart's FRT from `chart`: a history with (at least) every ticket
+/// with an agent message in the chart's days and those messages ([`FRT_KINDS`]), while
+/// `history` needs only the tickets and [`TEAM_KINDS`] events of the two periods compared.
+pub fn team_metrics_with_chart(history: &History, chart: &History, period: Period, tz: Tz, chart_days_count: u32) -> TeamMetrics {
     let previous = period.previous();
     let all = || history.tickets.iter().map(|(t, e)| (t, e.as_slice()));
     let team = figures(all(), period);
@@ -262,13 +319,7 @@ pub fn team_metrics(history: &History, period: Period, tz: Tz, chart_days_count:
             .cmp(&(b.person.is_none(), b.name.as_deref().map(str::to_lowercase)))
     });
 
-    let daily_frt = chart_days(period.to, tz, chart_days_count)
-        .into_iter()
-        .map(|(day, p)| {
-            let f = figures(all(), p);
-            DayFrt { day, p50: f.frt_p50(), p90: f.frt_p90() }
-        })
-        .collect();
+    let daily_frt = daily_frt(chart, period.to, tz, chart_days_count);
     TeamMetrics { period, previous, team, team_before, by_assignee, nps: imported_nps(&history.accounts), daily_frt }
 }
 

@@ -68,6 +68,11 @@ impl SlaOutlookSource for SlaClocksOutlook {
             .collect();
         Some(SlaOutlook { horizon: self.horizon, due_soon, compliance })
     }
+
+    /// What [`sla::clocks`] reads.
+    fn event_kinds(&self) -> Option<&'static [&'static str]> {
+        Some(&["agent_message", "customer_message", "status_changed"])
+    }
 }
 
 #[cfg(test)]

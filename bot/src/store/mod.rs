@@ -171,6 +171,24 @@ pub struct SlaNextCheck {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// Which tickets [`Store::ticket_logs`] loads, and which of their events: the tickets any of
+/// the selections picks (none when none is set), each with its events of `kinds`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LogQuery<'a> {
+    /// Tickets opened at or after this time.
+    pub opened_since: Option<DateTime<Utc>>,
+    /// Tickets with an event at or after this time, of these kinds ([`EventKind::name`]s;
+    /// any kind when the list is empty).
+    ///
+    /// [`EventKind::name`]: crate::domain::EventKind::name
+    pub touched_since: Option<(DateTime<Utc>, &'a [&'a str])>,
+    /// Tickets that are active now.
+    pub active: bool,
+    /// The events loaded with each ticket: its whole log (`None`), or only the events of
+    /// these kinds, in log order.
+    pub kinds: Option<&'a [&'a str]>,
+}
+
 /// A ticket update, with the events and messages it causes, applied atomically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TicketChange {
@@ -333,6 +351,10 @@ pub trait Store: Send + Sync + 'static {
     /// whose version or stamp moved since it was read (a concurrent change, which made it due
     /// again) keeps what that change wrote. Returns how many were written.
     async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64>;
+    /// The tickets a [`LogQuery`] selects, by id, each with its events of the query's kinds in
+    /// log order (tickets without such events have an empty log): two statements in one read
+    /// transaction, so the logs are those of the listed tickets as they stood together.
+    async fn ticket_logs(&self, query: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>>;
     /// Every account's tier, by account (for choosing SLA policies in bulk).
     async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
     /// The tiers of these accounts (unknown ones are left out).

@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use super::{
     handles_map, parse_col, Backend, InboxEntry, NewInbound, NewOutbound, OutboundPurpose, OutboundRow,
-    RenderOnOpen, Result, SlaCandidate, SlaNextCheck, Store, StoreError, TicketChange, TicketFilter,
+    LogQuery, RenderOnOpen, Result, SlaCandidate, SlaNextCheck, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
     Account, AccountId, Actor, Arr, Currency, EventKind, KeyPrefix, Locale, Name, NewEvent,
@@ -104,6 +104,42 @@ macro_rules! sql_store {
 
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
                 Ok(self.writer.begin_with($begin).await?)
+            }
+
+            /// Pushes the ids of the tickets `q` selects, as a subquery body (`SELECT … UNION …`);
+            /// false when it selects none.
+            fn push_log_selection(qb: &mut sqlx::QueryBuilder<'_, $db>, q: &LogQuery<'_>) -> bool {
+                let mut parts = 0;
+                let mut union = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
+                    if parts > 0 {
+                        qb.push(" UNION ");
+                    }
+                    parts += 1;
+                };
+                if let Some(since) = q.opened_since {
+                    union(qb);
+                    qb.push("SELECT id FROM tickets WHERE opened_at >= ").push_bind(micros(since));
+                }
+                if let Some((since, kinds)) = q.touched_since {
+                    union(qb);
+                    qb.push("SELECT ticket_id FROM ticket_events WHERE ");
+                    if !kinds.is_empty() {
+                        // `ticket_events_kind_time (kind, occurred_at)`; otherwise the covering
+                        // `ticket_events_occurred (occurred_at, ticket_id)`.
+                        qb.push("kind IN (");
+                        let mut list = qb.separated(", ");
+                        for k in kinds {
+                            list.push_bind(k.to_string());
+                        }
+                        qb.push(") AND ");
+                    }
+                    qb.push("occurred_at >= ").push_bind(micros(since));
+                }
+                if q.active {
+                    union(qb);
+                    qb.push("SELECT id FROM tickets WHERE status IN (").push(active_statuses()).push(")");
+                }
+                parts > 0
             }
 
             fn ticket_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Ticket> {
@@ -1379,6 +1415,97 @@ macro_rules! sql_store {
                     written += qb.build().execute(&self.writer).await?.rows_affected();
                 }
                 Ok(written)
+            }
+
+            async fn ticket_logs(&self, q: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
+                let mut tickets_q = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id IN ("));
+                if !Self::push_log_selection(&mut tickets_q, q) {
+                    return Ok(Vec::new());
+                }
+                tickets_q.push(") ORDER BY id");
+                let push_kinds = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
+                    if let Some(kinds) = q.kinds {
+                        if kinds.is_empty() {
+                            qb.push(" AND 1 = 0");
+                        } else {
+                            qb.push(" AND kind IN (");
+                            let mut list = qb.separated(", ");
+                            for k in kinds {
+                                list.push_bind(k.to_string());
+                            }
+                            qb.push(")");
+                        }
+                    }
+                    qb.push(" ORDER BY ticket_id, id");
+                };
+                let begin = match $backend {
+                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                    Backend::Sqlite => "BEGIN",
+                };
+                let mut tx = self.pool.begin_with(begin).await?;
+                let tickets = tickets_q.build().fetch_all(&mut *tx).await?;
+                let events = match $backend {
+                    // One statement for all the logs: the same selection again, in the same
+                    // snapshot (SQLite walks `ticket_events_ticket` per selected id).
+                    Backend::Sqlite => {
+                        let mut events_q = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
+                        );
+                        Self::push_log_selection(&mut events_q, q);
+                        events_q.push(")");
+                        push_kinds(&mut events_q);
+                        events_q.build().fetch_all(&mut *tx).await?
+                    }
+                    // By lists of the selected ids: PostgreSQL's planner misjudges the
+                    // subquery form and walks the whole `ticket_events_ticket` index (merge
+                    // join); with lists it looks each id up (`= ANY`).
+                    Backend::Postgres => {
+                        let ids: Vec<i64> = tickets.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+                        let mut rows = Vec::new();
+                        for chunk in ids.chunks(1000) {
+                            let mut events_q = sqlx::QueryBuilder::<$db>::new(
+                                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
+                            );
+                            let mut list = events_q.separated(", ");
+                            for id in chunk {
+                                list.push_bind(*id);
+                            }
+                            events_q.push(")");
+                            push_kinds(&mut events_q);
+                            rows.extend(events_q.build().fetch_all(&mut *tx).await?);
+                        }
+                        rows
+                    }
+                };
+                tx.commit().await?;
+                let mut out: Vec<(Ticket, Vec<TicketEvent>)> =
+                    tickets.iter().map(|r| Ok((Self::ticket_from_row(r)?, Vec::new()))).collect::<Result<_>>()?;
+                drop(tickets);
+                // Both are in id order: walk them together.
+                let mut i = 0;
+                for r in &events {
+                    let ticket = TicketId(r.try_get("ticket_id")?);
+                    while i < out.len() && out[i].0.id < ticket {
+                        i += 1;
+                    }
+                    if i == out.len() {
+                        break;
+                    }
+                    if out[i].0.id != ticket {
+                        continue;
+                    }
+                    let kind: Json<EventKind> = r.try_get("data")?;
+                    let actor: Json<Actor> = r.try_get("actor")?;
+                    out[i].1.push(TicketEvent {
+                        id: r.try_get("id")?,
+                        ticket,
+                        kind: kind.0,
+                        actor: actor.0,
+                        occurred_at: r.try_get("occurred_at")?,
+                        recorded_at: r.try_get("recorded_at")?,
+                    });
+                }
+                Ok(out)
             }
 
             async fn account_tiers(&self) -> Result<BTreeMap<AccountId, Tier>> {

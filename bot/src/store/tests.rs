@@ -11,11 +11,11 @@ use baton_chat::{Button, ButtonStyle, Card, ChannelRef, Destination, MessageId, 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::{
-    connect, Backend, NewOutbound, OutboundPurpose, OutboundRow, Store, StoreError, TicketChange, TicketFilter,
+    connect, Backend, LogQuery, NewOutbound, OutboundPurpose, OutboundRow, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
     Account, AccountId, Actor, Arr, Currency, EventKind, IntakeVia, KeyPrefix, Locale, Name, NewEvent, NewTicket,
-    Origin, Person, PersonId, Priority, Rating, Requester, Role, SignalName, SlaTarget, Tag, Ticket, TicketId,
+    Origin, Person, PersonId, Priority, Rating, Requester, Role, SignalName, SlaTarget, Tag, Ticket, TicketEvent, TicketId,
     TicketKey, TicketStatus, Tier, Title,
 };
 use crate::testing::each_backend;
@@ -1670,6 +1670,70 @@ async fn sla_candidates_are_the_active_tickets_due_and_every_change_makes_one_du
         solved.status = TicketStatus::Solved;
         store.apply(TicketChange { ticket: solved, events: vec![], outbox: vec![] }, at(40)).await.unwrap();
         assert_eq!(ids(due(None).await), vec![b.id]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ticket_logs_select_tickets_and_load_only_the_kinds_asked_for() {
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        let ev = |kind: EventKind, t: i64| NewEvent { kind, actor: Actor::System, occurred_at: at(t) };
+        let agent = |t: i64| ev(EventKind::AgentMessage { message: MessageId::parse(format!("a{t}")).unwrap(), text: "hi".into() }, t);
+        let solve = |t: i64| ev(EventKind::StatusChanged { from: TicketStatus::New, to: TicketStatus::Solved }, t);
+        let solve_ticket = |t: &Ticket| {
+            let mut s = t.clone();
+            s.status = TicketStatus::Solved;
+            s
+        };
+        // Opened and solved long ago, an agent message then.
+        let old = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000001")), at(-1000)).await;
+        store.apply(TicketChange { ticket: solve_ticket(&old), events: vec![agent(-990), solve(-900)], outbox: vec![] }, at(-900)).await.unwrap();
+        // Opened long ago, solved, a note since.
+        let noted = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000002")), at(-1000)).await;
+        store.apply(TicketChange { ticket: solve_ticket(&noted), events: vec![solve(-900)], outbox: vec![] }, at(-900)).await.unwrap();
+        store.append_events(noted.id, &[ev(EventKind::Note { text: "later".into() }, 10)], at(10)).await.unwrap();
+        // Opened since, solved with an answer since.
+        let recent = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000003")), at(5)).await;
+        store.apply(TicketChange { ticket: solve_ticket(&recent), events: vec![agent(6), solve(7)], outbox: vec![] }, at(7)).await.unwrap();
+        // Active, opened long ago, no event since.
+        let active = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000004")), at(-1000)).await;
+
+        let logs = |q: LogQuery<'static>| {
+            let store = store.clone();
+            async move { store.ticket_logs(&q).await.unwrap() }
+        };
+        let ids = |ls: &[(Ticket, Vec<TicketEvent>)]| ls.iter().map(|(t, _)| t.id).collect::<Vec<_>>();
+        let kinds = |ls: &[(Ticket, Vec<TicketEvent>)]| {
+            ls.iter().map(|(_, e)| e.iter().map(|e| e.kind.name()).collect::<Vec<_>>()).collect::<Vec<_>>()
+        };
+
+        // Nothing selected, nothing loaded.
+        assert!(logs(LogQuery::default()).await.is_empty());
+        // Whole logs, exactly as `events` reads them, and the tickets as `ticket` does.
+        let all = logs(LogQuery { opened_since: Some(at(-1000)), ..Default::default() }).await;
+        assert_eq!(ids(&all), vec![old.id, noted.id, recent.id, active.id]);
+        for (t, e) in &all {
+            assert_eq!(Some(t.clone()), store.ticket(t.id).await.unwrap());
+            assert_eq!(e, &store.events(t.id).await.unwrap());
+        }
+        // The same selections as `tickets_touched_since`.
+        let touched = LogQuery { opened_since: Some(at(0)), touched_since: Some((at(0), &[])), ..Default::default() };
+        assert_eq!(ids(&logs(touched).await), vec![noted.id, recent.id]);
+        assert_eq!(ids(&logs(LogQuery { active: true, ..touched }).await), vec![noted.id, recent.id, active.id]);
+        assert_eq!(ids(&logs(LogQuery { active: true, ..Default::default() }).await), vec![active.id]);
+        // Touched by given kinds only: the note does not count; the exact instant does.
+        let answered = LogQuery { touched_since: Some((at(6), &["agent_message"])), ..Default::default() };
+        assert_eq!(ids(&logs(answered).await), vec![recent.id]);
+        assert!(logs(LogQuery { touched_since: Some((at(7), &["agent_message"])), ..Default::default() }).await.is_empty());
+        // Only the kinds asked for, in log order; tickets without any keep an empty log.
+        let some = logs(LogQuery { kinds: Some(&["agent_message", "status_changed"]), ..answered }).await;
+        assert_eq!(kinds(&some), vec![vec!["agent_message", "status_changed"]]);
+        let some = logs(LogQuery { opened_since: Some(at(-1000)), kinds: Some(&["agent_message"]), ..Default::default() }).await;
+        assert_eq!(kinds(&some), vec![vec!["agent_message"], vec![], vec!["agent_message"], vec![]]);
+        let none = logs(LogQuery { opened_since: Some(at(-1000)), kinds: Some(&[]), ..Default::default() }).await;
+        assert_eq!(ids(&none), vec![old.id, noted.id, recent.id, active.id]);
+        assert!(none.iter().all(|(_, e)| e.is_empty()));
     })
     .await;
 }
