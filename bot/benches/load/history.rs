@@ -14,7 +14,7 @@ use baton::domain::{
 };
 use baton::engine::{Engine, Settings};
 use baton::sla::{self, Calendar, ClockState, SlaPolicy, SlaRule};
-use baton::store::{Backend, SqliteStore, Store};
+use baton::store::Backend;
 use baton::testing::TestDb;
 use baton_chat::{ChannelRef, MessageId, Platform, UserId};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
