@@ -155,18 +155,11 @@ impl App {
             if batch.is_empty() {
                 return Ok(n);
             }
-            let mut lanes: Vec<Vec<InboundEvent>> = Vec::new();
-            let mut lane_of: std::collections::HashMap<baton_chat::ChannelRef, usize> = Default::default();
+            let mut events = Vec::with_capacity(batch.len());
             let mut set_aside = 0;
             for entry in batch {
                 match serde_json::from_value::<InboundEvent>(entry.payload) {
-                    Ok(event) => {
-                        let lane = *lane_of.entry(event.body.channel().clone()).or_insert_with(|| {
-                            lanes.push(Vec::new());
-                            lanes.len() - 1
-                        });
-                        lanes[lane].push(event);
-                    }
+                    Ok(event) => events.push(event),
                     Err(e) => {
                         tracing::error!(event_id = %entry.event_id, error = %e, "unreadable inbox entry set aside");
                         let msg = format!("unreadable: {e}");
@@ -175,6 +168,7 @@ impl App {
                     }
                 }
             }
+            let lanes = crate::outbox::lanes(events, |e| e.body.channel().clone());
             let outcomes: Vec<Result<(usize, usize), StoreError>> = futures_util::stream::iter(lanes)
                 .map(|lane| async move {
                     let (mut handled, mut released) = (0, 0);

@@ -48,6 +48,21 @@ const CLAIM_BATCH: i64 = 100;
 /// How many conversations' messages are delivered at once.
 const DELIVERY_LANES: usize = 8;
 
+/// Splits `items` into lanes by `key`: one lane per key, in order of first appearance, each
+/// keeping the items' order (the inbox's per-channel lanes and the outbox's use it).
+pub(crate) fn lanes<T, K: std::hash::Hash + Eq>(items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> K) -> Vec<Vec<T>> {
+    let mut lanes: Vec<Vec<T>> = Vec::new();
+    let mut lane_of: std::collections::HashMap<K, usize> = Default::default();
+    for item in items {
+        let lane = *lane_of.entry(key(&item)).or_insert_with(|| {
+            lanes.push(Vec::new());
+            lanes.len() - 1
+        });
+        lanes[lane].push(item);
+    }
+    lanes
+}
+
 /// What orders deliveries: one channel (its posts, threads, edits, marks and private
 /// replies) or one person's direct messages.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -122,15 +137,7 @@ impl Outbox {
             if batch.is_empty() {
                 return Ok(delivered);
             }
-            let mut lanes: Vec<Vec<OutboundRow>> = Vec::new();
-            let mut lane_of: std::collections::HashMap<Lane, usize> = Default::default();
-            for row in batch {
-                let lane = *lane_of.entry(Lane::of(&row.message.destination)).or_insert_with(|| {
-                    lanes.push(Vec::new());
-                    lanes.len() - 1
-                });
-                lanes[lane].push(row);
-            }
+            let lanes = lanes(batch, |row| Lane::of(&row.message.destination));
             let outcomes: Vec<Result<(usize, bool), StoreError>> = futures_util::stream::iter(lanes)
                 .map(|lane| async move {
                     let (mut sent, mut progressed) = (0, false);

@@ -310,6 +310,15 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            /// The ticket as stored, read inside `tx`.
+            async fn stored_ticket(tx: &mut sqlx::Transaction<'static, $db>, id: TicketId) -> Result<Ticket> {
+                let row = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
+                    .bind(id.0)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                Self::ticket_from_row(&row)
+            }
+
             async fn one_ticket<'q>(
                 &self,
                 query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
@@ -668,12 +677,9 @@ macro_rules! sql_store {
                 let mut tx = self.begin().await?;
                 if let Some(Some(id)) = Self::take_step(&mut tx, &step).await? {
                     // Opened by an earlier handling of the same event.
-                    let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    let stored = Self::stored_ticket(&mut tx, TicketId(id)).await?;
                     tx.commit().await?;
-                    return Ok((Self::ticket_from_row(&stored)?, true));
+                    return Ok((stored, true));
                 }
                 if let Some(message) = &t.origin.message {
                     if let Some(existing) = Self::by_origin(&mut tx, &t.origin.channel, message).await? {
@@ -819,16 +825,13 @@ macro_rules! sql_store {
 
             async fn apply(&self, change: TicketChange, now: DateTime<Utc>) -> Result<Ticket> {
                 let now = micros(now);
-                let mut t = change.ticket;
+                let t = change.ticket;
                 let step = super::effects::next();
                 let mut tx = self.begin().await?;
                 if Self::take_step(&mut tx, &step).await?.is_some() {
-                    let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
-                        .bind(t.id.0)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    let stored = Self::stored_ticket(&mut tx, t.id).await?;
                     tx.commit().await?;
-                    return Self::ticket_from_row(&stored);
+                    return Ok(stored);
                 }
                 let done = sqlx::query(
                     "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
@@ -856,13 +859,9 @@ macro_rules! sql_store {
                 Self::insert_events(&mut tx, t.id, &change.events, now).await?;
                 Self::insert_outbox(&mut tx, &change.outbox, now).await?;
                 // Return what is stored: the card and thread are the store's, not the caller's copy.
-                let stored = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
-                    .bind(t.id.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let stored = Self::stored_ticket(&mut tx, t.id).await?;
                 tx.commit().await?;
-                t = Self::ticket_from_row(&stored)?;
-                Ok(t)
+                Ok(stored)
             }
 
             async fn events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>> {
