@@ -47,8 +47,16 @@ impl App {
         let store = engine.store().clone();
         let (inbox_writer, queue) = mpsc::channel(4 * INBOX_BATCH);
         tokio::spawn(write_inbox(store.clone(), clock.clone(), queue));
-        let inbox_retention = chrono::Duration::days(14);
-        Self { engine, outbox, store, clock, inbox_wake: Arc::new(Notify::new()), inbox_writer, inbox_retention }
+        let app = Self {
+            engine,
+            outbox,
+            store,
+            clock,
+            inbox_wake: Arc::new(Notify::new()),
+            inbox_writer,
+            inbox_retention: chrono::Duration::zero(),
+        };
+        app.with_inbox_retention(crate::config::DEFAULT_INBOX_RETENTION)
     }
 
     /// The same app keeping handled inbound events for `retention` (`general.inbox_retention`;

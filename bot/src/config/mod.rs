@@ -160,6 +160,9 @@ impl Default for GeneralConfig {
     }
 }
 
+/// `general.inbox_retention` when not set (`14d`).
+pub const DEFAULT_INBOX_RETENTION: Duration = Duration::from_secs(14 * 86_400);
+
 /// The shortest `general.inbox_retention` accepted: platforms retry an event for minutes
 /// (Slack: three retries within about an hour), and it must be remembered that long.
 pub const MIN_INBOX_RETENTION: Duration = Duration::from_secs(3600);
@@ -176,7 +179,7 @@ impl GeneralConfig {
     /// [`Self::inbox_retention`](field@Self::inbox_retention), parsed ([`check`] guarantees
     /// it parses and is at least [`MIN_INBOX_RETENTION`]).
     pub fn inbox_retention(&self) -> Duration {
-        parse_duration(&self.inbox_retention).unwrap_or(Duration::from_secs(14 * 86_400)).max(MIN_INBOX_RETENTION)
+        parse_duration(&self.inbox_retention).unwrap_or(DEFAULT_INBOX_RETENTION).max(MIN_INBOX_RETENTION)
     }
     /// [`Self::shutdown_grace`](field@Self::shutdown_grace), parsed.
     pub fn shutdown_grace(&self) -> Duration {
