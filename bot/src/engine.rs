@@ -1324,6 +1324,8 @@ fn set_status(t: &mut Ticket, to: TicketStatus, events: &mut Vec<NewEvent>, acto
 }
 
 #[cfg(test)]
+mod test_world;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod bridge_tests;

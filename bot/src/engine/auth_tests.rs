@@ -1,24 +1,13 @@
 //! Authorisation through the engine's real path, on SQLite and PostgreSQL: every command,
 //! button and emoji shortcut × every role, and what a customer can see of other accounts.
 
-use std::sync::Arc;
-
 use baton_chat::*;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::test_world::*;
 use super::*;
-use crate::clock::ManualClock;
-use crate::domain::{Account, AccountId, KeyPrefix, Name, PersonId, Tier};
-use crate::store::Store;
-use crate::testing::{self, TestDb};
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
-}
-
-fn ch(s: &str) -> ChannelRef {
-    ChannelRef::parse(s).unwrap()
-}
+use crate::domain::PersonId;
+use crate::testing::TestDb;
 
 const ACME: &str = "shell:acme";
 const GLOBEX: &str = "shell:globex";
@@ -149,166 +138,60 @@ const CASES: &[Case] = &[
     case(Act::Command("help"), &[], Policy::Anyone, false),
 ];
 
-struct World {
-    db: TestDb,
-    engine: Engine,
-    n: u64,
+/// Acme (CSM casey) on shell:acme, customers open nothing there; Globex on shell:globex,
+/// where customers may open tickets. A one-level escalation chain and a handoff fallback.
+async fn world(db: TestDb) -> World {
+    let mut wile = person("wile", "wile", Role::Customer);
+    wile.account = Some(AccountId::parse("acme").unwrap());
+    let mut casey = person("casey", "casey", Role::Csm);
+    casey.manager = Some(PersonId::parse("morgan").unwrap());
+    let people = [
+        wile,
+        person("gus", "gus", Role::Agent),
+        person("dana", "dana", Role::Agent),
+        person("lee", "lee", Role::Lead),
+        casey,
+        person("morgan", "morgan", Role::Manager),
+    ];
+    let mut acme = account("acme", "Acme Corp", "enterprise", "ACME", &[ACME]);
+    acme.csm = Some(PersonId::parse("casey").unwrap());
+    let globex = account("globex", "Globex Inc", "business", "GLX", &[GLOBEX]);
+    let mut settings = Settings::from_config(&Config::default());
+    settings.escalation_levels =
+        vec![EscalationLevel { name: "Tier 2".into(), channel: Some(ch("shell:tier2")), people: vec![] }];
+    settings.handoff.fallback = Some(ch("shell:success"));
+    settings.csat_sample_rate = 1.0;
+    settings.channels.insert(ch(GLOBEX), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
+    World::new(db, &people, &[acme, globex], settings).await
 }
 
-fn person(id: &str, role: Role) -> Person {
-    Person::new(PersonId::parse(id).unwrap(), Name::parse(id).unwrap(), role)
+/// When the callers act: five minutes after the ticket was opened.
+fn later() -> DateTime<Utc> {
+    t0() + Duration::minutes(5)
+}
+
+/// The caller as the platform presents them.
+fn caller(who: &str, external: bool) -> Author {
+    Author { external, ..author(who) }
 }
 
 impl World {
-    /// Acme (CSM casey) on shell:acme, customers open nothing there; Globex on shell:globex,
-    /// where customers may open tickets. A one-level escalation chain and a handoff fallback.
-    async fn new(db: TestDb) -> Self {
-        let store = db.store.clone();
-        let mut wile = person("wile", Role::Customer);
-        wile.account = Some(AccountId::parse("acme").unwrap());
-        let mut casey = person("casey", Role::Csm);
-        casey.manager = Some(PersonId::parse("morgan").unwrap());
-        let people = [
-            wile,
-            person("gus", Role::Agent),
-            person("dana", Role::Agent),
-            person("lee", Role::Lead),
-            casey,
-            person("morgan", Role::Manager),
-        ];
-        store.upsert_people(&people).await.unwrap();
-        let mut acme = Account::new(AccountId::parse("acme").unwrap(), Name::parse("Acme Corp").unwrap(), Tier::parse("enterprise").unwrap())
-            .with_channels([ch(ACME)])
-            .unwrap();
-        acme.key_prefix = Some(KeyPrefix::parse("ACME").unwrap());
-        acme.csm = Some(PersonId::parse("casey").unwrap());
-        let mut globex = Account::new(AccountId::parse("globex").unwrap(), Name::parse("Globex Inc").unwrap(), Tier::parse("business").unwrap())
-            .with_channels([ch(GLOBEX)])
-            .unwrap();
-        globex.key_prefix = Some(KeyPrefix::parse("GLX").unwrap());
-        store.upsert_accounts(&[acme, globex]).await.unwrap();
-        let mut settings = Settings::from_config(&Config::default());
-        settings.escalation_levels =
-            vec![EscalationLevel { name: "Tier 2".into(), channel: Some(ch("shell:tier2")), people: vec![] }];
-        settings.handoff.fallback = Some(ch("shell:success"));
-        settings.csat_sample_rate = 1.0;
-        settings.channels.insert(ch(GLOBEX), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
-        let clock = Arc::new(ManualClock::new(t0()));
-        Self { db, engine: Engine::new(store, Arc::new(settings), clock), n: 0 }
+    /// `wile` asks in acme (message `root`), dana opens it with 🎫; returns its key.
+    async fn open_ticket(&mut self, channel: &str, root: &str, customer: &str, text: &str) -> TicketKey {
+        self.open_from(channel, root, customer, text).await;
+        let t = self.store().ticket_by_message(&ch(channel), &MessageId::parse(root).unwrap()).await.unwrap();
+        t.expect("the ticket was opened").key
     }
 
-    fn store(&self) -> &Arc<dyn Store> {
-        &self.db.store
-    }
-
-    async fn send(&mut self, body: Inbound) {
-        self.n += 1;
-        let ev = InboundEvent { event_id: format!("e{}", self.n), platform: Platform::Shell, body };
-        self.engine.handle(&ev).await.unwrap();
-    }
-
-    fn author(who: &str, external: bool) -> Author {
-        let mut a = Author::human(UserId::parse(who).unwrap(), who);
-        a.external = external;
-        a
-    }
-
-    async fn say(&mut self, channel: &str, id: &str, thread: Option<&str>, who: &str, text: &str) {
-        self.send(Inbound::Message(IncomingMessage {
-            channel: ch(channel),
-            message: MessageId::parse(id).unwrap(),
-            thread: thread.map(|t| MessageId::parse(t).unwrap()),
-            author: Self::author(who, false),
-            text: text.into(),
-            sent_at: t0(),
-            edited: false,
-        }))
-        .await
-    }
-
-    async fn command(&mut self, channel: &str, thread: Option<&str>, who: &str, external: bool, text: &str) {
-        self.send(Inbound::Command(SlashCommand {
-            channel: ch(channel),
-            thread: thread.map(|t| MessageId::parse(t).unwrap()),
-            user: Self::author(who, external),
-            command: "ticket".into(),
-            text: text.into(),
-            issued_at: t0() + Duration::minutes(5),
-        }))
-        .await
-    }
-
-    async fn button(&mut self, channel: &str, thread: Option<&str>, who: &str, external: bool, action: &str, value: Option<String>) {
-        let fields = match action {
+    /// A button pressed (`ticket.escalate` and `ticket.open` as forms, with their fields).
+    async fn button(&mut self, channel: &str, thread: Option<&str>, who: &str, external: bool, action_id: &str, value: Option<String>) {
+        let fields = match action_id {
             "ticket.escalate" => [("reason".to_string(), "customer blocked".to_string())].into(),
             "ticket.open" => [("title".to_string(), "Printer on fire".to_string())].into(),
             _ => Default::default(),
         };
-        self.send(Inbound::Action(ActionInvoked {
-            channel: ch(channel),
-            message: None,
-            thread: thread.map(|t| MessageId::parse(t).unwrap()),
-            user: Self::author(who, external),
-            action_id: action.into(),
-            value,
-            fields,
-            target: None,
-            invoked_at: t0() + Duration::minutes(5),
-        }))
-        .await
-    }
-
-    async fn shortcut(&mut self, channel: &str, who: &str, external: bool, message: &str, author: &str, text: &str) {
-        self.send(Inbound::Action(ActionInvoked {
-            channel: ch(channel),
-            message: Some(MessageId::parse(message).unwrap()),
-            thread: None,
-            user: Self::author(who, external),
-            action_id: "ticket.open_from_message".into(),
-            value: None,
-            fields: Default::default(),
-            target: Some(TargetMessage {
-                message: MessageId::parse(message).unwrap(),
-                thread: None,
-                author: Self::author(author, false),
-                text: text.into(),
-                sent_at: t0(),
-            }),
-            invoked_at: t0() + Duration::minutes(5),
-        }))
-        .await
-    }
-
-    async fn react(&mut self, channel: &str, root: &str, who: &str, external: bool, emoji: &str) {
-        self.send(Inbound::Reaction(ReactionAdded {
-            target: MessageRef { channel: ch(channel), message: MessageId::parse(root).unwrap() },
-            thread: None,
-            emoji: emoji.into(),
-            user: Self::author(who, external),
-            message_author: Some(Self::author("wile", false)),
-            message_text: Some(ACME_SECRET.into()),
-            message_sent_at: Some(t0()),
-            reacted_at: t0() + Duration::minutes(5),
-        }))
-        .await
-    }
-
-    /// wile asks in acme (message `root`), dana opens it with 🎫; returns its key.
-    async fn open_ticket(&mut self, channel: &str, root: &str, customer: &str, text: &str) -> TicketKey {
-        self.say(channel, root, None, customer, text).await;
-        self.send(Inbound::Reaction(ReactionAdded {
-            target: MessageRef { channel: ch(channel), message: MessageId::parse(root).unwrap() },
-            thread: None,
-            emoji: "ticket".into(),
-            user: Self::author("dana", false),
-            message_author: Some(Self::author(customer, false)),
-            message_text: Some(text.into()),
-            message_sent_at: Some(t0()),
-            reacted_at: t0() + Duration::minutes(1),
-        }))
-        .await;
-        let t = self.store().ticket_by_message(&ch(channel), &MessageId::parse(root).unwrap()).await.unwrap();
-        t.expect("the ticket was opened").key
+        let pressed = action(channel, thread, caller(who, external), action_id, value, later());
+        self.send(Inbound::Action(ActionInvoked { fields, ..pressed })).await
     }
 
     async fn snapshot(&self, key: &TicketKey, count_tickets: bool) -> Snapshot {
@@ -373,13 +256,13 @@ async fn matrix(part: fn(&Case) -> bool) {
                 let root = format!("m{n}");
                 let key = w.open_ticket(ACME, &root, "wile", &format!("{ACME_SECRET} #{n}")).await;
                 for setup in case.setup {
-                    w.command(ACME, Some(&root), "dana", false, setup).await;
+                    w.command(ACME, Some(&root), "dana", setup, later()).await;
                 }
                 let count_tickets = matches!(case.policy, Policy::StaffOpens);
                 w.drain().await;
                 let before = w.snapshot(&key, count_tickets).await;
                 match case.act {
-                    Act::Command(text) => w.command(ACME, Some(&root), who.user, who.external, text).await,
+                    Act::Command(text) => w.send(command(ACME, Some(&root), caller(who.user, who.external), text, later())).await,
                     Act::Button(action, value) => {
                         let value = value.replace("{key}", &key.to_string());
                         w.button(ACME, Some(&root), who.user, who.external, action, Some(value)).await
@@ -387,8 +270,8 @@ async fn matrix(part: fn(&Case) -> bool) {
                     Act::Form => w.button(ACME, None, who.user, who.external, "ticket.open", None).await,
                     Act::Shortcut => {
                         let msg = format!("s{n}");
-                        w.say(ACME, &msg, None, "road", "Printer on fire").await;
-                        w.shortcut(ACME, who.user, who.external, &msg, "road", "Printer on fire").await
+                        w.say(ACME, &msg, None, "road", "Printer on fire", t0()).await;
+                        w.send(shortcut(ACME, &msg, caller(who.user, who.external), author("road"), "Printer on fire", later())).await
                     }
                 }
                 let after = w.snapshot(&key, count_tickets).await;
@@ -441,7 +324,7 @@ async fn emoji_shortcuts_act_for_staff_and_are_ignored_for_customers() {
                 let key = w.open_ticket(ACME, &root, "wile", ACME_SECRET).await;
                 w.drain().await;
                 let before = w.snapshot(&key, false).await;
-                w.react(ACME, &root, who.user, who.external, emoji).await;
+                w.send(reaction(ACME, &root, emoji, caller(who.user, who.external), "wile", ACME_SECRET, later())).await;
                 let after = w.snapshot(&key, false).await;
                 let what = format!(":{emoji}: by {} ({})", who.label, w.db.url);
                 if who.kind == Kind::Staff {
@@ -464,9 +347,9 @@ async fn a_customer_never_sees_another_accounts_tickets() {
     for mut w in worlds().await {
         let acme_key = w.open_ticket(ACME, "a1", "wile", ACME_SECRET).await;
         let glx_key = w.open_ticket(GLOBEX, "g1", "hank", GLOBEX_SECRET).await;
-        w.command(ACME, Some("a1"), "dana", false, "tag bug:payroll").await;
-        w.command(ACME, Some("a1"), "dana", false, "handoff renewal at risk").await;
-        w.command(ACME, Some("a1"), "dana", false, "escalate customer blocked").await;
+        w.command(ACME, Some("a1"), "dana", "tag bug:payroll", later()).await;
+        w.command(ACME, Some("a1"), "dana", "handoff renewal at risk", later()).await;
+        w.command(ACME, Some("a1"), "dana", "escalate customer blocked", later()).await;
         let everything = w.store().outbox(false, 100_000).await.unwrap();
         w.drain().await;
         let before = w.snapshot(&acme_key, false).await;
@@ -474,7 +357,7 @@ async fn a_customer_never_sees_another_accounts_tickets() {
         // Hank (Globex) names Acme's ticket from his own channel, every way there is.
         let unknown = format!("There is no ticket {acme_key}.");
         for text in ["{key}", "show {key}", "transcript {key}", "rate {key} 5", "solve {key}", "claim {key}", "ack {key}", "escalate {key}"] {
-            w.command(GLOBEX, None, "hank", false, &text.replace("{key}", &acme_key.to_string())).await;
+            w.command(GLOBEX, None, "hank", &text.replace("{key}", &acme_key.to_string()), later()).await;
         }
         for (action, value) in [
             ("csat.rate", format!("{acme_key}:1")),
@@ -486,7 +369,7 @@ async fn a_customer_never_sees_another_accounts_tickets() {
             w.button(GLOBEX, None, "hank", false, action, Some(value)).await;
         }
         // …and replies in his channel to the id of Acme's thread root.
-        w.say(GLOBEX, "g2", Some("a1"), "hank", "let me in").await;
+        w.say(GLOBEX, "g2", Some("a1"), "hank", "let me in", t0()).await;
         let after = w.snapshot(&acme_key, false).await;
         assert_eq!(state(&after.ticket), state(&before.ticket));
         assert_eq!(after.events, before.events, "nothing reached Acme's ticket");
@@ -498,14 +381,14 @@ async fn a_customer_never_sees_another_accounts_tickets() {
         }
 
         // Wile (Acme) cannot reach Globex's ticket, nor rank tags across accounts.
-        w.command(ACME, None, "wile", false, &format!("show {glx_key}")).await;
-        w.command(ACME, None, "wile", false, &format!("transcript {glx_key}")).await;
-        w.command(ACME, None, "wile", false, "tags top bug").await;
+        w.command(ACME, None, "wile", &format!("show {glx_key}"), later()).await;
+        w.command(ACME, None, "wile", &format!("transcript {glx_key}"), later()).await;
+        w.command(ACME, None, "wile", "tags top bug", later()).await;
         let told: Vec<String> = w.drain().await.into_iter().map(|r| r.message.text).collect();
         assert_eq!(told, [format!("There is no ticket {glx_key}."), format!("There is no ticket {glx_key}."), STAFF_ONLY.to_string()]);
         // In his own channel he sees his own ticket; staff see any.
-        w.command(ACME, None, "wile", false, &format!("show {acme_key}")).await;
-        w.command(ACME, None, "dana", false, &format!("show {glx_key}")).await;
+        w.command(ACME, None, "wile", &format!("show {acme_key}"), later()).await;
+        w.command(ACME, None, "dana", &format!("show {glx_key}"), later()).await;
         let cards: Vec<String> = w.drain().await.into_iter().map(|r| r.message.text).collect();
         assert_eq!(cards.len(), 2, "{cards:?}");
         assert!(cards[0].contains(ACME_SECRET) && cards[1].contains(GLOBEX_SECRET), "{cards:?}");
@@ -551,9 +434,5 @@ async fn a_customer_never_sees_another_accounts_tickets() {
 }
 
 async fn worlds() -> Vec<World> {
-    let mut out = Vec::new();
-    for db in testing::each_backend().await {
-        out.push(World::new(db).await);
-    }
-    out
+    World::each(world).await
 }

@@ -5,144 +5,42 @@ use std::sync::Arc;
 use baton_chat::*;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
+use super::test_world::*;
 use super::*;
-use crate::clock::ManualClock;
-use crate::domain::{Account, AccountId, Arr, Currency, KeyPrefix, Name, PersonId, Tier};
-use crate::store::{OutboundRow, Store};
-use crate::testing::{self, TestDb};
+use crate::domain::{Arr, Currency, PersonId, Tier};
+use crate::store::Store;
+use crate::testing;
+use crate::testing::TestDb;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+/// Acme (CSM casey, Slack only; manager morgan) on shell:acme and discord:900; Globex
+/// without a CSM; a two-level chain: Tier 2 (channel, pings lee), Engineering (DMs sam).
+async fn bridge(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> World {
+    let mut dana = person("dana", "Dana", Role::Agent);
+    dana.handles.insert(Platform::Discord, UserId::parse("dana").unwrap());
+    let mut sam = person("sam", "Sam", Role::Agent);
+    sam.handles.insert(Platform::Discord, UserId::parse("700").unwrap());
+    let lee = person("lee", "Lee", Role::Lead);
+    let mut morgan = person("morgan", "Morgan", Role::Manager);
+    morgan.handles.insert(Platform::Slack, UserId::parse("UMORGAN").unwrap());
+    let mut casey = person("casey", "Casey", Role::Csm);
+    casey.handles.insert(Platform::Slack, UserId::parse("UCASEY").unwrap());
+    casey.manager = Some(PersonId::parse("morgan").unwrap());
+    let mut acme = account("acme", "Acme Corp", "enterprise", "ACME", &["shell:acme", "discord:900"]);
+    acme.arr = Some(Arr::new(120_000, Currency::USD));
+    acme.renewal_date = Some(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
+    acme.csm = Some(PersonId::parse("casey").unwrap());
+    let globex = account("globex", "Globex", "business", "GLX", &["shell:globex"]);
+    let mut settings = Settings::from_config(&Config::default());
+    settings.escalation_levels = vec![
+        EscalationLevel { name: "Tier 2".into(), channel: Some(ch("shell:tier2")), people: vec![PersonId::parse("lee").unwrap()] },
+        EscalationLevel { name: "Engineering".into(), channel: None, people: vec![PersonId::parse("sam").unwrap()] },
+    ];
+    settings.handoff.fallback = Some(ch("shell:success"));
+    tweak(&mut settings);
+    World::new(db, &[dana, sam, lee, morgan, casey], &[acme, globex], settings).await
 }
 
-fn ch(s: &str) -> ChannelRef {
-    ChannelRef::parse(s).unwrap()
-}
-
-fn author(name: &str) -> Author {
-    Author::human(UserId::parse(name).unwrap(), name)
-}
-
-fn person(id: &str, name: &str, role: Role) -> Person {
-    Person::new(PersonId::parse(id).unwrap(), Name::parse(name).unwrap(), role)
-}
-
-struct Bridge {
-    db: TestDb,
-    engine: Engine,
-    clock: Arc<ManualClock>,
-    n: u64,
-}
-
-impl Bridge {
-    /// Acme (CSM casey, Slack only; manager morgan) on shell:acme and discord:900; Globex
-    /// without a CSM; a two-level chain: Tier 2 (channel, pings lee), Engineering (DMs sam).
-    async fn new(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
-        let store = db.store.clone();
-        let mut dana = person("dana", "Dana", Role::Agent);
-        dana.handles.insert(Platform::Discord, UserId::parse("dana").unwrap());
-        let mut sam = person("sam", "Sam", Role::Agent);
-        sam.handles.insert(Platform::Discord, UserId::parse("700").unwrap());
-        let lee = person("lee", "Lee", Role::Lead);
-        let mut morgan = person("morgan", "Morgan", Role::Manager);
-        morgan.handles.insert(Platform::Slack, UserId::parse("UMORGAN").unwrap());
-        let mut casey = person("casey", "Casey", Role::Csm);
-        casey.handles.insert(Platform::Slack, UserId::parse("UCASEY").unwrap());
-        casey.manager = Some(PersonId::parse("morgan").unwrap());
-        store.upsert_people(&[dana, sam, lee, morgan, casey]).await.unwrap();
-        let mut acme = Account::new(AccountId::parse("acme").unwrap(), Name::parse("Acme Corp").unwrap(), Tier::parse("enterprise").unwrap())
-            .with_channels([ch("shell:acme"), ch("discord:900")])
-            .unwrap();
-        acme.key_prefix = Some(KeyPrefix::parse("ACME").unwrap());
-        acme.arr = Some(Arr::new(120_000, Currency::USD));
-        acme.renewal_date = Some(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
-        acme.csm = Some(PersonId::parse("casey").unwrap());
-        let mut globex = Account::new(AccountId::parse("globex").unwrap(), Name::parse("Globex").unwrap(), Tier::parse("business").unwrap())
-            .with_channels([ch("shell:globex")])
-            .unwrap();
-        globex.key_prefix = Some(KeyPrefix::parse("GLX").unwrap());
-        store.upsert_accounts(&[acme, globex]).await.unwrap();
-        let mut settings = Settings::from_config(&Config::default());
-        settings.escalation_levels = vec![
-            EscalationLevel { name: "Tier 2".into(), channel: Some(ch("shell:tier2")), people: vec![PersonId::parse("lee").unwrap()] },
-            EscalationLevel { name: "Engineering".into(), channel: None, people: vec![PersonId::parse("sam").unwrap()] },
-        ];
-        settings.handoff.fallback = Some(ch("shell:success"));
-        tweak(&mut settings);
-        let clock = Arc::new(ManualClock::new(t0()));
-        let engine = Engine::new(store, Arc::new(settings), clock.clone());
-        Self { db, engine, clock, n: 0 }
-    }
-
-    fn store(&self) -> &Arc<dyn Store> {
-        &self.db.store
-    }
-
-    async fn send(&mut self, platform: Platform, body: Inbound) {
-        self.n += 1;
-        let ev = InboundEvent { event_id: format!("e{}", self.n), platform, body };
-        self.engine.handle(&ev).await.unwrap();
-    }
-
-    async fn say(&mut self, channel: &str, id: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
-        let channel = ch(channel);
-        let platform = channel.platform;
-        self.send(
-            platform,
-            Inbound::Message(IncomingMessage {
-                channel,
-                message: MessageId::parse(id).unwrap(),
-                thread: thread.map(|t| MessageId::parse(t).unwrap()),
-                author: author(who),
-                text: text.into(),
-                sent_at: at,
-                edited: false,
-            }),
-        )
-        .await
-    }
-
-    async fn open_from(&mut self, channel: &str, id: &str, customer: &str, text: &str) {
-        self.say(channel, id, None, customer, text, t0()).await;
-        let c = ch(channel);
-        let platform = c.platform;
-        self.send(
-            platform,
-            Inbound::Reaction(ReactionAdded {
-                target: MessageRef { channel: c, message: MessageId::parse(id).unwrap() },
-                thread: None,
-                emoji: "ticket".into(),
-                user: author("dana"),
-                message_author: Some(author(customer)),
-                message_text: Some(text.into()),
-                message_sent_at: Some(t0()),
-                reacted_at: t0() + Duration::minutes(1),
-            }),
-        )
-        .await
-    }
-
-    async fn command(&mut self, channel: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
-        let c = ch(channel);
-        let platform = c.platform;
-        self.send(
-            platform,
-            Inbound::Command(SlashCommand {
-                channel: c,
-                thread: thread.map(|t| MessageId::parse(t).unwrap()),
-                user: author(who),
-                command: "ticket".into(),
-                text: text.into(),
-                issued_at: at,
-            }),
-        )
-        .await
-    }
-
-    async fn outbox(&self) -> Vec<OutboundRow> {
-        self.store().outbox(false, 1000).await.unwrap()
-    }
-
+impl World {
     /// Messages queued for a destination: their text and, for cards, every field and body.
     async fn to(&self, dest: &Destination) -> Vec<String> {
         self.outbox()
@@ -169,11 +67,6 @@ impl Bridge {
             })
             .collect()
     }
-
-    async fn kinds(&self, key: &str) -> Vec<&'static str> {
-        let t = self.store().ticket_by_key(&TicketKey::parse(key).unwrap()).await.unwrap().unwrap();
-        self.store().events(t.id).await.unwrap().iter().map(|e| e.kind.name()).collect()
-    }
 }
 
 fn dm(platform: Platform, user: &str) -> Destination {
@@ -187,7 +80,7 @@ fn channel_dest(c: &str) -> Destination {
 #[tokio::test]
 async fn manual_escalation_walks_the_chain_and_closes_the_loop() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |_| {}).await;
+        let mut w = bridge(db, |_| {}).await;
         w.open_from("shell:acme", "m1", "wile", "Exports fail for every user").await;
         w.command("shell:acme", Some("m1"), "dana", "escalate customer blocked on month-end close", t0() + Duration::minutes(5)).await;
         let tier2 = w.to(&channel_dest("shell:tier2")).await;
@@ -233,7 +126,7 @@ async fn manual_escalation_walks_the_chain_and_closes_the_loop() {
 #[tokio::test]
 async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |_| {}).await;
+        let mut w = bridge(db, |_| {}).await;
         // History on the account: a rated ticket and another open one.
         w.open_from("shell:acme", "m1", "wile", "Old question").await;
         w.command("shell:acme", Some("m1"), "dana", "solve", t0() + Duration::minutes(2)).await;
@@ -282,21 +175,9 @@ async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
         assert_eq!(morgan.len(), 1);
         assert!(morgan[0].contains("Why now: Casey has not acknowledged it in 24 hours"), "{}", morgan[0]);
         // Casey acknowledges (button): recorded, posted in the thread, no more pings.
-        w.send(
-            Platform::Slack,
-            Inbound::Action(ActionInvoked {
-                channel: ch("slack:D0CASEY"),
-                message: None,
-                thread: None,
-                user: Author::human(UserId::parse("UCASEY").unwrap(), "casey"),
-                action_id: "handoff.ack".into(),
-                value: Some("ACME-2".into()),
-                fields: Default::default(),
-                target: None,
-                invoked_at: t0() + Duration::hours(27),
-            }),
-        )
-        .await;
+        let casey_slack = Author::human(UserId::parse("UCASEY").unwrap(), "casey");
+        let ack = action("slack:D0CASEY", None, casey_slack, "handoff.ack", Some("ACME-2".into()), t0() + Duration::hours(27));
+        w.send(Inbound::Action(ack)).await;
         let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m5").unwrap() };
         assert!(w.to(&thread).await.iter().any(|m| m == "Casey (CSM) acknowledged the handoff of ACME-2."));
         assert!(w.kinds("ACME-2").await.contains(&"handoff_acknowledged"));
@@ -309,7 +190,7 @@ async fn handoff_dm_carries_the_whole_context_and_ack_stops_repings() {
 #[tokio::test]
 async fn a_discord_ticket_hands_off_to_a_slack_only_csm_and_no_csm_goes_to_the_fallback() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |_| {}).await;
+        let mut w = bridge(db, |_| {}).await;
         w.open_from("discord:900", "1200", "4242", "Bot crashes on startup").await;
         w.command("discord:900", Some("1200"), "dana", "handoff", t0() + Duration::minutes(5)).await;
         let dms = w.to(&dm(Platform::Slack, "UCASEY")).await;
@@ -328,7 +209,7 @@ async fn a_discord_ticket_hands_off_to_a_slack_only_csm_and_no_csm_goes_to_the_f
 #[tokio::test]
 async fn automatic_escalation_and_one_open_handoff_per_ticket() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| {
+        let mut w = bridge(db, |s| {
             s.escalate_on_urgent = true;
             s.escalate_after_unanswered = 3;
         })
@@ -377,7 +258,7 @@ fn enterprise_sla() -> Vec<crate::sla::SlaRule> {
 #[tokio::test]
 async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escalates() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| {
+        let mut w = bridge(db, |s| {
             s.sla_rules = enterprise_sla();
             s.escalate_on_breach = true;
         })
@@ -387,19 +268,16 @@ async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escal
         let friday = Utc.with_ymd_and_hms(2026, 11, 27, 15, 30, 0).unwrap();
         w.clock.set(friday);
         w.say("shell:acme", "m1", None, "wile", "Our SSO is down", friday).await;
-        w.send(
-            Platform::Shell,
-            Inbound::Reaction(ReactionAdded {
-                target: MessageRef { channel: ch("shell:acme"), message: MessageId::parse("m1").unwrap() },
-                thread: None,
-                emoji: "ticket".into(),
-                user: author("dana"),
-                message_author: Some(author("wile")),
-                message_text: Some("Our SSO is down".into()),
-                message_sent_at: Some(friday),
-                reacted_at: friday,
-            }),
-        )
+        w.send(Inbound::Reaction(ReactionAdded {
+            target: MessageRef { channel: ch("shell:acme"), message: MessageId::parse("m1").unwrap() },
+            thread: None,
+            emoji: "ticket".into(),
+            user: author("dana"),
+            message_author: Some(author("wile")),
+            message_text: Some("Our SSO is down".into()),
+            message_sent_at: Some(friday),
+            reacted_at: friday,
+        }))
         .await;
         let card = w.outbox().await.into_iter().find_map(|r| r.message.card).unwrap();
         assert!(card.fields.contains(&("first response".into(), "due Nov 30, 2026, 8:30 AM UTC".into())), "{:?}", card.fields);
@@ -438,7 +316,7 @@ async fn sla_warning_and_breach_are_posted_once_across_restarts_and_breach_escal
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_sweeping_at_once_post_each_sla_warning_and_breach_once() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        let mut w = bridge(db, |s| s.sla_rules = enterprise_sla()).await;
         // Monday 10:00 Stockholm: twelve enterprise tickets, first response due at 11:00.
         for i in 1..=12 {
             w.open_from("shell:acme", &format!("m{i}"), "wile", &format!("Problem number {i}")).await;
@@ -491,7 +369,7 @@ async fn due_keys(store: &Arc<dyn Store>, by: DateTime<Utc>) -> Vec<String> {
 #[tokio::test]
 async fn the_first_sla_pass_fills_next_checks_and_a_change_makes_a_ticket_due() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        let mut w = bridge(db, |s| s.sla_rules = enterprise_sla()).await;
         // Monday 10:00 Stockholm: first response due at 11:00, its warning at 10:45.
         w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
         w.open_from("shell:acme", "m2", "wile", "Imports fail").await;
@@ -525,7 +403,7 @@ async fn the_first_sla_pass_fills_next_checks_and_a_change_makes_a_ticket_due() 
 #[tokio::test]
 async fn a_ticket_not_due_is_not_loaded_until_the_next_process_sweeps_everything() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        let mut w = bridge(db, |s| s.sla_rules = enterprise_sla()).await;
         w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
         w.clock.set(t0() + Duration::minutes(5));
         w.engine.tick().await.unwrap();
@@ -552,7 +430,7 @@ async fn a_ticket_not_due_is_not_loaded_until_the_next_process_sweeps_everything
 #[tokio::test]
 async fn sla_warning_and_breach_fire_once_each_as_passes_over_due_tickets_run() {
     for db in testing::each_backend().await {
-        let mut w = Bridge::new(db, |s| s.sla_rules = enterprise_sla()).await;
+        let mut w = bridge(db, |s| s.sla_rules = enterprise_sla()).await;
         // First response due at t0 + 60 min, its warning at t0 + 45 min.
         w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
         let thread = Destination::Thread { channel: ch("shell:acme"), thread: MessageId::parse("m1").unwrap() };

@@ -1,125 +1,43 @@
 //! The rules driven directly, on SQLite and PostgreSQL.
 
-use std::sync::Arc;
-
 use baton_chat::*;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 
+use super::test_world::*;
 use super::*;
-use crate::clock::ManualClock;
-use crate::domain::{Account, AccountId, Name, PersonId, Tier};
-use crate::store::Store;
-use crate::testing::{self, TestDb};
+use crate::testing::TestDb;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
-}
+const ACME: &str = "shell:acme";
 
-fn acme() -> ChannelRef {
-    ChannelRef::parse("shell:acme").unwrap()
-}
-
-struct World {
-    db: TestDb,
-    engine: Engine,
-    clock: Arc<ManualClock>,
-    n: u64,
-}
-
-fn author(name: &str) -> Author {
-    Author::human(UserId::parse(name).unwrap(), name)
+/// Dana (an agent, also on Slack) and Lee (a lead); Acme, Globex (auto-intake, staff open
+/// tickets) and Initech, each on its own shell channel. Anyone may open tickets in Acme.
+async fn world(db: TestDb) -> World {
+    let mut dana = person("dana", "Dana", Role::Agent);
+    dana.handles.insert(Platform::Slack, UserId::parse("UDANA").unwrap());
+    let lee = person("lee", "Lee", Role::Lead);
+    let accounts = [
+        account("acme", "acme", "enterprise", "ACME", &[ACME]),
+        account("globex", "globex", "enterprise", "GLX", &["shell:globex"]),
+        account("initech", "initech", "enterprise", "INI", &["shell:initech"]),
+    ];
+    let mut settings = Settings::from_config(&Config::default());
+    settings.reopen_window = Duration::days(1);
+    settings.channels.insert(
+        ch("shell:globex"),
+        ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None, private_threads: false },
+    );
+    settings.channels.insert(ch(ACME), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
+    settings.close_after = Duration::days(3);
+    settings.pending_reminder_after = Duration::days(2);
+    settings.pending_solve_after = Duration::days(5);
+    World::new(db, &[dana, lee], &accounts, settings).await
 }
 
 impl World {
-    async fn new(db: TestDb) -> Self {
-        let store = db.store.clone();
-        let mut dana = Person::new(PersonId::parse("dana").unwrap(), Name::parse("Dana").unwrap(), Role::Agent);
-        dana.handles.insert(Platform::Slack, UserId::parse("UDANA").unwrap());
-        let lee = Person::new(PersonId::parse("lee").unwrap(), Name::parse("Lee").unwrap(), Role::Lead);
-        store.upsert_people(&[dana, lee]).await.unwrap();
-        let mk = |id: &str, ch: &str, prefix: &str| {
-            let mut a = Account::new(AccountId::parse(id).unwrap(), Name::parse(id).unwrap(), Tier::parse("enterprise").unwrap())
-                .with_channels([ChannelRef::parse(ch).unwrap()])
-                .unwrap();
-            a.key_prefix = Some(crate::domain::KeyPrefix::parse(prefix).unwrap());
-            a
-        };
-        store
-            .upsert_accounts(&[mk("acme", "shell:acme", "ACME"), mk("globex", "shell:globex", "GLX"), mk("initech", "shell:initech", "INI")])
-            .await
-            .unwrap();
-        let mut settings = Settings::from_config(&Config::default());
-        settings.reopen_window = Duration::days(1);
-        settings.channels.insert(
-            ChannelRef::parse("shell:globex").unwrap(),
-            ChannelSettings { auto_intake: true, who_may_open: WhoMayOpen::Staff, lang: None, private_threads: false },
-        );
-        settings.channels.insert(acme(), ChannelSettings { auto_intake: false, who_may_open: WhoMayOpen::Anyone, lang: None, private_threads: false });
-        settings.close_after = Duration::days(3);
-        settings.pending_reminder_after = Duration::days(2);
-        settings.pending_solve_after = Duration::days(5);
-        let clock = Arc::new(ManualClock::new(t0()));
-        let engine = Engine::new(store, Arc::new(settings), clock.clone());
-        Self { db, engine, clock, n: 0 }
-    }
-
-    fn store(&self) -> &Arc<dyn Store> {
-        &self.db.store
-    }
-
-    async fn send(&mut self, body: Inbound) {
-        self.n += 1;
-        let ev = InboundEvent { event_id: format!("e{}", self.n), platform: Platform::Shell, body };
-        self.engine.handle(&ev).await.unwrap();
-    }
-
-    async fn say(&mut self, channel: &ChannelRef, id: &str, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
-        self.send(Inbound::Message(IncomingMessage {
-            channel: channel.clone(),
-            message: MessageId::parse(id).unwrap(),
-            thread: thread.map(|t| MessageId::parse(t).unwrap()),
-            author: author(who),
-            text: text.into(),
-            sent_at: at,
-            edited: false,
-        }))
-        .await
-    }
-
-    async fn react(&mut self, id: &str, emoji: &str, who: &str, msg_author: &str, text: &str, at: DateTime<Utc>) {
-        self.send(Inbound::Reaction(ReactionAdded {
-            target: MessageRef { channel: acme(), message: MessageId::parse(id).unwrap() },
-            thread: None,
-            emoji: emoji.into(),
-            user: author(who),
-            message_author: Some(author(msg_author)),
-            message_text: Some(text.into()),
-            message_sent_at: Some(t0()),
-            reacted_at: at,
-        }))
-        .await
-    }
-
-    async fn command(&mut self, thread: Option<&str>, who: &str, text: &str, at: DateTime<Utc>) {
-        self.send(Inbound::Command(SlashCommand {
-            channel: acme(),
-            thread: thread.map(|t| MessageId::parse(t).unwrap()),
-            user: author(who),
-            command: "ticket".into(),
-            text: text.into(),
-            issued_at: at,
-        }))
-        .await
-    }
-
-    async fn ticket(&self, key: &str) -> Ticket {
-        self.store().ticket_by_key(&TicketKey::parse(key).unwrap()).await.unwrap().expect(key)
-    }
-
     /// Every message queued so far: its text, then the text of any attached files.
     async fn posted(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for r in self.store().outbox(false, 1000).await.unwrap() {
+        for r in self.outbox().await {
             out.push(r.message.text);
             for a in r.message.attachments {
                 out.push(String::from_utf8(a.bytes).unwrap());
@@ -127,28 +45,18 @@ impl World {
         }
         out
     }
-
-    async fn kinds(&self, key: &str) -> Vec<&'static str> {
-        let t = self.ticket(key).await;
-        self.store().events(t.id).await.unwrap().iter().map(|e| e.kind.name()).collect()
-    }
 }
 
 async fn worlds() -> Vec<World> {
-    let mut out = Vec::new();
-    for db in testing::each_backend().await {
-        out.push(World::new(db).await);
-    }
-    out
+    World::each(world).await
 }
 
 #[tokio::test]
 async fn reaction_opens_once_and_first_response_uses_message_time() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Checkout fails with 500", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Checkout fails with 500", t0() + Duration::minutes(1)).await;
+        w.open_from(ACME, "m1", "wile", "Checkout fails with 500").await;
         // A second reaction and a retried event: still one ticket.
-        w.react("m1", "🎫", "lee", "wile", "Checkout fails with 500", t0() + Duration::minutes(2)).await;
+        w.send(reaction(ACME, "m1", "🎫", author("lee"), "wile", "Checkout fails with 500", t0() + Duration::minutes(2))).await;
         let all = w.store().tickets(&Default::default()).await.unwrap();
         assert_eq!(all.len(), 1);
         let t = w.ticket("ACME-1").await;
@@ -157,8 +65,8 @@ async fn reaction_opens_once_and_first_response_uses_message_time() {
         assert_eq!(t.account.as_ref().unwrap().as_str(), "acme");
         assert_eq!(t.origin.thread.as_ref().unwrap().as_str(), "m1");
         // Agent replies 7 min 13 s after the customer's message; arrival time is irrelevant.
-        w.say(&acme(), "m2", Some("m1"), "wile", "It's all customers", t0() + Duration::minutes(3)).await;
-        w.say(&acme(), "m3", Some("m1"), "dana", "On it", t0() + Duration::seconds(433)).await;
+        w.say(ACME, "m2", Some("m1"), "wile", "It's all customers", t0() + Duration::minutes(3)).await;
+        w.say(ACME, "m3", Some("m1"), "dana", "On it", t0() + Duration::seconds(433)).await;
         let events = w.store().events(t.id).await.unwrap();
         let opened = events.iter().find(|e| e.kind.name() == "opened").unwrap().occurred_at;
         let first_agent = events.iter().find(|e| e.kind.name() == "agent_message").unwrap().occurred_at;
@@ -174,21 +82,10 @@ async fn reaction_opens_once_and_first_response_uses_message_time() {
 #[tokio::test]
 async fn platform_staff_are_agents_even_when_not_listed() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Checkout fails with 500", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Checkout fails with 500", t0() + Duration::minutes(1)).await;
+        w.open_from(ACME, "m1", "wile", "Checkout fails with 500").await;
         let staff = |name: &str| Author { staff: true, ..author(name) };
         // Someone the people list does not know, without a staff role: a customer.
-        let msg = |id: &str, who: Author, at| {
-            Inbound::Message(IncomingMessage {
-                channel: acme(),
-                message: MessageId::parse(id).unwrap(),
-                thread: Some(MessageId::parse("m1").unwrap()),
-                author: who,
-                text: "hello".into(),
-                sent_at: at,
-                edited: false,
-            })
-        };
+        let msg = |id: &str, who: Author, at| message(ACME, id, Some("m1"), who, "hello", at);
         w.send(msg("m2", author("rolf"), t0() + Duration::minutes(2))).await;
         assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::New, "not a response");
         // The same unknown person with a staff role: an agent, whose message is the response.
@@ -208,50 +105,22 @@ async fn platform_staff_are_agents_even_when_not_listed() {
 async fn every_intake_path_opens_a_ticket() {
     for mut w in worlds().await {
         // Slash command with a priority option.
-        w.command(None, "dana", "open -p high VPN drops every hour", t0()).await;
+        w.command(ACME, None, "dana", "open -p high VPN drops every hour", t0()).await;
         let t = w.ticket("ACME-1").await;
         assert_eq!((t.priority, t.title.as_str()), (Priority::High, "VPN drops every hour"));
         // Auto-intake: a customer's top-level message in globex; staff messages don't.
-        let globex = ChannelRef::parse("shell:globex").unwrap();
-        w.say(&globex, "g1", None, "hank", "Invoices are wrong\nmore details", t0()).await;
-        w.say(&globex, "g2", None, "dana", "FYI maintenance tonight", t0()).await;
+        w.say("shell:globex", "g1", None, "hank", "Invoices are wrong\nmore details", t0()).await;
+        w.say("shell:globex", "g2", None, "dana", "FYI maintenance tonight", t0()).await;
         assert_eq!(w.ticket("GLX-1").await.title.as_str(), "Invoices are wrong");
         assert!(w.store().ticket_by_key(&TicketKey::parse("GLX-2").unwrap()).await.unwrap().is_none());
         // Panel form (a submitted modal) by a customer, allowed in acme.
-        w.send(Inbound::Action(ActionInvoked {
-            channel: acme(),
-            message: None,
-            thread: None,
-            user: author("wile"),
-            action_id: "ticket.open".into(),
-            value: None,
-            fields: [("title".to_string(), "Need SSO help".to_string()), ("priority".to_string(), "low".to_string())].into(),
-            target: None,
-            invoked_at: t0(),
-        }))
-        .await;
+        let fields = [("title".to_string(), "Need SSO help".to_string()), ("priority".to_string(), "low".to_string())].into();
+        w.send(Inbound::Action(ActionInvoked { fields, ..action(ACME, None, author("wile"), "ticket.open", None, t0()) })).await;
         let t = w.ticket("ACME-2").await;
         assert_eq!((t.priority, t.requester.user.as_str()), (Priority::Low, "wile"));
         // Message shortcut "Open ticket" on a customer's message, twice: one ticket.
         for _ in 0..2 {
-            w.send(Inbound::Action(ActionInvoked {
-                channel: acme(),
-                message: Some(MessageId::parse("m9").unwrap()),
-                thread: None,
-                user: author("dana"),
-                action_id: "ticket.open_from_message".into(),
-                value: None,
-                fields: Default::default(),
-                target: Some(TargetMessage {
-                    message: MessageId::parse("m9").unwrap(),
-                    thread: None,
-                    author: author("wile"),
-                    text: "Webhooks arrive twice".into(),
-                    sent_at: t0(),
-                }),
-                invoked_at: t0() + Duration::minutes(1),
-            }))
-            .await;
+            w.send(shortcut(ACME, "m9", author("dana"), author("wile"), "Webhooks arrive twice", t0() + Duration::minutes(1))).await;
         }
         let t = w.ticket("ACME-3").await;
         assert_eq!((t.title.as_str(), t.opened_at), ("Webhooks arrive twice", t0()));
@@ -263,21 +132,21 @@ async fn every_intake_path_opens_a_ticket() {
 #[tokio::test]
 async fn lifecycle_pending_reopen_and_follow_up() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Export is slow", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Export is slow", t0()).await;
-        w.command(Some("m1"), "dana", "pending", t0() + Duration::minutes(5)).await;
+        w.say(ACME, "m1", None, "wile", "Export is slow", t0()).await;
+        w.send(reaction(ACME, "m1", "ticket", author("dana"), "wile", "Export is slow", t0())).await;
+        w.command(ACME, Some("m1"), "dana", "pending", t0() + Duration::minutes(5)).await;
         assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::PendingOnCustomer);
-        w.say(&acme(), "m2", Some("m1"), "wile", "Here is the file", t0() + Duration::minutes(30)).await;
+        w.say(ACME, "m2", Some("m1"), "wile", "Here is the file", t0() + Duration::minutes(30)).await;
         assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open, "a customer reply ends pending");
-        w.command(Some("m1"), "dana", "solve", t0() + Duration::hours(1)).await;
+        w.command(ACME, Some("m1"), "dana", "solve", t0() + Duration::hours(1)).await;
         // Within the 1-day window: reopened, and the reopen is recorded.
-        w.say(&acme(), "m3", Some("m1"), "wile", "Slow again", t0() + Duration::hours(5)).await;
+        w.say(ACME, "m3", Some("m1"), "wile", "Slow again", t0() + Duration::hours(5)).await;
         assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::Open);
         assert!(w.kinds("ACME-1").await.contains(&"reopened"));
         assert!(w.posted().await.iter().any(|p| p == "ACME-1 was reopened because the customer replied."));
         // Solved again, and the customer writes after the window: a new linked ticket.
-        w.command(Some("m1"), "dana", "solve", t0() + Duration::hours(6)).await;
-        w.say(&acme(), "m4", Some("m1"), "wile", "New problem", t0() + Duration::days(3)).await;
+        w.command(ACME, Some("m1"), "dana", "solve", t0() + Duration::hours(6)).await;
+        w.say(ACME, "m4", Some("m1"), "wile", "New problem", t0() + Duration::days(3)).await;
         let old = w.ticket("ACME-1").await;
         assert_eq!(old.status, TicketStatus::Solved);
         let new = w.ticket("ACME-2").await;
@@ -292,15 +161,15 @@ async fn lifecycle_pending_reopen_and_follow_up() {
 #[tokio::test]
 async fn customers_cannot_change_tickets_and_bad_input_changes_nothing() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Broken", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Broken", t0()).await;
+        w.say(ACME, "m1", None, "wile", "Broken", t0()).await;
+        w.send(reaction(ACME, "m1", "ticket", author("dana"), "wile", "Broken", t0())).await;
         let before = w.ticket("ACME-1").await;
-        w.command(Some("m1"), "wile", "solve", t0()).await;
-        w.command(Some("m1"), "wile", "priority urgent", t0()).await;
-        w.react("m1", "white_check_mark", "wile", "wile", "Broken", t0()).await;
-        w.command(Some("m1"), "dana", "priority asap", t0()).await;
-        w.command(Some("m1"), "dana", "assign @ghost", t0()).await;
-        w.command(None, "dana", "claim", t0()).await;
+        w.command(ACME, Some("m1"), "wile", "solve", t0()).await;
+        w.command(ACME, Some("m1"), "wile", "priority urgent", t0()).await;
+        w.send(reaction(ACME, "m1", "white_check_mark", author("wile"), "wile", "Broken", t0())).await;
+        w.command(ACME, Some("m1"), "dana", "priority asap", t0()).await;
+        w.command(ACME, Some("m1"), "dana", "assign @ghost", t0()).await;
+        w.command(ACME, None, "dana", "claim", t0()).await;
         let after = w.ticket("ACME-1").await;
         assert_eq!((after.status, after.priority, after.version), (before.status, before.priority, before.version));
         let posted = w.posted().await;
@@ -313,10 +182,10 @@ async fn customers_cannot_change_tickets_and_bad_input_changes_nothing() {
             assert!(posted.iter().any(|p| p == expected), "missing {expected:?} in {posted:?}");
         }
         // Staff can, by emoji on the root message and by key from anywhere.
-        w.react("m1", "eyes", "dana", "wile", "Broken", t0()).await;
+        w.send(reaction(ACME, "m1", "eyes", author("dana"), "wile", "Broken", t0())).await;
         assert_eq!(w.ticket("ACME-1").await.assignee.unwrap().as_str(), "dana");
-        w.command(None, "lee", "assign ACME-1 <@dana>", t0()).await;
-        w.command(None, "lee", "priority ACME-1 urgent", t0()).await;
+        w.command(ACME, None, "lee", "assign ACME-1 <@dana>", t0()).await;
+        w.command(ACME, None, "lee", "priority ACME-1 urgent", t0()).await;
         assert_eq!(w.ticket("ACME-1").await.priority, Priority::Urgent);
         w.db.cleanup().await;
     }
@@ -326,22 +195,13 @@ async fn customers_cannot_change_tickets_and_bad_input_changes_nothing() {
 async fn tags_rank_by_distinct_accounts() {
     for mut w in worlds().await {
         for (ch, id) in [("acme", "a1"), ("acme", "a2"), ("globex", "g1"), ("initech", "i1")] {
-            let channel = ChannelRef::parse(&format!("shell:{ch}")).unwrap();
-            w.send(Inbound::Command(SlashCommand {
-                channel: channel.clone(),
-                thread: None,
-                user: author("dana"),
-                command: "ticket".into(),
-                text: format!("open Problem {id}"),
-                issued_at: t0(),
-            }))
-            .await;
+            w.command(&format!("shell:{ch}"), None, "dana", &format!("open Problem {id}"), t0()).await;
         }
-        w.command(None, "dana", "tag ACME-1 +bug:sso-loop", t0()).await;
-        w.command(None, "dana", "tag ACME-2 +bug:sso-loop +feature:dark-mode", t0()).await;
-        w.command(None, "dana", "tag GLX-1 +bug:sso-loop", t0()).await;
-        w.command(None, "dana", "tag INI-1 +bug:export", t0()).await;
-        w.command(None, "dana", "tags top bug", t0()).await;
+        w.command(ACME, None, "dana", "tag ACME-1 +bug:sso-loop", t0()).await;
+        w.command(ACME, None, "dana", "tag ACME-2 +bug:sso-loop +feature:dark-mode", t0()).await;
+        w.command(ACME, None, "dana", "tag GLX-1 +bug:sso-loop", t0()).await;
+        w.command(ACME, None, "dana", "tag INI-1 +bug:export", t0()).await;
+        w.command(ACME, None, "dana", "tags top bug", t0()).await;
         let posted = w.posted().await;
         let top = posted.iter().find(|p| p.starts_with("Tags by accounts affected")).expect("tags top reply");
         assert_eq!(top, "Tags by accounts affected\nbug:sso-loop: 2 accounts\nbug:export: 1 account");
@@ -352,27 +212,17 @@ async fn tags_rank_by_distinct_accounts() {
 #[tokio::test]
 async fn csat_is_asked_once_recorded_and_changeable_until_close() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Report is empty", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Report is empty", t0()).await;
-        w.say(&acme(), "m2", Some("m1"), "dana", "Fixed the filter", t0() + Duration::minutes(10)).await;
-        w.command(Some("m1"), "dana", "solve", t0() + Duration::minutes(11)).await;
+        w.say(ACME, "m1", None, "wile", "Report is empty", t0()).await;
+        w.send(reaction(ACME, "m1", "ticket", author("dana"), "wile", "Report is empty", t0())).await;
+        w.say(ACME, "m2", Some("m1"), "dana", "Fixed the filter", t0() + Duration::minutes(10)).await;
+        w.command(ACME, Some("m1"), "dana", "solve", t0() + Duration::minutes(11)).await;
         let posted = w.posted().await;
         assert!(posted.iter().any(|p| p == "How did we do on ACME-1? Rate us from 1 (poor) to 5 (great)."), "{posted:?}");
         // Someone else cannot rate; the requester can, by button or command, and change it.
-        w.command(Some("m1"), "dana", "rate 5", t0()).await;
-        w.send(Inbound::Action(ActionInvoked {
-            channel: acme(),
-            message: None,
-            thread: Some(MessageId::parse("m1").unwrap()),
-            user: author("wile"),
-            action_id: "csat.rate".into(),
-            value: Some("ACME-1:2".into()),
-            fields: Default::default(),
-            target: None,
-            invoked_at: t0() + Duration::minutes(12),
-        }))
-        .await;
-        w.command(Some("m1"), "wile", "rate 4 quick fix", t0() + Duration::minutes(13)).await;
+        w.command(ACME, Some("m1"), "dana", "rate 5", t0()).await;
+        let rate = action(ACME, Some("m1"), author("wile"), "csat.rate", Some("ACME-1:2".into()), t0() + Duration::minutes(12));
+        w.send(Inbound::Action(rate)).await;
+        w.command(ACME, Some("m1"), "wile", "rate 4 quick fix", t0() + Duration::minutes(13)).await;
         let t = w.ticket("ACME-1").await;
         let ratings: Vec<(u8, Option<String>)> = w
             .store()
@@ -391,8 +241,8 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
         assert!(posted.iter().any(|p| p == "Thank you! You rated ACME-1 2/5."));
         assert!(posted.iter().any(|p| p == "Thanks, your rating for ACME-1 is now 4/5."));
         // Closing posts the transcript and freezes the rating.
-        w.command(Some("m1"), "dana", "close", t0() + Duration::hours(1)).await;
-        w.command(Some("m1"), "wile", "rate 1", t0() + Duration::hours(2)).await;
+        w.command(ACME, Some("m1"), "dana", "close", t0() + Duration::hours(1)).await;
+        w.command(ACME, Some("m1"), "wile", "rate 1", t0() + Duration::hours(2)).await;
         let posted = w.posted().await;
         let transcript = posted.iter().find(|p| p.starts_with("Transcript of ACME-1:")).expect("transcript");
         assert_eq!(
@@ -414,9 +264,9 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
         assert_eq!(files, ["ACME-1-transcript.txt text/plain; charset=utf-8"]);
         assert!(posted.iter().any(|p| p == "ACME-1 is closed, so its rating can no longer change."));
         // A second ticket by the same requester within the cooldown is not surveyed.
-        w.say(&acme(), "m5", None, "wile", "Another thing", t0() + Duration::hours(3)).await;
-        w.react("m5", "ticket", "dana", "wile", "Another thing", t0() + Duration::hours(3)).await;
-        w.command(Some("m5"), "dana", "solve", t0() + Duration::hours(4)).await;
+        w.say(ACME, "m5", None, "wile", "Another thing", t0() + Duration::hours(3)).await;
+        w.send(reaction(ACME, "m5", "ticket", author("dana"), "wile", "Another thing", t0() + Duration::hours(3))).await;
+        w.command(ACME, Some("m5"), "dana", "solve", t0() + Duration::hours(4)).await;
         let asks = w.posted().await.iter().filter(|p| p.starts_with("How did we do")).count();
         assert_eq!(asks, 1, "cooldown: one survey per requester per period");
         w.db.cleanup().await;
@@ -426,8 +276,8 @@ async fn csat_is_asked_once_recorded_and_changeable_until_close() {
 #[tokio::test]
 async fn panel_and_close_requests() {
     for mut w in worlds().await {
-        w.command(None, "wile", "panel", t0()).await;
-        w.command(None, "dana", "panel", t0()).await;
+        w.command(ACME, None, "wile", "panel", t0()).await;
+        w.command(ACME, None, "dana", "panel", t0()).await;
         let rows = w.store().outbox(false, 100).await.unwrap();
         let panel = rows.iter().find_map(|r| r.message.card.clone().filter(|c| c.title == "Need help?")).expect("panel");
         let form = panel.buttons[0].form.clone().expect("the button opens a form");
@@ -436,22 +286,12 @@ async fn panel_and_close_requests() {
         assert_eq!(form.fields[2].options.len(), 4);
         assert!(w.posted().await.iter().any(|p| p.starts_with("Only the support team")), "customers can't post panels");
 
-        w.say(&acme(), "m1", None, "wile", "Can't export", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Can't export", t0()).await;
-        w.command(Some("m1"), "dana", "ask-close", t0() + Duration::minutes(1)).await;
+        w.say(ACME, "m1", None, "wile", "Can't export", t0()).await;
+        w.send(reaction(ACME, "m1", "ticket", author("dana"), "wile", "Can't export", t0())).await;
+        w.command(ACME, Some("m1"), "dana", "ask-close", t0() + Duration::minutes(1)).await;
         assert!(w.posted().await.iter().any(|p| p.starts_with("Is ACME-1 solved for you?")));
         let click = |who: &str, id: &str| {
-            Inbound::Action(ActionInvoked {
-                channel: acme(),
-                message: None,
-                thread: Some(MessageId::parse("m1").unwrap()),
-                user: author(who),
-                action_id: id.into(),
-                value: Some("ACME-1".into()),
-                fields: Default::default(),
-                target: None,
-                invoked_at: t0() + Duration::minutes(2),
-            })
+            Inbound::Action(action(ACME, Some("m1"), author(who), id, Some("ACME-1".into()), t0() + Duration::minutes(2)))
         };
         w.send(click("hank", "ticket.close_confirm")).await;
         assert_eq!(w.ticket("ACME-1").await.status, TicketStatus::New, "only the requester answers");
@@ -470,9 +310,9 @@ async fn panel_and_close_requests() {
 #[tokio::test]
 async fn timers_remind_solve_and_close_once() {
     for mut w in worlds().await {
-        w.say(&acme(), "m1", None, "wile", "Where is my invoice?", t0()).await;
-        w.react("m1", "ticket", "dana", "wile", "Where is my invoice?", t0()).await;
-        w.command(Some("m1"), "dana", "pending", t0()).await;
+        w.say(ACME, "m1", None, "wile", "Where is my invoice?", t0()).await;
+        w.send(reaction(ACME, "m1", "ticket", author("dana"), "wile", "Where is my invoice?", t0())).await;
+        w.command(ACME, Some("m1"), "dana", "pending", t0()).await;
         w.clock.set(t0() + Duration::days(1));
         assert_eq!(w.engine.tick().await.unwrap(), 0, "nothing due after a day");
         w.clock.set(t0() + Duration::days(2) + Duration::hours(1));
