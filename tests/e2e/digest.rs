@@ -1,35 +1,18 @@
 //! Digests and the signals API through the real `baton` binary, on SQLite and PostgreSQL.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use baton::domain::{AccountId, SignalName};
 use baton::testing;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::support::{self, Server};
 use crate::write_config;
 
 const TOKEN: &str = "e2e-signals-token-0123456789abcdef";
 
 /// `baton serve` with the signals token, its stderr (at debug level) kept in a file.
-async fn serve(config: &std::path::Path, log: &std::path::Path) -> crate::serve::Server {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.arg("--config")
-        .arg(config)
-        .arg("serve")
-        .env("BATON_HTTP__BIND", "127.0.0.1:0")
-        .env("BATON_API__SIGNALS_TOKEN", TOKEN)
-        .env("RUST_LOG", "debug");
-    let stderr = std::fs::File::create(log).unwrap();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).kill_on_drop(true).spawn().expect("start baton");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("baton printed its address in time")
-        .unwrap()
-        .expect("a line");
-    let base = line.strip_prefix("baton listening on ").expect("listening line").trim().to_string();
-    crate::serve::Server { child, base }
+async fn serve(config: &std::path::Path, log: &std::path::Path) -> Server {
+    support::start_logging(config, &[("BATON_API__SIGNALS_TOKEN", TOKEN), ("RUST_LOG", "debug")], log).await
 }
 
 #[tokio::test]

@@ -1601,7 +1601,8 @@ async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
 
 #[tokio::test]
 async fn a_discord_ticket_hands_off_to_a_slack_only_csm_on_slack() {
-    use crate::slack::{FakeSlack, BOT_TOKEN as SLACK_TOKEN, CASEY as CASEY_SLACK, SIGNING_SECRET};
+    use crate::slack::{FakeSlack, CASEY as CASEY_SLACK};
+    use crate::support::slack::{BOT_TOKEN as SLACK_TOKEN, SIGNING_SECRET};
     for db in testing::each_backend().await {
         let fake = FakeDiscord::start().await;
         let (slack, slack_url) = FakeSlack::start().await;

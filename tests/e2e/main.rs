@@ -10,21 +10,14 @@ mod security;
 mod serve;
 mod shell;
 mod slack;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A config file for a test: the demo people and accounts, on the given database.
 pub fn write_config(dir: &Path, database_url: &str) -> PathBuf {
-    let text = format!(
-        r#"
-[database]
-url = "{database_url}"
-
-[general]
-default_locale = "en-US"
-tiers = ["enterprise", "business", "starter"]
-
+    let rest = r#"
 [tickets]
 reopen_window = "1d"
 
@@ -69,11 +62,8 @@ name = "Globex"
 tier = "business"
 key_prefix = "GLX"
 channels = ["shell:globex"]
-"#
-    );
-    let path = dir.join("baton.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
+"#;
+    support::write_config_file(dir, database_url, support::TIERS, rest)
 }
 
 /// Runs `baton --config CONFIG run --script SCRIPT` and returns its stdout; fails the test

@@ -16,6 +16,7 @@
 //! failing under `CI=true` (see `baton::testing::postgres`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,21 +30,15 @@ use axum::Router;
 use baton::domain::EventKind;
 use baton::store::{OutboundPurpose, TicketFilter};
 use baton::testing::{self, TestDb};
-use baton_slack::Verifier;
 use chrono::Utc;
 use futures_util::StreamExt;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::serve::{self, Server};
-
-const SIGNING_SECRET: &str = "replicas-signing-secret-0123456789";
-const BOT_TOKEN: &str = "xoxb-replicas-bot-token";
-const HOME_TEAM: &str = "T0HOME";
-const CUSTOMER_TEAM: &str = "T0CUSTOMER";
-const CHANNEL: &str = "C0ACME0001";
-const WILE: &str = "U0WILE";
-const BOT_USER: &str = "U0BATON";
+use crate::support::slack::{
+    authorization, common_answer, dana_wile_and_acme, envelope, signed_post, web_api_args, BOT_TOKEN, CHANNEL,
+    CUSTOMER_TEAM, SIGNING_SECRET, WILE,
+};
+use crate::support::{self, eventually_within, serve_fake, write_config_file, Server, TIERS};
 
 /// Tickets driven through the two replicas.
 const TICKETS: usize = 300;
@@ -75,12 +70,7 @@ impl FakeSlack {
     /// Starts the fake on 127.0.0.1:0; returns it and its address (`http://127.0.0.1:PORT`).
     async fn start() -> (Self, String) {
         let fake = FakeSlack::default();
-        let app = Router::new().route("/{replica}/api/{method}", any(answer)).with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let addr = serve_fake(Router::new().route("/{replica}/api/{method}", any(answer)).with_state(fake.clone())).await;
         (fake, format!("http://{addr}"))
     }
 
@@ -105,13 +95,8 @@ async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> axum::Json<Value> {
-    let mut args: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
-    for (k, v) in
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or_default()).unwrap_or_default()
-    {
-        args[k] = json!(v);
-    }
-    let authorized = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {BOT_TOKEN}"));
+    let args = web_api_args(query.as_deref(), &body);
+    let authorized = authorization(&headers) == Some(format!("Bearer {BOT_TOKEN}"));
     let call = Call { replica, method, body: args };
     let held = {
         let mut f = fake.0.lock().unwrap();
@@ -128,22 +113,14 @@ async fn answer(
     let mut f = fake.0.lock().unwrap();
     let reply = if !authorized {
         json!({ "ok": false, "error": "invalid_auth" })
+    } else if let Some(reply) = common_answer(&call.method, &call.body, &mut f.next_ts) {
+        reply
     } else {
         match call.method.as_str() {
-            "auth.test" => json!({ "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "baton",
-                                   "team_id": HOME_TEAM, "user_id": BOT_USER, "bot_id": "B0BATON" }),
             "users.info" => json!({ "ok": true, "user": { "id": WILE, "team_id": CUSTOMER_TEAM, "name": "wile",
                                      "real_name": "Wile E.", "is_bot": false, "locale": "en-US",
                                      "profile": { "display_name": "Wile E.", "real_name": "Wile E." } } }),
             "conversations.history" | "conversations.replies" => json!({ "ok": true, "messages": [], "has_more": false }),
-            "chat.postMessage" => {
-                f.next_ts += 1;
-                let ts = format!("{}.{:06}", Utc::now().timestamp(), f.next_ts);
-                json!({ "ok": true, "channel": call.body["channel"], "ts": ts,
-                        "message": { "type": "message", "user": BOT_USER, "bot_id": "B0BATON", "text": call.body["text"], "ts": ts } })
-            }
-            "chat.update" => json!({ "ok": true, "channel": call.body["channel"], "ts": call.body["ts"] }),
-            "chat.postEphemeral" => json!({ "ok": true, "message_ts": format!("{}.000000", Utc::now().timestamp()) }),
             // A reaction is there once, however often it is added (Slack says so).
             "reactions.add" => {
                 let seen = f.calls.iter().any(|c| c.method == "reactions.add" && c.body == call.body);
@@ -168,53 +145,24 @@ async fn answer(
 // ----- baton, twice -----------------------------------------------------------------------
 
 fn write_replica_config(dir: &Path, database_url: &str, claim_lease: &str, shutdown_grace: &str) -> PathBuf {
-    let text = format!(
+    let general = format!("{TIERS}\nclaim_lease = \"{claim_lease}\"\nshutdown_grace = \"{shutdown_grace}\"");
+    let people = dana_wile_and_acme("");
+    let rest = format!(
         r#"
-[database]
-url = "{database_url}"
-
-[general]
-default_locale = "en-US"
-tiers = ["enterprise", "business", "starter"]
-claim_lease = "{claim_lease}"
-shutdown_grace = "{shutdown_grace}"
-
 [[channels]]
 channel = "slack:{CHANNEL}"
 auto_intake = true
-
-[[people]]
-id = "dana"
-name = "Dana Agent"
-role = "agent"
-slack_id = "U0DANA"
-
-[[people]]
-id = "wile"
-name = "Wile E."
-role = "customer"
-account = "acme"
-slack_id = "{WILE}"
-
-[[accounts]]
-id = "acme"
-name = "Acme Corp"
-tier = "enterprise"
-key_prefix = "ACME"
-channels = ["slack:{CHANNEL}"]
-
+{people}
 [slack]
 mode = "http"
 "#
     );
-    let path = dir.join("baton.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
+    write_config_file(dir, database_url, &general, &rest)
 }
 
 async fn start_replica(config: &Path, fake_base: &str, name: &str) -> Server {
     let api_url = format!("{fake_base}/{name}/api/");
-    serve::start(
+    support::start(
         config,
         &[
             ("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET),
@@ -242,22 +190,9 @@ async fn send(http: &reqwest::Client, base: &str, ts_base: i64, i: usize, retry:
     let event = json!({ "type": "message", "user": WILE, "text": format!("Problem {i}: exports fail with code {}", 1000 + i),
                         "ts": ts, "team": CUSTOMER_TEAM, "user_team": CUSTOMER_TEAM, "source_team": CUSTOMER_TEAM,
                         "channel": CHANNEL, "channel_type": "channel", "event_ts": ts });
-    let body = json!({
-        "token": "legacy-verification-token", "team_id": HOME_TEAM, "context_team_id": HOME_TEAM, "api_app_id": "A0BATON",
-        "event": event, "type": "event_callback", "event_id": event_id(i), "event_time": Utc::now().timestamp(),
-        "authorizations": [ { "enterprise_id": null, "team_id": HOME_TEAM, "user_id": BOT_USER, "is_bot": true, "is_enterprise_install": false } ],
-        "is_ext_shared_channel": true,
-    })
-    .to_string();
-    let now = Utc::now().timestamp().to_string();
-    let signature = Verifier::new(SecretString::from(SIGNING_SECRET)).sign(&now, body.as_bytes());
-    let mut req = http
-        .post(format!("{base}/slack/events"))
-        .header("content-type", "application/json")
-        .header("x-slack-request-timestamp", now)
-        .header("x-slack-signature", signature)
-        .timeout(Duration::from_secs(10))
-        .body(body);
+    let body = envelope(&event_id(i), event).to_string();
+    let mut req = signed_post(http, format!("{base}/slack/events"), "application/json", body, Utc::now().timestamp())
+        .timeout(Duration::from_secs(10));
     if retry > 0 {
         req = req.header("x-slack-retry-num", retry.to_string()).header("x-slack-retry-reason", "http_error");
     }
@@ -278,17 +213,24 @@ async fn deliver_event(http: &reqwest::Client, first: &str, survivor: &str, ts_b
     panic!("event {i} was never acknowledged");
 }
 
-/// Polls `f` until it is true, for at most `limit`.
-async fn until<F, Fut>(what: &str, limit: Duration, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !f().await {
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Sends events `range` at most eight at a time, each first to `first(i)` and, when that
+/// replica does not acknowledge it, to `survivor` (see [`deliver_event`]). Returns who
+/// acknowledged each.
+async fn deliver_events(
+    http: &reqwest::Client,
+    range: Range<usize>,
+    first: impl Fn(usize) -> String,
+    survivor: &str,
+    ts_base: i64,
+) -> Vec<String> {
+    futures_util::stream::iter(range)
+        .map(|i| {
+            let first = first(i);
+            async move { deliver_event(http, &first, survivor, ts_base, i).await }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await
 }
 
 /// Card posts (chat.postMessage whose first block is the header `ACME-n …`), by the thread
@@ -329,30 +271,17 @@ async fn two_replicas_one_killed_mid_stream_lose_and_double_nothing() {
     let http = reqwest::Client::new();
     let ts_base = Utc::now().timestamp() - 3600;
 
+    let alternately = |i: usize| [&a_base, &b_base][i % 2].clone();
+
     // 1. Both replicas take events, alternately, eight at a time.
-    let acks: Vec<String> = futures_util::stream::iter(0..120)
-        .map(|i| {
-            let (http, first) = (http.clone(), if i % 2 == 0 { a_base.clone() } else { b_base.clone() });
-            let b_base = b_base.clone();
-            async move { deliver_event(&http, &first, &b_base, ts_base, i).await }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
+    let acks = deliver_events(&http, 0..120, alternately, &b_base, ts_base).await;
     assert_eq!(acks.iter().filter(|r| **r == a_base).count(), 60, "replica A acknowledged its share");
 
     // 2. A's posts stop getting through; it keeps taking events.
     fake.hold("a");
-    let _: Vec<String> = futures_util::stream::iter(120..200)
-        .map(|i| {
-            let (http, first) = (http.clone(), if i % 2 == 0 { a_base.clone() } else { b_base.clone() });
-            let b_base = b_base.clone();
-            async move { deliver_event(&http, &first, &b_base, ts_base, i).await }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    until("replica A to be stuck posting a card", Duration::from_secs(20), || async { !fake.holding().is_empty() }).await;
+    deliver_events(&http, 120..200, alternately, &b_base, ts_base).await;
+    let stuck = || async { (!fake.holding().is_empty()).then_some(()) };
+    eventually_within("replica A to be stuck posting a card", Duration::from_secs(20), stuck).await;
 
     // 3. A burst to A alone, and A is killed (SIGKILL) while it is being sent: what A did
     //    not acknowledge goes to B as Slack's retry.
@@ -376,8 +305,8 @@ async fn two_replicas_one_killed_mid_stream_lose_and_double_nothing() {
                 .await
         }
     });
-    until("replica A to acknowledge part of the burst", Duration::from_secs(20), || async {
-        acked_by_a.load(Ordering::SeqCst) >= 10
+    eventually_within("replica A to acknowledge part of the burst", Duration::from_secs(20), || async {
+        (acked_by_a.load(Ordering::SeqCst) >= 10).then_some(())
     })
     .await;
     a.child.start_kill().expect("SIGKILL replica A");
@@ -395,17 +324,11 @@ async fn two_replicas_one_killed_mid_stream_lose_and_double_nothing() {
     );
 
     // 4. The rest goes to the survivor.
-    let _: Vec<String> = futures_util::stream::iter(250..TICKETS)
-        .map(|i| {
-            let (http, b_base) = (http.clone(), b_base.clone());
-            async move { deliver_event(&http, &b_base, &b_base, ts_base, i).await }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
+    deliver_events(&http, 250..TICKETS, |_| b_base.clone(), &b_base, ts_base).await;
 
     // 5. B drains everything, A's claimed work included once its leases expire.
-    until("the survivor to drain inbox and outbox", Duration::from_secs(90), || drained(&db)).await;
+    let all_done = || async { drained(&db).await.then_some(()) };
+    eventually_within("the survivor to drain inbox and outbox", Duration::from_secs(90), all_done).await;
 
     // Every event made its ticket, exactly once, opened once.
     let tickets = db.store.tickets(&TicketFilter { limit: Some(10_000), ..Default::default() }).await.unwrap();
@@ -472,14 +395,7 @@ async fn sigterm_finishes_acknowledged_events_and_flushes_the_outbox_then_exits_
         let http = reqwest::Client::new();
         let ts_base = Utc::now().timestamp() - 3600;
         let n = 60;
-        let _: Vec<String> = futures_util::stream::iter(0..n)
-            .map(|i| {
-                let (http, base) = (http.clone(), server.base.clone());
-                async move { deliver_event(&http, &base, &base, ts_base, i).await }
-            })
-            .buffer_unordered(8)
-            .collect()
-            .await;
+        deliver_events(&http, 0..n, |_| server.base.clone(), &server.base, ts_base).await;
         // SIGTERM right after the last acknowledgement, with work still to do.
         let unhandled = db.store.unprocessed_inbound(1000).await.unwrap().len();
         let waiting = db.store.outbox_backlog().await.unwrap().0;
@@ -508,7 +424,8 @@ async fn sigterm_gives_up_after_the_grace_period_and_leaves_the_work_in_the_data
         let server = start_replica(&config, &fake_base, "a").await;
         let http = reqwest::Client::new();
         deliver_event(&http, &server.base, &server.base, Utc::now().timestamp() - 60, 0).await;
-        until("the card post to hang", Duration::from_secs(20), || async { !fake.holding().is_empty() }).await;
+        let hung = || async { (!fake.holding().is_empty()).then_some(()) };
+        eventually_within("the card post to hang", Duration::from_secs(20), hung).await;
         let signalled = Instant::now();
         let status = server.terminate().await;
         let took = signalled.elapsed();

@@ -3,7 +3,6 @@
 //! its reason (never the body or a secret) and counted in `/metrics`.
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,9 +10,8 @@ use baton::testing;
 use baton_slack::Verifier;
 use chrono::Utc;
 use secrecy::SecretString;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::serve::Server;
+use crate::support::{self, serve_fake, Server};
 use crate::write_config;
 
 const SIGNING_SECRET: &str = "e2e-security-signing-secret-0123";
@@ -27,10 +25,7 @@ async fn fake_slack() -> String {
     let app = Router::new().fallback(|| async {
         axum::Json(serde_json::json!({ "ok": true, "team_id": "T0HOME", "user_id": "U0BATON", "bot_id": "B0BATON" }))
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/api/")
+    format!("http://{}/api/", serve_fake(app).await)
 }
 
 /// `baton serve` with Slack over HTTP and the signals API, every secret read from a file
@@ -43,29 +38,18 @@ async fn serve(dir: &std::path::Path, database_url: &str, log: &std::path::Path)
     let secret = |name: &str, value: &str| {
         let path = dir.join(name);
         std::fs::write(&path, format!("{value}\n")).unwrap();
-        path
+        path.to_str().unwrap().to_string()
     };
     let api_url = fake_slack().await;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("BATON_HTTP__BIND", "127.0.0.1:0")
-        .env("BATON_SLACK__API_URL", &api_url)
-        .env("BATON_SLACK__BOT_TOKEN_FILE", secret("bot_token", BOT_TOKEN))
-        .env("BATON_SLACK__SIGNING_SECRET_FILE", secret("signing_secret", SIGNING_SECRET))
-        .env("BATON_API__SIGNALS_TOKEN_FILE", secret("signals_token", SIGNALS_TOKEN))
-        .env("RUST_LOG", "debug");
-    let stderr = std::fs::File::create(log).unwrap();
-    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).kill_on_drop(true).spawn().expect("start baton");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("baton printed its address in time")
-        .unwrap()
-        .unwrap_or_else(|| panic!("baton exited: {}", std::fs::read_to_string(log).unwrap_or_default()));
-    let base = line.strip_prefix("baton listening on ").expect("listening line").trim().to_string();
-    Server { child, base }
+    let env = [
+        ("BATON_SLACK__API_URL", api_url),
+        ("BATON_SLACK__BOT_TOKEN_FILE", secret("bot_token", BOT_TOKEN)),
+        ("BATON_SLACK__SIGNING_SECRET_FILE", secret("signing_secret", SIGNING_SECRET)),
+        ("BATON_API__SIGNALS_TOKEN_FILE", secret("signals_token", SIGNALS_TOKEN)),
+        ("RUST_LOG", "debug".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    support::start_logging(&config, &env, log).await
 }
 
 /// POSTs `body` over a raw connection and returns the answer's status and body. The body is

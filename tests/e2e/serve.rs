@@ -1,47 +1,9 @@
 //! `baton serve`: the HTTP server and workers, started and stopped like production does.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use baton::testing;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::support::start;
 use crate::write_config;
-
-/// A running `baton serve` on a random loopback port.
-pub struct Server {
-    pub child: tokio::process::Child,
-    pub base: String,
-}
-
-/// Starts `baton --config CONFIG serve` with `http.bind` on port 0 and waits for its
-/// "listening" line (bounded: 60 s).
-pub async fn start(config: &std::path::Path, env: &[(&str, &str)]) -> Server {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.arg("--config").arg(config).arg("serve").env("BATON_HTTP__BIND", "127.0.0.1:0");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true).spawn().expect("start baton");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("baton printed its address in time")
-        .unwrap()
-        .expect("a line");
-    let base = line.strip_prefix("baton listening on ").expect("listening line").trim().to_string();
-    Server { child, base }
-}
-
-impl Server {
-    /// Sends SIGTERM and returns the exit status (bounded: 30 s).
-    pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running");
-        let ok = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
-        assert!(ok.success());
-        tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.expect("exits in time").unwrap()
-    }
-}
 
 #[tokio::test]
 async fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {

@@ -3,7 +3,6 @@
 //! loopback) that records every call and answers like Slack does.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,19 +21,15 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::serve::{self, Server};
+use crate::support::slack::{
+    authorization, common_answer, dana_wile_and_acme, envelope, signed_post, web_api_args, BOT_TOKEN, BOT_USER, CHANNEL,
+    CUSTOMER_TEAM, DANA, HOME_TEAM, SIGNING_SECRET, WILE,
+};
+use crate::support::{self, eventually, serve_fake, write_config_file, Server, MANUAL_ESCALATION, TIERS};
 
-pub(crate) const SIGNING_SECRET: &str = "e2e-signing-secret-0123456789";
-pub(crate) const BOT_TOKEN: &str = "xoxb-e2e-bot-token";
-const HOME_TEAM: &str = "T0HOME";
-const CUSTOMER_TEAM: &str = "T0CUSTOMER";
-const CHANNEL: &str = "C0ACME0001";
 const TIER2: &str = "C0TIER20001";
 pub(crate) const CASEY: &str = "U0CASEY";
-const BOT_USER: &str = "U0BATON";
 const APP_TOKEN: &str = "xapp-e2e-app-token";
-const DANA: &str = "U0DANA";
-const WILE: &str = "U0WILE";
 
 // ----- a fake Slack Web API ---------------------------------------------------------------
 
@@ -79,12 +74,7 @@ impl FakeSlack {
                                                         "email": format!("{}@acme.example", name.split(' ').next().unwrap().to_lowercase()) } }),
             );
         }
-        let app = Router::new().route("/api/{method}", any(answer)).with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let addr = serve_fake(Router::new().route("/api/{method}", any(answer)).with_state(fake.clone())).await;
         (fake, format!("http://{addr}/api/"))
     }
 
@@ -114,23 +104,18 @@ async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut args: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({}));
-    for (k, v) in
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or_default()).unwrap_or_default()
-    {
-        args[k] = json!(v);
-    }
-    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let args = web_api_args(query.as_deref(), &body);
+    let authorization = authorization(&headers);
     let mut f = fake.0.lock().unwrap();
     let token = if method == "apps.connections.open" { APP_TOKEN } else { BOT_TOKEN };
     let (status, extra, reply) = if authorization.as_deref() != Some(&format!("Bearer {token}")) {
         (200, vec![], json!({ "ok": false, "error": "invalid_auth" }))
     } else if let Some(canned) = f.scripted.get_mut(&method).and_then(VecDeque::pop_front) {
         canned
+    } else if let Some(reply) = common_answer(&method, &args, &mut f.next_ts) {
+        (200, vec![], reply)
     } else {
         let reply = match method.as_str() {
-            "auth.test" => json!({ "ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "baton",
-                                   "team_id": HOME_TEAM, "user_id": BOT_USER, "bot_id": "B0BATON" }),
             "users.info" => match f.users.get(args["user"].as_str().unwrap_or_default()) {
                 Some(u) => json!({ "ok": true, "user": u }),
                 None => json!({ "ok": false, "error": "user_not_found" }),
@@ -149,14 +134,6 @@ async fn answer(
             "conversations.open" => {
                 json!({ "ok": true, "channel": { "id": format!("D{}", args["users"].as_str().unwrap_or_default()) } })
             }
-            "chat.postMessage" => {
-                f.next_ts += 1;
-                let ts = format!("{}.{:06}", Utc::now().timestamp(), f.next_ts);
-                json!({ "ok": true, "channel": args["channel"], "ts": ts,
-                        "message": { "type": "message", "user": BOT_USER, "bot_id": "B0BATON", "text": args["text"], "ts": ts } })
-            }
-            "chat.update" => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"], "text": args["text"] }),
-            "chat.postEphemeral" => json!({ "ok": true, "message_ts": format!("{}.000000", Utc::now().timestamp()) }),
             "views.open" => json!({ "ok": true, "view": { "id": "V0MODAL" } }),
             "reactions.add" => json!({ "ok": true }),
             "users.lookupByEmail" => {
@@ -186,53 +163,22 @@ fn write_slack_config(dir: &Path, database_url: &str) -> PathBuf {
 }
 
 fn write_config_in_mode(dir: &Path, database_url: &str, mode: &str) -> PathBuf {
-    let text = format!(
+    let people = dana_wile_and_acme(r#"csm = "casey""#);
+    let rest = format!(
         r#"
-[database]
-url = "{database_url}"
-
-[general]
-default_locale = "en-US"
-tiers = ["enterprise", "business", "starter"]
-
 [[channels]]
 channel = "slack:{CHANNEL}"
 # Customers may open tickets here too (the intake panel's form).
 who_may_open = "anyone"
 
-[[people]]
-id = "dana"
-name = "Dana Agent"
-role = "agent"
-slack_id = "{DANA}"
-
+{people}
 # Listed by e-mail only: baton finds the Slack id (users.lookupByEmail).
 [[people]]
 id = "casey"
 name = "Casey CSM"
 role = "csm"
 email = "casey@acme.example"
-
-[[people]]
-id = "wile"
-name = "Wile E."
-role = "customer"
-account = "acme"
-slack_id = "{WILE}"
-
-[[accounts]]
-id = "acme"
-name = "Acme Corp"
-tier = "enterprise"
-csm = "casey"
-key_prefix = "ACME"
-channels = ["slack:{CHANNEL}"]
-
-[escalation]
-on_urgent = false
-on_breach = false
-unanswered_messages = 0
-
+{MANUAL_ESCALATION}
 [[escalation.levels]]
 name = "Tier 2"
 channel = "slack:{TIER2}"
@@ -246,9 +192,7 @@ on_breach = false
 mode = "{mode}"
 "#
     );
-    let path = dir.join("baton.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
+    write_config_file(dir, database_url, TIERS, &rest)
 }
 
 struct World {
@@ -263,7 +207,7 @@ async fn start(db: TestDb) -> World {
     let dir = tempfile::tempdir().unwrap();
     let config = write_slack_config(dir.path(), &db.url);
     let (fake, api_url) = FakeSlack::start().await;
-    let server = serve::start(
+    let server = support::start(
         &config,
         &[
             ("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET),
@@ -299,15 +243,7 @@ impl World {
         timestamp: i64,
         extra: &[(&str, &str)],
     ) -> u16 {
-        let ts = timestamp.to_string();
-        let signature = Verifier::new(SecretString::from(SIGNING_SECRET)).sign(&ts, body.as_bytes());
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.server.base))
-            .header("content-type", content_type)
-            .header("x-slack-request-timestamp", ts)
-            .header("x-slack-signature", signature)
-            .body(body);
+        let mut req = signed_post(&self.http, format!("{}{path}", self.server.base), content_type, body, timestamp);
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
@@ -356,21 +292,6 @@ impl World {
     }
 }
 
-fn envelope(event_id: &str, event: Value) -> Value {
-    json!({
-        "token": "legacy-verification-token",
-        "team_id": HOME_TEAM,
-        "context_team_id": HOME_TEAM,
-        "api_app_id": "A0BATON",
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": Utc::now().timestamp(),
-        "authorizations": [ { "enterprise_id": null, "team_id": HOME_TEAM, "user_id": BOT_USER, "is_bot": true, "is_enterprise_install": false } ],
-        "is_ext_shared_channel": true,
-    })
-}
-
 /// A Slack `ts` `secs_ago` seconds before now, with the given microseconds.
 fn ts_ago(secs_ago: i64, micros: u32) -> String {
     format!("{}.{micros:06}", Utc::now().timestamp() - secs_ago)
@@ -394,22 +315,6 @@ fn reaction(user: &str, name: &str, item_ts: &str, item_user: &str) -> Value {
 fn thread_reply(user: &str, ts: &str, thread: &str, text: &str) -> Value {
     json!({ "type": "message", "user": user, "text": text, "ts": ts, "thread_ts": thread, "team": HOME_TEAM,
             "channel": CHANNEL, "channel_type": "channel", "event_ts": ts })
-}
-
-/// Polls `f` until it gives a value, for at most 30 s.
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The ticket card baton posted (chat.postMessage with header blocks) for `key`.
@@ -714,7 +619,7 @@ async fn slack_socket_mode_feeds_baton_without_an_http_endpoint() {
         let ws_url = format!("ws://{}/link/?ticket=e2e&app_id=A0BATON", listener.local_addr().unwrap());
         fake.script("apps.connections.open", 200, vec![], json!({ "ok": true, "url": ws_url }));
         // No signing secret: Socket Mode does not need one.
-        let server = serve::start(
+        let server = support::start(
             &config,
             &[
                 ("BATON_SLACK__BOT_TOKEN", BOT_TOKEN),
