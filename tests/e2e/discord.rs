@@ -10,9 +10,8 @@
 //! Every wait polls with a deadline; nothing sleeps to win a race.
 
 use std::collections::HashMap;
-use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,14 +22,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use baton::domain::{EventKind, Priority, TicketKey, TicketStatus};
-use baton::testing;
+use baton::testing::{self, TestDb};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::support::{self, eventually, serve_fake, write_config_file, Server, MANUAL_ESCALATION};
 
 const TOKEN: &str = "fake-discord-token-do-not-log-me";
 const APP: u64 = 1_300_000_000_000_000_001;
@@ -57,7 +57,6 @@ const FAN_ROLE: u64 = 1_300_000_000_000_000_201;
 /// GUILD_MESSAGES | GUILD_MESSAGE_REACTIONS | DIRECT_MESSAGES | MESSAGE_CONTENT.
 const INTENTS: u64 = (1 << 9) | (1 << 10) | (1 << 12) | (1 << 15);
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
-const WAIT: Duration = Duration::from_secs(30);
 
 // ----- time and ids ------------------------------------------------------------------------
 
@@ -632,14 +631,9 @@ impl FakeDiscord {
                 tokio::spawn(gateway_connection(stream, st.clone(), url.clone()));
             }
         });
-        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let api_url = format!("http://{}/api/v10", http.local_addr().unwrap());
         let api = Arc::new(Api { gateway_url, ..Default::default() });
-        let router = axum::Router::new().fallback(self::api).with_state(api.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(http, router).await;
-        });
-        Self { api_url, api, gateway: Gateway { state } }
+        let addr = serve_fake(axum::Router::new().fallback(self::api).with_state(api.clone())).await;
+        Self { api_url: format!("http://{addr}/api/v10"), api, gateway: Gateway { state } }
     }
 
     /// A message that exists on Discord (posted by someone), and its MESSAGE_CREATE.
@@ -669,37 +663,27 @@ impl FakeDiscord {
         })
         .await
     }
-}
 
-// ----- waiting -----------------------------------------------------------------------------
+    /// Wile asks in the support channel (message `m1`) and Dana reacts with 🎫 to open a ticket.
+    fn ask_and_react(&self, m1: u64, text: &str) {
+        self.post(m1, SUPPORT, WILE, text);
+        self.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+    }
 
-/// Polls `probe` until it yields a value; fails the test after [`WAIT`].
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    /// Waits for the ticket's card in the thread on message `m1`; returns the path baton
+    /// posts that thread's messages to.
+    async fn card_in_thread(&self, m1: u64) -> String {
+        let in_thread = format!("/channels/{m1}/messages");
+        eventually("the card is posted", || async { self.calls_to("POST", &in_thread).pop() }).await;
+        in_thread
     }
 }
 
 // ----- baton -------------------------------------------------------------------------------
 
 fn write_discord_config(dir: &Path, database_url: &str, fake: &FakeDiscord) -> PathBuf {
-    let text = format!(
+    let rest = format!(
         r#"
-[database]
-url = "{database_url}"
-
-[general]
-default_locale = "en-US"
-
 [[channels]]
 channel = "discord:{SUPPORT}"
 who_may_open = "anyone"
@@ -741,12 +725,7 @@ tier = "enterprise"
 csm = "casey"
 key_prefix = "ACME"
 channels = ["discord:{SUPPORT}", "discord:{PRIVATE}"]
-
-[escalation]
-on_urgent = false
-on_breach = false
-unanswered_messages = 0
-
+{MANUAL_ESCALATION}
 [[escalation.levels]]
 name = "Tier 2"
 channel = "discord:{TIER2}"
@@ -769,17 +748,24 @@ staff_role_ids = [{STAFF_ROLE}]
 "#,
         api = fake.api_url
     );
-    let path = dir.join("baton.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
+    write_config_file(dir, database_url, "", &rest)
 }
 
-/// A running `baton serve` whose stderr goes to a file the test reads.
-struct Baton {
-    child: tokio::process::Child,
-    log: PathBuf,
-    /// `http://127.0.0.1:PORT`.
-    base: String,
+/// A running `baton serve` on the fake Discord, its stderr in `baton.log`, which the test reads.
+struct Baton(Server);
+
+impl Deref for Baton {
+    type Target = Server;
+
+    fn deref(&self) -> &Server {
+        &self.0
+    }
+}
+
+impl DerefMut for Baton {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.0
+    }
 }
 
 impl Baton {
@@ -790,45 +776,14 @@ impl Baton {
 
     /// `baton serve` on `config`, with more environment.
     async fn launch(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Baton {
-        let log = dir.join("baton.log");
-        let stderr = std::fs::File::create(&log).unwrap();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
-            .env("BATON_HTTP__BIND", "127.0.0.1:0")
-            .env("BATON_DISCORD__TOKEN", TOKEN)
-            .env("RUST_LOG", "info,baton_discord=debug")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start baton");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await;
-        let Ok(Ok(Some(line))) = line else {
-            panic!("baton did not start:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
-        };
-        let base = line.strip_prefix("baton listening on ").expect("the listening line").trim().to_string();
-        Baton { child, log, base }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn assert_running(&mut self) {
-        assert!(self.child.try_wait().unwrap().is_none(), "baton exited:\n{}", self.log());
+        let mut all = vec![("BATON_DISCORD__TOKEN", TOKEN), ("RUST_LOG", "info,baton_discord=debug")];
+        all.extend_from_slice(env);
+        Baton(support::start_logging(config, &all, &dir.join("baton.log")).await)
     }
 
     /// SIGTERM; asserts a clean exit (the gateway task stops too) and a clean log.
-    async fn stop(mut self) -> String {
-        let pid = self.child.id().expect("running");
-        let ok = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
-        assert!(ok.success());
-        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.expect("exits in time").unwrap();
-        let log = self.log();
+    async fn stop(self) -> String {
+        let (status, log) = self.0.stop_with_log().await;
         assert!(status.success(), "exit 0 on SIGTERM, got {status}\n{log}");
         assert!(!log.contains(TOKEN), "the bot token reached the log:\n{log}");
         assert!(!log.contains("itoken-"), "an interaction token reached the log:\n{log}");
@@ -838,6 +793,22 @@ impl Baton {
         }
         log
     }
+
+    /// The end of a test: baton is still running and stops cleanly; the database goes.
+    async fn finish(mut self, db: TestDb) {
+        self.assert_running();
+        self.stop().await;
+        db.cleanup().await;
+    }
+}
+
+/// A fake Discord and a baton connected to its gateway, on `db`.
+async fn connected(db: &TestDb) -> (FakeDiscord, tempfile::TempDir, Baton) {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let baton = Baton::start(dir.path(), &db.url, &fake).await;
+    fake.wait_connected(1).await;
+    (fake, dir, baton)
 }
 
 /// The ticket's card as last posted or edited (from the fake's message store).
@@ -879,9 +850,7 @@ async fn answered(fake: &FakeDiscord, interaction: u64, since: Instant) -> Value
 #[tokio::test]
 async fn a_reaction_opens_a_ticket_in_a_thread_and_an_agent_reply_is_the_first_response() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        let (fake, _dir, baton) = connected(&db).await;
 
         // It connected to the fake gateway (serenity would silently fall back to Discord's),
         // with the token from the environment and only the intents it needs.
@@ -896,8 +865,7 @@ async fn a_reaction_opens_a_ticket_in_a_thread_and_an_agent_reply_is_the_first_r
         // 09:00 a customer writes; 09:02 an agent reacts with 🎫.
         let t0 = now_ms() - 3_600_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "Our SSO login loops forever since this morning");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        fake.ask_and_react(m1, "Our SSO login loops forever since this morning");
 
         let t = eventually("the reaction opens ACME-1", || async { ticket(&db, "ACME-1").await }).await;
         assert_eq!(t.requester.user.as_str(), WILE.to_string());
@@ -949,19 +917,14 @@ async fn a_reaction_opens_a_ticket_in_a_thread_and_an_agent_reply_is_the_first_r
         assert_eq!(ticket(&db, "ACME-1").await.unwrap().status, TicketStatus::Open);
 
         assert!(fake.calls().iter().all(|c| c.authorized), "every API call carries the bot token");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
 #[tokio::test]
 async fn slash_commands_buttons_and_forms_are_answered_in_time() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, _dir, baton) = connected(&db).await;
         let t0 = now_ms() - 600_000;
         let cmd_id = snowflake_at(t0, 900);
 
@@ -1140,16 +1103,11 @@ async fn slash_commands_buttons_and_forms_are_answered_in_time() {
 #[tokio::test]
 async fn a_gateway_drop_resume_and_replay_lose_and_double_nothing() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, _dir, baton) = connected(&db).await;
         let t0 = now_ms() - 3_600_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "Invoices export is empty");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
-        let in_thread = format!("/channels/{m1}/messages");
-        eventually("the card is posted", || async { fake.calls_to("POST", &in_thread).pop() }).await;
+        fake.ask_and_react(m1, "Invoices export is empty");
+        let in_thread = fake.card_in_thread(m1).await;
 
         // The gateway goes away; meanwhile the agent answers (Discord keeps the dispatch).
         fake.gateway.close(4000);
@@ -1208,19 +1166,14 @@ async fn a_gateway_drop_resume_and_replay_lose_and_double_nothing() {
         let cards = fake.calls_to("POST", &in_thread).into_iter().filter(|c| c.body.get("embeds").is_some()).count();
         assert_eq!(cards, 1, "the card is posted once");
         assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
 #[tokio::test]
 async fn malformed_dispatches_are_logged_and_ignored() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, _dir, baton) = connected(&db).await;
         let t0 = now_ms() - 3_600_000;
 
         // A message without fields Discord always sends.
@@ -1273,25 +1226,18 @@ async fn malformed_dispatches_are_logged_and_ignored() {
         let all = db.store.tickets(&Default::default()).await.unwrap();
         assert_eq!(all.len(), 1, "nothing came of the malformed events: {all:?}");
         assert_eq!(fake.gateway.snapshot(|g| g.identifies.len()), 1, "no reconnect was needed");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
 #[tokio::test]
 async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, dir, baton) = connected(&db).await;
         let t0 = now_ms() - 3_600_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "SAML metadata rejected");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
-        let in_thread = format!("/channels/{m1}/messages");
-        eventually("the card is posted", || async { fake.calls_to("POST", &in_thread).pop() }).await;
+        fake.ask_and_react(m1, "SAML metadata rejected");
+        fake.card_in_thread(m1).await;
         let card_id = eventually("the card is remembered", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
         // An intake panel, posted before the restart.
         let i1 = snowflake_at(t0 + 10_000, 11);
@@ -1316,7 +1262,7 @@ async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
         baton.stop().await;
 
         // A new process knows nothing of the thread: it asks Discord what the channel is.
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        let baton = Baton::start(dir.path(), &db.url, &fake).await;
         fake.wait_connected(2).await;
         let m2 = snowflake_at(t0 + 600_000, 2);
         fake.post(m2, m1, DANA, "Fixed the metadata on our side");
@@ -1368,25 +1314,18 @@ async fn after_a_restart_replies_in_a_ticket_thread_still_reach_the_ticket() {
         let t2 = eventually("the form opens ACME-2", || async { ticket(&db, "ACME-2").await }).await;
         assert_eq!((t2.title.as_str(), t2.priority), ("Cannot export invoices", Priority::High));
         assert_eq!(t2.requester.user.as_str(), WILE.to_string());
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
 #[tokio::test]
 async fn a_member_with_a_staff_role_is_an_agent_and_others_are_customers() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, _dir, baton) = connected(&db).await;
         let t0 = now_ms() - 3_600_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "Dashboards load forever");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
-        let in_thread = format!("/channels/{m1}/messages");
-        eventually("the card is posted", || async { fake.calls_to("POST", &in_thread).pop() }).await;
+        fake.ask_and_react(m1, "Dashboards load forever");
+        fake.card_in_thread(m1).await;
 
         // Neither Mallory nor Rolf is in the people list; only Rolf holds the staff role.
         let m2 = snowflake_at(t0 + 60_000, 2);
@@ -1432,9 +1371,7 @@ async fn a_member_with_a_staff_role_is_an_agent_and_others_are_customers() {
         let i2 = snowflake_at(t0 + 360_000, 12);
         fake.gateway.dispatch("INTERACTION_CREATE", interaction(i2, 3, ROLF, m1, Some(SUPPORT), data, Some(card)));
         eventually("Rolf solves it", || async { ticket(&db, "ACME-1").await.filter(|t| t.status == TicketStatus::Solved) }).await;
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
@@ -1446,16 +1383,12 @@ fn call_index(fake: &FakeDiscord, method: &str, path: &str) -> Option<usize> {
 #[tokio::test]
 async fn closing_a_solved_ticket_after_the_delay_archives_its_thread() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, dir, baton) = connected(&db).await;
         // Five days ago a customer wrote and an agent opened a ticket; four days ago the agent
         // solved it (Discord's snowflake times are the platform times baton goes by).
         let t0 = now_ms() - 5 * 86_400_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "Exports time out");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        fake.ask_and_react(m1, "Exports time out");
         let card_id = eventually("the card is posted", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
         let i1 = snowflake_at(t0 + 86_400_000, 11);
         let solve = ticket_command(snowflake_at(t0, 900), "solve", json!([]));
@@ -1465,7 +1398,7 @@ async fn closing_a_solved_ticket_after_the_delay_archives_its_thread() {
         baton.stop().await;
 
         // The lifecycle timers run when baton starts: three days after solving, it closes.
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        let baton = Baton::start(dir.path(), &db.url, &fake).await;
         eventually("ACME-1 closes", || async { ticket(&db, "ACME-1").await.filter(|t| t.status == TicketStatus::Closed) }).await;
         let archive = format!("/channels/{m1}");
         let call = eventually("the thread is archived", || async { fake.calls_to("PATCH", &archive).pop() }).await;
@@ -1485,9 +1418,7 @@ async fn closing_a_solved_ticket_after_the_delay_archives_its_thread() {
         assert!(posts.len() >= 3, "card, closing notice, transcript: {posts:?}");
         assert!(posts.iter().all(|p| *p < archived_at), "{posts:?} then {archived_at}");
         assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
@@ -1501,10 +1432,7 @@ fn private_thread_with(fake: &FakeDiscord, channel: u64, user: u64) -> Option<u6
 #[tokio::test]
 async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
     for db in testing::each_backend().await {
-        let fake = FakeDiscord::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let baton = Baton::start(dir.path(), &db.url, &fake).await;
-        fake.wait_connected(1).await;
+        let (fake, dir, baton) = connected(&db).await;
         let t0 = now_ms() - 3_600_000;
 
         // The panel in the (public) support channel; the customer fills in its form.
@@ -1561,7 +1489,7 @@ async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
         baton.stop().await;
 
         // After a restart baton knows nothing of these threads: it asks Discord.
-        let mut baton = Baton::start(dir.path(), &db.url, &fake).await;
+        let baton = Baton::start(dir.path(), &db.url, &fake).await;
         fake.wait_connected(2).await;
         let m4 = snowflake_at(t0 + 600_000, 4);
         fake.post(m4, private, WILE, "Any news?");
@@ -1593,9 +1521,7 @@ async fn the_intake_panel_and_private_channels_talk_in_private_threads() {
         })
         .await;
         assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }
 
@@ -1616,13 +1542,12 @@ async fn a_discord_ticket_hands_off_to_a_slack_only_csm_on_slack() {
             + &format!("\n[slack]\nmode = \"http\"\napi_url = \"{slack_url}\"\n");
         std::fs::write(&config, text).unwrap();
         let env = [("BATON_SLACK__BOT_TOKEN", SLACK_TOKEN), ("BATON_SLACK__SIGNING_SECRET", SIGNING_SECRET)];
-        let mut baton = Baton::launch(dir.path(), &config, &env).await;
+        let baton = Baton::launch(dir.path(), &config, &env).await;
         fake.wait_connected(1).await;
 
         let t0 = now_ms() - 3_600_000;
         let m1 = snowflake_at(t0, 1);
-        fake.post(m1, SUPPORT, WILE, "The API returns 502 for every EU request");
-        fake.gateway.dispatch("MESSAGE_REACTION_ADD", reaction(DANA, SUPPORT, m1, WILE, "🎫"));
+        fake.ask_and_react(m1, "The API returns 502 for every EU request");
         eventually("the card is posted", || async { ticket(&db, "ACME-1").await.and_then(|t| t.card_message) }).await;
         // `/ticket escalate` in the ticket's thread: the handoff goes to the CSM.
         let i1 = snowflake_at(t0 + 60_000, 11);
@@ -1655,8 +1580,6 @@ async fn a_discord_ticket_hands_off_to_a_slack_only_csm_on_slack() {
         })
         .await;
         assert!(db.store.outbox(true, 100).await.unwrap().is_empty(), "nothing failed for good");
-        baton.assert_running();
-        baton.stop().await;
-        db.cleanup().await;
+        baton.finish(db).await;
     }
 }

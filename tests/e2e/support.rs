@@ -128,6 +128,10 @@ impl Server {
         read_log(self.log.as_deref())
     }
 
+    pub fn assert_running(&mut self) {
+        assert!(self.child.try_wait().unwrap().is_none(), "baton exited:\n{}", self.log());
+    }
+
     /// Sends SIGTERM and returns the exit status (bounded: 30 s).
     pub async fn terminate(self) -> ExitStatus {
         self.stop_with_log().await.0
