@@ -278,7 +278,11 @@ impl Digests {
                 (tickets, Vec::new())
             }
         };
-        let accounts = self.store.accounts().await?;
+        // The team digest reads no account, only the accounts' NPS signals (see `render`).
+        let accounts = match spec.kind {
+            DigestKind::TeamMetrics => Vec::new(),
+            DigestKind::Sla | DigestKind::AtRisk => self.store.accounts().await?,
+        };
         let people = self.store.people().await?;
         Ok((History { accounts, people, tickets: first }, second))
     }
@@ -316,7 +320,9 @@ impl Digests {
         match spec.kind {
             DigestKind::TeamMetrics => {
                 let chart = History { tickets: second, ..Default::default() };
-                let m = content::team_metrics_with_chart(&history, &chart, occasion.period, spec.time_zone, CHART_DAYS);
+                let signal = crate::domain::SignalName::parse(content::NPS_SIGNAL).expect("a valid signal name");
+                let nps = content::imported_nps(self.store.signal_values(&signal).await?);
+                let m = content::team_metrics_with_chart(&history, &chart, nps, occasion.period, spec.time_zone, CHART_DAYS);
                 Ok(to_channels(&text::team(&style, &m)))
             }
             DigestKind::Sla => {

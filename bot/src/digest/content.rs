@@ -247,16 +247,24 @@ pub fn chart_days(to: DateTime<Utc>, tz: Tz, days: u32) -> Vec<(NaiveDate, Perio
         .collect()
 }
 
-/// The accounts' imported `nps` signals read as NPS survey answers (0–10, whole numbers; one
-/// per account), scored with [`metrics::nps`]. Values off that scale are left out.
-pub fn imported_nps(accounts: &[Account]) -> Option<Nps> {
-    let scores: Vec<u8> = accounts
-        .iter()
-        .filter_map(|a| a.signals.iter().find(|(n, _)| n.as_str() == "nps").map(|(_, v)| *v))
+/// The imported signal read as NPS survey answers (see [`imported_nps`]).
+pub const NPS_SIGNAL: &str = "nps";
+
+/// The accounts' imported `nps` signals ([`NPS_SIGNAL`]) read as NPS survey answers (0–10,
+/// whole numbers; one per account), scored with [`metrics::nps`]. Values off that scale are
+/// left out. `values` are the signal's values, one per account that has it.
+pub fn imported_nps(values: impl IntoIterator<Item = f64>) -> Option<Nps> {
+    let scores: Vec<u8> = values
+        .into_iter()
         .filter(|v| v.fract() == 0.0 && (0.0..=10.0).contains(v))
         .map(|v| v as u8)
         .collect();
     metrics::nps(&scores)
+}
+
+/// The values of the [`NPS_SIGNAL`] of these accounts.
+pub fn nps_signals(accounts: &[Account]) -> impl Iterator<Item = f64> + '_ {
+    accounts.iter().filter_map(|a| a.signals.iter().find(|(n, _)| n.as_str() == NPS_SIGNAL).map(|(_, v)| *v))
 }
 
 /// First response times per day for the chart: the FRT p50/p90 of [`figures`] for each of the
@@ -283,13 +291,22 @@ pub fn daily_frt(history: &History, to: DateTime<Utc>, tz: Tz, days: u32) -> Vec
 /// Computes the team-metrics digest for `period`, compared with the period of equal length
 /// before it, with the chart's `chart_days` days of FRT ending at `period.to` (days in `tz`).
 pub fn team_metrics(history: &History, period: Period, tz: Tz, chart_days_count: u32) -> TeamMetrics {
-    team_metrics_with_chart(history, history, period, tz, chart_days_count)
+    let nps = imported_nps(nps_signals(&history.accounts));
+    team_metrics_with_chart(history, history, nps, period, tz, chart_days_count)
 }
 
 /// [`team_metrics`] with the chart's FRT from `chart`: a history with (at least) every ticket
 /// with an agent message in the chart's days and those messages ([`FRT_KINDS`]), while
-/// `history` needs only the tickets and [`TEAM_KINDS`] events of the two periods compared.
-pub fn team_metrics_with_chart(history: &History, chart: &History, period: Period, tz: Tz, chart_days_count: u32) -> TeamMetrics {
+/// `history` needs only the tickets and [`TEAM_KINDS`] events of the two periods compared
+/// (and no accounts: their NPS comes as `nps`, see [`imported_nps`]).
+pub fn team_metrics_with_chart(
+    history: &History,
+    chart: &History,
+    nps: Option<Nps>,
+    period: Period,
+    tz: Tz,
+    chart_days_count: u32,
+) -> TeamMetrics {
     let previous = period.previous();
     let all = || history.tickets.iter().map(|(t, e)| (t, e.as_slice()));
     let team = figures(all(), period);
@@ -320,7 +337,7 @@ pub fn team_metrics_with_chart(history: &History, chart: &History, period: Perio
     });
 
     let daily_frt = daily_frt(chart, period.to, tz, chart_days_count);
-    TeamMetrics { period, previous, team, team_before, by_assignee, nps: imported_nps(&history.accounts), daily_frt }
+    TeamMetrics { period, previous, team, team_before, by_assignee, nps, daily_frt }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -355,6 +355,10 @@ pub trait Store: Send + Sync + 'static {
     /// log order (tickets without such events have an empty log): two statements in one read
     /// transaction, so the logs are those of the listed tickets as they stood together.
     async fn ticket_logs(&self, query: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>>;
+    /// The value of one imported signal on every account that has it, in no particular order
+    /// (for figures over all accounts, such as the team digest's NPS): one number per account
+    /// instead of whole accounts.
+    async fn signal_values(&self, name: &crate::domain::SignalName) -> Result<Vec<f64>>;
     /// Every account's tier, by account (for choosing SLA policies in bulk).
     async fn account_tiers(&self) -> Result<BTreeMap<AccountId, crate::domain::Tier>>;
     /// The tiers of these accounts (unknown ones are left out).

@@ -1822,3 +1822,26 @@ async fn writes_of_an_event_handled_again_are_made_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn signal_values_reads_one_signal_of_every_account_that_has_it() {
+    on_each(|store| async move {
+        let mut globex = plain_account("globex", &[]);
+        globex.signals = BTreeMap::from([(signal("nps"), 7.0), (signal("usage-trend"), -0.5)]);
+        let mut initech = plain_account("initech", &[]);
+        initech.signals = BTreeMap::from([(signal("seats"), 3.0)]);
+        let mut hooli = plain_account("hooli", &[]);
+        hooli.signals = BTreeMap::from([(signal("nps"), 9.5)]);
+        store.upsert_accounts(&[acme(), globex, initech, hooli]).await.unwrap();
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        assert_eq!(sorted(store.signal_values(&signal("nps")).await.unwrap()), [7.0, 9.5, 42.0]);
+        // Whole and fractional numbers alike, names with a hyphen, no account at all.
+        assert_eq!(sorted(store.signal_values(&signal("seats")).await.unwrap()), [3.0, 1_250.0]);
+        assert_eq!(store.signal_values(&signal("usage-trend")).await.unwrap(), [-0.5]);
+        assert!(store.signal_values(&signal("churn_risk")).await.unwrap().is_empty());
+    })
+    .await;
+}
