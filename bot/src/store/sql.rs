@@ -382,27 +382,27 @@ macro_rules! sql_store {
                     Backend::Sqlite => "BEGIN",
                 };
                 let mut tx = self.pool.begin_with(begin).await?;
-                let channel_rows = match id {
-                    Some(id) => sqlx::query(
+                let channel_rows: Vec<(String, String, String)> = match id {
+                    Some(id) => sqlx::query_as(
                         "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
                     )
                     .bind(id.as_str())
                     .fetch_all(&mut *tx)
                     .await?,
-                    None => sqlx::query("SELECT platform, channel, account_id FROM account_channels")
-                        .fetch_all(&mut *tx)
-                        .await?,
+                    None => {
+                        // Every channel as one JSON array (see `pack_sql`).
+                        let sql = format!("SELECT {} FROM account_channels", pack_sql($backend, &["platform", "channel", "account_id"], &[]));
+                        let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
+                        match text {
+                            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("account channels: {e}")))?,
+                            None => Vec::new(),
+                        }
+                    }
                 };
                 let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
-                for r in &channel_rows {
-                    let p: String = r.try_get("platform")?;
-                    let c: String = r.try_get("channel")?;
-                    channels
-                        .entry(r.try_get("account_id")?)
-                        .or_default()
-                        .insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
+                for (p, c, account) in channel_rows {
+                    channels.entry(account).or_default().insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
                 }
-                drop(channel_rows);
                 let mut out = Vec::new();
                 if let Some(id) = id {
                     let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
@@ -1719,22 +1719,24 @@ macro_rules! sql_store {
                 &self,
                 day: NaiveDate,
             ) -> Result<BTreeMap<AccountId, (NaiveDate, crate::health::Health)>> {
-                let rows = sqlx::query(
-                    "SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
+                // One JSON array for all (see `pack_sql`): one small snapshot per account.
+                let sql = format!(
+                    "SELECT {} FROM (SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
                      FROM health_snapshots h JOIN (SELECT account_id, MAX(day) AS day FROM health_snapshots \
-                     WHERE day <= $1 GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day",
-                )
-                .bind(day)
-                .fetch(&self.pool);
-                let pairs = decode_each(rows, |r| -> Result<_> {
-                    let account: String = r.try_get("account_id")?;
-                    let score: i64 = r.try_get("score")?;
-                    let reasons: Json<Vec<crate::health::Reason>> = r.try_get("reasons")?;
-                    let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("health score {score}")))?;
-                    Ok((parse_col("account_id", &account)?, (r.try_get("day")?, crate::health::Health { score, reasons: reasons.0 })))
-                })
-                .await?;
-                Ok(pairs.into_iter().collect())
+                     WHERE day <= $1 GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day) s",
+                    pack_sql($backend, &["account_id", "day", "score", "reasons"], &["reasons"])
+                );
+                let text: Option<String> = sqlx::query_scalar(&sql).bind(day).fetch_one(&self.pool).await?;
+                let rows: Vec<(String, NaiveDate, i64, Vec<crate::health::Reason>)> = match text {
+                    Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("health snapshots: {e}")))?,
+                    None => Vec::new(),
+                };
+                rows.into_iter()
+                    .map(|(account, day, score, reasons)| {
+                        let score = u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("health score {score}")))?;
+                        Ok((parse_col("account_id", &account)?, (day, crate::health::Health { score, reasons })))
+                    })
+                    .collect()
             }
 
             async fn save_health_many(&self, day: NaiveDate, health: &[(AccountId, crate::health::Health)]) -> Result<()> {
