@@ -206,9 +206,7 @@ impl Digests {
     ///   with the events the outlook reads ([`SlaOutlookSource::event_kinds`]): a ticket
     ///   solved or closed before the period has no clock settling in it; for the breaches, the
     ///   tickets with a breach recorded in the period or the chart's days, with their breaches.
-    /// - At-risk: the active tickets with their [`content::AT_RISK_ACTIVE_KINDS`] events, and
-    ///   the tickets with an event of [`content::HEALTH_WINDOW_KINDS`] in the health window,
-    ///   with those (a ticket can be both).
+    /// - At-risk: what health reads ([`Store::health_logs`]).
     ///
     /// Returns the first history, with the accounts and people, and the second set of tickets
     /// (the chart's, the breaches'; none for at-risk).
@@ -252,31 +250,7 @@ impl Digests {
                 };
                 (clocks, self.store.ticket_logs(&breaches).await?)
             }
-            DigestKind::AtRisk => {
-                let active = LogQuery { active: true, kinds: Some(content::AT_RISK_ACTIVE_KINDS), ..Default::default() };
-                let window = LogQuery {
-                    touched_since: Some((now - self.settings.health.window, content::HEALTH_WINDOW_KINDS)),
-                    kinds: Some(content::HEALTH_WINDOW_KINDS),
-                    ..Default::default()
-                };
-                let mut tickets = self.store.ticket_logs(&active).await?;
-                let mut others = Vec::new();
-                // Both by id: a ticket in both gets the two sets of events, in log order.
-                for (t, events) in self.store.ticket_logs(&window).await? {
-                    match tickets.binary_search_by_key(&t.id, |(t, _)| t.id) {
-                        Ok(i) => {
-                            let log = &mut tickets[i].1;
-                            log.extend(events);
-                            log.sort_by_key(|e| e.id);
-                            log.dedup_by_key(|e| e.id);
-                        }
-                        Err(_) => others.push((t, events)),
-                    }
-                }
-                tickets.extend(others);
-                tickets.sort_by_key(|(t, _)| t.id);
-                (tickets, Vec::new())
-            }
+            DigestKind::AtRisk => (self.store.health_logs(now - self.settings.health.window).await?, Vec::new()),
         };
         // The team digest reads no account, only the accounts' NPS signals (see `render`).
         let accounts = match spec.kind {

@@ -1091,12 +1091,9 @@ impl Engine {
     /// snapshots written in one transaction.
     pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         let accounts = self.store.accounts().await?;
-        let tickets = self.store.tickets_touched_since(now - self.settings.health.window, true).await?;
-        let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
-        let mut events = self.store.events_of(&ids).await?;
+        let tickets = self.store.health_logs(now - self.settings.health.window).await?;
         let mut by_account: HashMap<AccountId, Vec<(TicketStatus, Vec<TicketEvent>)>> = HashMap::new();
-        for t in tickets {
-            let log = events.remove(&t.id).unwrap_or_default();
+        for (t, log) in tickets {
             if let Some(a) = t.account {
                 by_account.entry(a).or_default().push((t.status, log));
             }

@@ -58,6 +58,17 @@ pub struct SignalWeight {
     pub high: f64,
 }
 
+/// The event kinds an account's health counts over its window, whatever the ticket's status
+/// ([`HealthInputs::from_tickets`]).
+pub const HEALTH_WINDOW_KINDS: &[&str] = &["escalated", "sla_breached", "reopened", "csat_received"];
+
+/// The event kinds read from the whole log of an active ticket: the messages (for unanswered
+/// ones) and the escalation level ([`crate::engine::escalation_level`], which the at-risk
+/// digest shows). With [`HEALTH_WINDOW_KINDS`] for the tickets that have such an event in the
+/// window, they give the same health (and at-risk rows) as whole logs; see
+/// [`crate::store::Store::health_logs`].
+pub const HEALTH_ACTIVE_KINDS: &[&str] = &["customer_message", "agent_message", "escalated", "deescalated"];
+
 /// What the score is computed from, for one account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthInputs {

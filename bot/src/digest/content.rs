@@ -70,15 +70,6 @@ pub const FRT_KINDS: &[&str] = &["agent_message"];
 /// The event kinds the SLA digest's breaches ([`breaches`]) read.
 pub const BREACH_KINDS: &[&str] = &["sla_breached"];
 
-/// The event kinds an account's health counts over its window, whatever the ticket's status
-/// ([`crate::health::HealthInputs::from_tickets`]).
-pub const HEALTH_WINDOW_KINDS: &[&str] = &["escalated", "sla_breached", "reopened", "csat_received"];
-
-/// The event kinds the at-risk digest reads from the whole log of an active ticket: the
-/// messages (for unanswered ones) and the escalation level
-/// ([`crate::engine::escalation_level`]). With [`HEALTH_WINDOW_KINDS`] for the tickets that
-/// have such an event in the window, they give the same health and rows as whole logs.
-pub const AT_RISK_ACTIVE_KINDS: &[&str] = &["customer_message", "agent_message", "escalated", "deescalated"];
 
 /// The ticket's status after the events of `log` (it starts as new).
 fn status_after(log: &[TicketEvent]) -> TicketStatus {

@@ -812,6 +812,18 @@ async fn digests_from_their_partial_loads_match_the_whole_history_on_each_backen
                 assert_eq!(got[0].attachments, want.chart.into_iter().collect::<Vec<_>>(), "{kind:?} {:?}", db.backend);
             }
         }
+        // The daily health pass reads the same partial logs (`Store::health_logs`): each
+        // account's snapshot is its health from whole logs.
+        let clock = std::sync::Arc::new(crate::clock::ManualClock::new(now));
+        let engine = crate::engine::Engine::new(store.clone(), settings.clone(), clock);
+        for at in [now, now - Duration::days(3)] {
+            assert_eq!(engine.snapshot_health(at).await.unwrap(), accounts().len());
+            for a in accounts() {
+                let saved = store.health_on_or_before(&a.id, at.date_naive()).await.unwrap().map(|(_, h)| h);
+                let whole = engine.account_health(&a, at).await.unwrap().0;
+                assert_eq!(saved, Some(whole), "{} at {at} on {:?}", a.id, db.backend);
+            }
+        }
         db.cleanup().await;
     }
 }
