@@ -215,22 +215,17 @@ impl AccountColumns {
 /// Rows per JSON array in bulk reads (see `packed_ticket_cols`).
 const PACK: i64 = 1024;
 
-/// The SQL that reads bulk rows as JSON arrays of their columns, `PACK` rows to a result row
-/// (`GROUP BY id / PACK`): per result row, SQLite's driver copies every value and hands the
-/// row to another thread, and that per-row cost was most of the time of a digest reading
-/// 100,000 tickets (about 20 µs a row against about 1 µs for SQLite to produce it); a JSON
-/// array of a thousand rows costs it once. PostgreSQL builds the same arrays.
-fn pack_sql(backend: Backend, columns: &[&str], json_columns: &[&str]) -> String {
-    let (group, array, json) = match backend {
-        Backend::Sqlite => ("json_group_array", "json_array", "json"),
-        Backend::Postgres => ("json_agg", "json_build_array", ""),
-    };
-    let cols: Vec<String> = columns
-        .iter()
-        .map(|c| if json_columns.contains(c) && !json.is_empty() { format!("{json}({c})") } else { (*c).to_string() })
-        .collect();
-    let text = if backend == Backend::Postgres { "::text" } else { "" };
-    format!("{group}({array}({})){text}", cols.join(", "))
+/// SQLite: the select list that reads bulk rows as JSON arrays of their columns, `PACK` rows
+/// to a result row (with `GROUP BY id / PACK`, or one page). Per result row, SQLite's driver
+/// copies every value and hands the row to another thread, and that per-row cost was most of
+/// the time of a digest reading 100,000 tickets (about 20 µs a row, where SQLite produces one
+/// in about 1 µs); a JSON array of a thousand rows pays it once. PostgreSQL's driver decodes
+/// rows from its socket buffer in the task that reads them, so it reads plain rows (building
+/// the same arrays there was slower).
+fn pack_sql(columns: &[&str], json_columns: &[&str]) -> String {
+    let cols: Vec<String> =
+        columns.iter().map(|c| if json_columns.contains(c) { format!("json({c})") } else { (*c).to_string() }).collect();
+    format!("json_group_array(json_array({}))", cols.join(", "))
 }
 
 macro_rules! sql_store {
@@ -389,66 +384,79 @@ macro_rules! sql_store {
                     .bind(id.as_str())
                     .fetch_all(&mut *tx)
                     .await?,
-                    None => {
+                    None => match $backend {
                         // Every channel as one JSON array (see `pack_sql`).
-                        let sql = format!("SELECT {} FROM account_channels", pack_sql($backend, &["platform", "channel", "account_id"], &[]));
-                        let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
-                        match text {
-                            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("account channels: {e}")))?,
-                            None => Vec::new(),
+                        Backend::Sqlite => {
+                            let sql = format!("SELECT {} FROM account_channels", pack_sql(&["platform", "channel", "account_id"], &[]));
+                            let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
+                            match text {
+                                Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("account channels: {e}")))?,
+                                None => Vec::new(),
+                            }
                         }
-                    }
+                        Backend::Postgres => sqlx::query_as("SELECT platform, channel, account_id FROM account_channels").fetch_all(&mut *tx).await?,
+                    },
                 };
                 let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
                 for (p, c, account) in channel_rows {
                     channels.entry(account).or_default().insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
                 }
-                let mut out = Vec::new();
-                if let Some(id) = id {
-                    let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
-                    if let Some(r) = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&mut *tx).await? {
-                        let signals: Json<BTreeMap<SignalName, f64>> = r.try_get("signals")?;
-                        let columns = AccountColumns {
-                            id: r.try_get("id")?,
-                            name: r.try_get("name")?,
-                            tier: r.try_get("tier")?,
-                            arr: r.try_get("arr")?,
-                            currency: r.try_get("currency")?,
-                            renewal_date: r.try_get("renewal_date")?,
-                            csm: r.try_get("csm")?,
-                            key_prefix: r.try_get("key_prefix")?,
-                            locale: r.try_get("locale")?,
-                            signals: signals.0,
-                        };
-                        out.push(columns.into_account(&mut channels)?);
+                let from_row = |r: <$db as sqlx::Database>::Row| -> Result<Account> {
+                    let signals: Json<BTreeMap<SignalName, f64>> = r.try_get("signals")?;
+                    AccountColumns {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        tier: r.try_get("tier")?,
+                        arr: r.try_get("arr")?,
+                        currency: r.try_get("currency")?,
+                        renewal_date: r.try_get("renewal_date")?,
+                        csm: r.try_get("csm")?,
+                        key_prefix: r.try_get("key_prefix")?,
+                        locale: r.try_get("locale")?,
+                        signals: signals.0,
                     }
-                } else {
+                    .into_account(&mut channels)
+                };
+                let out = match (id, $backend) {
+                    (Some(id), _) => {
+                        let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
+                        decode_each(sqlx::query(&sql).bind(id.as_str()).fetch(&mut *tx), from_row).await?
+                    }
+                    (None, Backend::Postgres) => {
+                        let sql = format!("SELECT {} FROM accounts ORDER BY id", COLUMNS.join(", "));
+                        decode_each(sqlx::query(&sql).fetch(&mut *tx), from_row).await?
+                    }
                     // Every account, in pages by id, each page one JSON array (see `pack_sql`).
-                    let sql = format!(
-                        "SELECT {} FROM (SELECT {} FROM accounts WHERE id > $1 ORDER BY id LIMIT {PACK}) page",
-                        pack_sql($backend, COLUMNS, &["signals"]),
-                        COLUMNS.join(", ")
-                    );
-                    let mut after = String::new();
-                    loop {
-                        let text: Option<String> = sqlx::query_scalar(&sql).bind(&after).fetch_one(&mut *tx).await?;
-                        let page: Vec<AccountColumns> = match text {
-                            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("accounts: {e}")))?,
-                            None => Vec::new(),
-                        };
-                        let full = page.len() as i64 == PACK;
-                        if let Some(last) = page.iter().map(|a| &a.id).max() {
-                            after = last.clone();
+                    (None, Backend::Sqlite) => {
+                        drop(from_row);
+                        let sql = format!(
+                            "SELECT {} FROM (SELECT {} FROM accounts WHERE id > $1 ORDER BY id LIMIT {PACK}) page",
+                            pack_sql(COLUMNS, &["signals"]),
+                            COLUMNS.join(", ")
+                        );
+                        let mut out = Vec::new();
+                        let mut after = String::new();
+                        loop {
+                            let text: Option<String> = sqlx::query_scalar(&sql).bind(&after).fetch_one(&mut *tx).await?;
+                            let page: Vec<AccountColumns> = match text {
+                                Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("accounts: {e}")))?,
+                                None => Vec::new(),
+                            };
+                            let full = page.len() as i64 == PACK;
+                            if let Some(last) = page.iter().map(|a| &a.id).max() {
+                                after = last.clone();
+                            }
+                            for a in page {
+                                out.push(a.into_account(&mut channels)?);
+                            }
+                            if !full {
+                                break;
+                            }
                         }
-                        for a in page {
-                            out.push(a.into_account(&mut channels)?);
-                        }
-                        if !full {
-                            break;
-                        }
+                        out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+                        out
                     }
-                    out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-                }
+                };
                 tx.commit().await?;
                 Ok(out)
             }
@@ -1582,20 +1590,19 @@ macro_rules! sql_store {
             }
 
             async fn ticket_logs(&self, q: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
-                // Read in packs of rows as JSON arrays (see `pack_sql`), decoded as they come.
+                // SQLite reads packs of rows as JSON arrays (see `pack_sql`); both decode as
+                // the rows come.
+                const EVENT_COLUMNS: &str = "id, ticket_id, data, actor, occurred_at, recorded_at";
                 let ticket_columns: Vec<&str> = ticket_cols!().split(',').map(str::trim).collect();
-                let mut tickets_q = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT {} FROM tickets WHERE id IN (",
-                    pack_sql($backend, &ticket_columns, &["tags"])
-                ));
+                let (select, group) = match $backend {
+                    Backend::Sqlite => (pack_sql(&ticket_columns, &["tags"]), format!(" GROUP BY id / {PACK}")),
+                    Backend::Postgres => (ticket_cols!().to_string(), " ORDER BY id".to_string()),
+                };
+                let mut tickets_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {select} FROM tickets WHERE id IN ("));
                 if !Self::push_log_selection(&mut tickets_q, q) {
                     return Ok(Vec::new());
                 }
-                tickets_q.push(format!(") GROUP BY id / {PACK}"));
-                let events_sql = format!(
-                    "SELECT {} FROM ticket_events WHERE ticket_id IN (",
-                    pack_sql($backend, &["id", "ticket_id", "data", "actor", "occurred_at", "recorded_at"], &["data", "actor"])
-                );
+                tickets_q.push(")").push(group);
                 let push_kinds = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
                     if let Some(kinds) = q.kinds {
                         if kinds.is_empty() {
@@ -1615,49 +1622,57 @@ macro_rules! sql_store {
                     Backend::Sqlite => "BEGIN",
                 };
                 let mut tx = self.pool.begin_with(begin).await?;
-                let packs = decode_each(tickets_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
-                    serde_json::from_str::<Vec<TicketColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("tickets: {e}")))
-                })
-                .await?;
-                let mut out: Vec<(Ticket, Vec<TicketEvent>)> =
-                    packs.into_iter().flatten().map(|c| Ok((c.into_ticket()?, Vec::new()))).collect::<Result<_>>()?;
-                out.sort_unstable_by_key(|(t, _)| t.id);
-                let decode_events = |text: Option<String>| match text {
-                    Some(text) => serde_json::from_str::<Vec<EventColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}"))),
-                    None => Ok(Vec::new()),
+                let mut out: Vec<(Ticket, Vec<TicketEvent>)> = match $backend {
+                    Backend::Sqlite => {
+                        let packs = decode_each(tickets_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
+                            serde_json::from_str::<Vec<TicketColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("tickets: {e}")))
+                        })
+                        .await?;
+                        packs.into_iter().flatten().map(|c| Ok((c.into_ticket()?, Vec::new()))).collect::<Result<_>>()?
+                    }
+                    Backend::Postgres => decode_each(tickets_q.build().fetch(&mut *tx), |r| Ok::<_, StoreError>((Self::ticket_from_row(&r)?, Vec::new()))).await?,
                 };
-                let packs = match $backend {
+                out.sort_unstable_by_key(|(t, _)| t.id);
+                let events: Vec<TicketEvent> = match $backend {
                     // One statement for all the logs: the same selection again, in the same
                     // snapshot (SQLite walks `ticket_events_ticket` per selected id).
                     Backend::Sqlite => {
-                        let mut events_q = sqlx::QueryBuilder::<$db>::new(&events_sql);
+                        let columns: Vec<&str> = EVENT_COLUMNS.split(',').map(str::trim).collect();
+                        let mut events_q = sqlx::QueryBuilder::<$db>::new(format!(
+                            "SELECT {} FROM ticket_events WHERE ticket_id IN (",
+                            pack_sql(&columns, &["data", "actor"])
+                        ));
                         Self::push_log_selection(&mut events_q, q);
                         events_q.push(")");
                         push_kinds(&mut events_q);
                         events_q.push(format!(" GROUP BY ticket_id / {PACK}"));
-                        decode_each(events_q.build_query_scalar::<Option<String>>().fetch(&mut *tx), decode_events).await?
+                        let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
+                            serde_json::from_str::<Vec<EventColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}")))
+                        })
+                        .await?;
+                        packs.into_iter().flatten().map(TicketEvent::from).collect()
                     }
                     // By lists of the selected ids: PostgreSQL's planner misjudges the
                     // subquery form and walks the whole `ticket_events_ticket` index (merge
                     // join); with lists it looks each id up (`= ANY`).
                     Backend::Postgres => {
                         let ids: Vec<i64> = out.iter().map(|(t, _)| t.id.0).collect();
-                        let mut packs = Vec::new();
+                        let mut events = Vec::new();
                         for chunk in ids.chunks(1000) {
-                            let mut events_q = sqlx::QueryBuilder::<$db>::new(&events_sql);
+                            let mut events_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {EVENT_COLUMNS} FROM ticket_events WHERE ticket_id IN ("));
                             let mut list = events_q.separated(", ");
                             for id in chunk {
                                 list.push_bind(*id);
                             }
                             events_q.push(")");
                             push_kinds(&mut events_q);
-                            packs.extend(decode_each(events_q.build_query_scalar::<Option<String>>().fetch(&mut *tx), decode_events).await?);
+                            events.extend(decode_each(events_q.build().fetch(&mut *tx), |r| Self::event_from_row(&r)).await?);
                         }
-                        packs
+                        events
                     }
                 };
                 tx.commit().await?;
-                let mut events: Vec<TicketEvent> = packs.into_iter().flatten().map(TicketEvent::from).collect();
+                let mut events = events;
                 events.sort_unstable_by_key(|e| (e.ticket, e.id));
                 // Both in id order: each event goes to the ticket at or after the cursor.
                 let mut i = 0;
@@ -1719,17 +1734,27 @@ macro_rules! sql_store {
                 &self,
                 day: NaiveDate,
             ) -> Result<BTreeMap<AccountId, (NaiveDate, crate::health::Health)>> {
-                // One JSON array for all (see `pack_sql`): one small snapshot per account.
-                let sql = format!(
-                    "SELECT {} FROM (SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
+                const LATEST: &str = "SELECT h.account_id AS account_id, h.day AS day, h.score AS score, h.reasons AS reasons \
                      FROM health_snapshots h JOIN (SELECT account_id, MAX(day) AS day FROM health_snapshots \
-                     WHERE day <= $1 GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day) s",
-                    pack_sql($backend, &["account_id", "day", "score", "reasons"], &["reasons"])
-                );
-                let text: Option<String> = sqlx::query_scalar(&sql).bind(day).fetch_one(&self.pool).await?;
-                let rows: Vec<(String, NaiveDate, i64, Vec<crate::health::Reason>)> = match text {
-                    Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("health snapshots: {e}")))?,
-                    None => Vec::new(),
+                     WHERE day <= $1 GROUP BY account_id) latest ON latest.account_id = h.account_id AND latest.day = h.day";
+                let rows: Vec<(String, NaiveDate, i64, Vec<crate::health::Reason>)> = match $backend {
+                    // One JSON array for all (see `pack_sql`): one small snapshot per account.
+                    Backend::Sqlite => {
+                        let sql = format!("SELECT {} FROM ({LATEST}) s", pack_sql(&["account_id", "day", "score", "reasons"], &["reasons"]));
+                        let text: Option<String> = sqlx::query_scalar(&sql).bind(day).fetch_one(&self.pool).await?;
+                        match text {
+                            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("health snapshots: {e}")))?,
+                            None => Vec::new(),
+                        }
+                    }
+                    Backend::Postgres => {
+                        let rows = sqlx::query(LATEST).bind(day).fetch(&self.pool);
+                        decode_each(rows, |r| -> Result<_> {
+                            let reasons: Json<Vec<crate::health::Reason>> = r.try_get("reasons")?;
+                            Ok((r.try_get("account_id")?, r.try_get("day")?, r.try_get("score")?, reasons.0))
+                        })
+                        .await?
+                    }
                 };
                 rows.into_iter()
                     .map(|(account, day, score, reasons)| {
