@@ -212,6 +212,9 @@ impl AccountColumns {
     }
 }
 
+/// The columns of a `ticket_events` row, in [`EventColumns`]' order.
+const EVENT_COLUMNS: &[&str] = &["id", "ticket_id", "data", "actor", "occurred_at", "recorded_at"];
+
 /// Rows per JSON array in bulk reads (see `packed_ticket_cols`).
 const PACK: i64 = 1024;
 
@@ -323,6 +326,64 @@ macro_rules! sql_store {
                     version: r.try_get("version")?,
                 }
                 .into_ticket()
+            }
+
+            /// ` AND kind IN (…)` for a list of event kinds (`None`: any; empty: none).
+            fn push_kinds(qb: &mut sqlx::QueryBuilder<'_, $db>, kinds: Option<&[&str]>) {
+                match kinds {
+                    Some([]) => {
+                        qb.push(" AND 1 = 0");
+                    }
+                    Some(kinds) => {
+                        qb.push(" AND kind IN (");
+                        let mut list = qb.separated(", ");
+                        for k in kinds {
+                            list.push_bind(k.to_string());
+                        }
+                        qb.push(")");
+                    }
+                    None => {}
+                }
+            }
+
+            /// The events of these tickets (of `kinds`, see [`Self::push_kinds`]), in ticket and
+            /// log order, read in lists of ids (both databases limit a statement's parameters);
+            /// on SQLite each list's events come as one JSON array (see `pack_sql`).
+            async fn events_by_ids(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ids: &[i64],
+                kinds: Option<&[&str]>,
+            ) -> Result<Vec<TicketEvent>> {
+                let select = match $backend {
+                    Backend::Sqlite => pack_sql(EVENT_COLUMNS, &["data", "actor"]),
+                    Backend::Postgres => EVENT_COLUMNS.join(", "),
+                };
+                let mut events = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("SELECT {select} FROM ticket_events WHERE ticket_id IN ("));
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    Self::push_kinds(&mut qb, kinds);
+                    match $backend {
+                        Backend::Sqlite => {
+                            let text: Option<String> = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+                            if let Some(text) = text {
+                                let pack: Vec<EventColumns> =
+                                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}")))?;
+                                events.extend(pack.into_iter().map(TicketEvent::from));
+                            }
+                        }
+                        Backend::Postgres => {
+                            qb.push(" ORDER BY ticket_id, id");
+                            events.extend(decode_each(qb.build().fetch(&mut *conn), |r| Self::event_from_row(&r)).await?);
+                        }
+                    }
+                }
+                events.sort_unstable_by_key(|e| (e.ticket, e.id));
+                Ok(events)
             }
 
             /// A `ticket_events` row (`id, ticket_id, data, actor, occurred_at, recorded_at`).
@@ -1515,22 +1576,11 @@ macro_rules! sql_store {
             }
 
             async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>> {
+                let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
+                let mut conn = self.pool.acquire().await?;
                 let mut out: BTreeMap<TicketId, Vec<TicketEvent>> = BTreeMap::new();
-                // Bounded batches: both databases limit the number of parameters per statement.
-                for chunk in tickets.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (",
-                    );
-                    let mut list = qb.separated(", ");
-                    for t in chunk {
-                        list.push_bind(t.0);
-                    }
-                    qb.push(") ORDER BY ticket_id, id");
-                    let mut rows = qb.build().fetch(&self.pool);
-                    while let Some(r) = rows.try_next().await? {
-                        let e = Self::event_from_row(&r)?;
-                        out.entry(e.ticket).or_default().push(e);
-                    }
+                for e in Self::events_by_ids(&mut conn, &ids, None).await? {
+                    out.entry(e.ticket).or_default().push(e);
                 }
                 Ok(out)
             }
@@ -1592,7 +1642,6 @@ macro_rules! sql_store {
             async fn ticket_logs(&self, q: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
                 // SQLite reads packs of rows as JSON arrays (see `pack_sql`); both decode as
                 // the rows come.
-                const EVENT_COLUMNS: &str = "id, ticket_id, data, actor, occurred_at, recorded_at";
                 let ticket_columns: Vec<&str> = ticket_cols!().split(',').map(str::trim).collect();
                 let (select, group) = match $backend {
                     Backend::Sqlite => (pack_sql(&ticket_columns, &["tags"]), format!(" GROUP BY id / {PACK}")),
@@ -1603,20 +1652,6 @@ macro_rules! sql_store {
                     return Ok(Vec::new());
                 }
                 tickets_q.push(")").push(group);
-                let push_kinds = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
-                    if let Some(kinds) = q.kinds {
-                        if kinds.is_empty() {
-                            qb.push(" AND 1 = 0");
-                        } else {
-                            qb.push(" AND kind IN (");
-                            let mut list = qb.separated(", ");
-                            for k in kinds {
-                                list.push_bind(k.to_string());
-                            }
-                            qb.push(")");
-                        }
-                    }
-                };
                 let begin = match $backend {
                     Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                     Backend::Sqlite => "BEGIN",
@@ -1637,14 +1672,13 @@ macro_rules! sql_store {
                     // One statement for all the logs: the same selection again, in the same
                     // snapshot (SQLite walks `ticket_events_ticket` per selected id).
                     Backend::Sqlite => {
-                        let columns: Vec<&str> = EVENT_COLUMNS.split(',').map(str::trim).collect();
                         let mut events_q = sqlx::QueryBuilder::<$db>::new(format!(
                             "SELECT {} FROM ticket_events WHERE ticket_id IN (",
-                            pack_sql(&columns, &["data", "actor"])
+                            pack_sql(EVENT_COLUMNS, &["data", "actor"])
                         ));
                         Self::push_log_selection(&mut events_q, q);
                         events_q.push(")");
-                        push_kinds(&mut events_q);
+                        Self::push_kinds(&mut events_q, q.kinds);
                         events_q.push(format!(" GROUP BY ticket_id / {PACK}"));
                         let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
                             serde_json::from_str::<Vec<EventColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}")))
@@ -1657,18 +1691,7 @@ macro_rules! sql_store {
                     // join); with lists it looks each id up (`= ANY`).
                     Backend::Postgres => {
                         let ids: Vec<i64> = out.iter().map(|(t, _)| t.id.0).collect();
-                        let mut events = Vec::new();
-                        for chunk in ids.chunks(1000) {
-                            let mut events_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {EVENT_COLUMNS} FROM ticket_events WHERE ticket_id IN ("));
-                            let mut list = events_q.separated(", ");
-                            for id in chunk {
-                                list.push_bind(*id);
-                            }
-                            events_q.push(")");
-                            push_kinds(&mut events_q);
-                            events.extend(decode_each(events_q.build().fetch(&mut *tx), |r| Self::event_from_row(&r)).await?);
-                        }
-                        events
+                        Self::events_by_ids(&mut tx, &ids, q.kinds).await?
                     }
                 };
                 tx.commit().await?;
