@@ -489,7 +489,6 @@ macro_rules! sql_store {
                     }
                     // Every account, in pages by id, each page one JSON array (see `pack_sql`).
                     (None, Backend::Sqlite) => {
-                        drop(from_row);
                         let sql = format!(
                             "SELECT {} FROM (SELECT {} FROM accounts WHERE id > $1 ORDER BY id LIMIT {PACK}) page",
                             pack_sql(COLUMNS, &["signals"]),
