@@ -239,6 +239,7 @@ impl Digests {
                             touched_since: Some((period.from, &[])),
                             active: true,
                             kinds,
+                            ..Default::default()
                         };
                         self.store.ticket_logs(&q).await?
                     }

@@ -10,7 +10,7 @@ use crate::domain::{
     Account, Actor, EventKind, NewEvent, Person, PersonId, Priority, Role, SlaTarget, Ticket, TicketEvent, TicketKey,
 };
 use crate::render::{AccountContext, ConversationLine, EscalationNotice, HandoffContext, HandoffReason, HealthView, Msg, Reply};
-use crate::store::{NewOutbound, OutboundPurpose, TicketFilter};
+use crate::store::{LogQuery, NewOutbound, OutboundPurpose, TicketFilter};
 
 /// One level of the escalation chain.
 #[derive(Clone, Debug, PartialEq)]
@@ -480,12 +480,18 @@ impl Engine {
     /// after `escalate_after`. Each step is an event, so it happens once.
     pub(super) async fn handoff_timers(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         let mut done = 0;
-        let active = TicketFilter { active_only: true, ..Default::default() };
-        for t in self.store.tickets(&active).await? {
-            let history = self.store.events(t.id).await?;
-            let Some((sent, Some(csm_id))) = open_handoff(&history) else { continue };
+        // The active tickets ever handed off, with their handoff events only: a pass reads
+        // no other ticket (nor any log in full) until one is due for a re-ping.
+        let handed_off = LogQuery {
+            touched_since: Some((DateTime::UNIX_EPOCH, &["handed_off"])),
+            only_active: true,
+            kinds: Some(&["handed_off", "handoff_acknowledged", "handoff_repinged"]),
+            ..Default::default()
+        };
+        for (t, handoffs) in self.store.ticket_logs(&handed_off).await? {
+            let Some((sent, Some(csm_id))) = open_handoff(&handoffs) else { continue };
             let waited = now - sent;
-            let repinged: Vec<bool> = history
+            let repinged: Vec<bool> = handoffs
                 .iter()
                 .filter(|e| e.occurred_at >= sent)
                 .filter_map(|e| match e.kind {
@@ -521,6 +527,7 @@ impl Engine {
             } else {
                 HandoffReason::Reminder { hours: waited.num_hours() }
             };
+            let history = self.store.events(t.id).await?;
             let ctx = self.handoff_context(&t, &history, &[], account.as_ref(), reason, None, false, now).await?;
             let reply = Reply {
                 to: Destination::Direct { platform, user },

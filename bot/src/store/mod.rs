@@ -184,6 +184,9 @@ pub struct LogQuery<'a> {
     pub touched_since: Option<(DateTime<Utc>, &'a [&'a str])>,
     /// Tickets that are active now.
     pub active: bool,
+    /// Of the tickets the fields above select, only those active now (a filter, where the
+    /// fields above add tickets).
+    pub only_active: bool,
     /// The events loaded with each ticket: its whole log (`None`), or only the events of
     /// these kinds, in log order.
     pub kinds: Option<&'a [&'a str]>,

@@ -266,6 +266,12 @@ macro_rules! sql_store {
             /// Pushes the ids of the tickets `q` selects, as a subquery body (`SELECT … UNION …`);
             /// false when it selects none.
             fn push_log_selection(qb: &mut sqlx::QueryBuilder<'_, $db>, q: &LogQuery<'_>) -> bool {
+                if q.only_active {
+                    qb.push("SELECT id FROM tickets WHERE status IN (").push(active_statuses()).push(") AND id IN (");
+                    let any = Self::push_log_selection(qb, &LogQuery { only_active: false, ..*q });
+                    qb.push(")");
+                    return any;
+                }
                 let mut parts = 0;
                 let mut union = |qb: &mut sqlx::QueryBuilder<'_, $db>| {
                     if parts > 0 {

@@ -1722,6 +1722,11 @@ async fn ticket_logs_select_tickets_and_load_only_the_kinds_asked_for() {
         assert_eq!(ids(&logs(touched).await), vec![noted.id, recent.id]);
         assert_eq!(ids(&logs(LogQuery { active: true, ..touched }).await), vec![noted.id, recent.id, active.id]);
         assert_eq!(ids(&logs(LogQuery { active: true, ..Default::default() }).await), vec![active.id]);
+        // Only the active ones of a selection.
+        let opened = LogQuery { opened_since: Some(at(-1000)), ..Default::default() };
+        assert_eq!(ids(&logs(LogQuery { only_active: true, ..opened }).await), vec![active.id]);
+        assert!(logs(LogQuery { only_active: true, ..touched }).await.is_empty());
+        assert!(logs(LogQuery { only_active: true, ..Default::default() }).await.is_empty());
         // Touched by given kinds only: the note does not count; the exact instant does.
         let answered = LogQuery { touched_since: Some((at(6), &["agent_message"])), ..Default::default() };
         assert_eq!(ids(&logs(answered).await), vec![recent.id]);
