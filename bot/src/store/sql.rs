@@ -437,13 +437,29 @@ macro_rules! sql_store {
                 &self,
                 id: Option<&AccountId>,
             ) -> Result<Vec<Account>> {
+                match id {
+                    // One account (every inbound event looks one up): no transaction.
+                    Some(_) => Self::accounts_on(&mut *self.pool.acquire().await?, id).await,
+                    // Every account: accounts and channels as they stood together.
+                    None => {
+                        let begin = match $backend {
+                            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                            Backend::Sqlite => "BEGIN",
+                        };
+                        let mut tx = self.pool.begin_with(begin).await?;
+                        let out = Self::accounts_on(&mut tx, None).await?;
+                        tx.commit().await?;
+                        Ok(out)
+                    }
+                }
+            }
+
+            async fn accounts_on(
+                tx: &mut <$db as sqlx::Database>::Connection,
+                id: Option<&AccountId>,
+            ) -> Result<Vec<Account>> {
                 const COLUMNS: &[&str] =
                     &["id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "locale", "signals"];
-                let begin = match $backend {
-                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                    Backend::Sqlite => "BEGIN",
-                };
-                let mut tx = self.pool.begin_with(begin).await?;
                 let channel_rows: Vec<(String, String, String)> = match id {
                     Some(id) => sqlx::query_as(
                         "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
@@ -523,7 +539,6 @@ macro_rules! sql_store {
                         out
                     }
                 };
-                tx.commit().await?;
                 Ok(out)
             }
 
