@@ -266,7 +266,7 @@ impl Digests {
         let accounts = self.store.accounts().await?;
         let people = self.store.people().await?;
         let ids: Vec<_> = tickets.iter().map(|t| t.id).collect();
-        let mut events = self.store.events_of(&ids).await?;
+        let mut events = self.store.events_of(&ids, None).await?;
         let tickets = tickets
             .into_iter()
             .map(|t| {

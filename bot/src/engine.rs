@@ -993,7 +993,10 @@ impl Engine {
         let now = self.clock.now();
         let mut done = 0;
         let solved = TicketFilter { status: Some(TicketStatus::Solved), ..Default::default() };
-        for (t, events) in self.with_events(self.store.tickets(&solved).await?).await? {
+        // What the timers read: when a ticket entered its status, and whether it was reminded
+        // (the transcript of a closed ticket reads its whole log).
+        const TIMER_KINDS: &[&str] = &["status_changed", "pending_reminder_sent"];
+        for (t, events) in self.with_events(self.store.tickets(&solved).await?, Some(TIMER_KINDS)).await? {
             let Some(since) = crate::metrics::last_entered(&events, TicketStatus::Solved) else { continue };
             if now - since < self.settings.close_after {
                 continue;
@@ -1008,7 +1011,7 @@ impl Engine {
             done += self.save_timer(t, after, ev, replies).await?;
         }
         let pending = TicketFilter { status: Some(TicketStatus::PendingOnCustomer), ..Default::default() };
-        for (t, events) in self.with_events(self.store.tickets(&pending).await?).await? {
+        for (t, events) in self.with_events(self.store.tickets(&pending).await?, Some(TIMER_KINDS)).await? {
             let Some(since) = crate::metrics::last_entered(&events, TicketStatus::PendingOnCustomer) else { continue };
             let waited = now - since;
             let mut after = t.clone();
@@ -1042,12 +1045,13 @@ impl Engine {
         Ok(done)
     }
 
-    /// Tickets with their event logs, read [`sla_sweep::SWEEP_BATCH`] tickets per query.
-    async fn with_events(&self, tickets: Vec<Ticket>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>, EngineError> {
+    /// Tickets with (the `kinds` of) their event logs, read [`sla_sweep::SWEEP_BATCH`] tickets
+    /// per query.
+    async fn with_events(&self, tickets: Vec<Ticket>, kinds: Option<&[&str]>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>, EngineError> {
         let mut out = Vec::with_capacity(tickets.len());
         for batch in tickets.chunks(sla_sweep::SWEEP_BATCH) {
             let ids: Vec<TicketId> = batch.iter().map(|t| t.id).collect();
-            let mut logs = self.store.events_of(&ids).await?;
+            let mut logs = self.store.events_of(&ids, kinds).await?;
             out.extend(batch.iter().map(|t| (t.clone(), logs.remove(&t.id).unwrap_or_default())));
         }
         Ok(out)
@@ -1061,7 +1065,7 @@ impl Engine {
     ) -> Result<(crate::health::Health, crate::health::HealthInputs), EngineError> {
         let tickets = self.store.tickets(&TicketFilter { account: Some(account.id.clone()), ..Default::default() }).await?;
         let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
-        let mut events = self.store.events_of(&ids).await?;
+        let mut events = self.store.events_of(&ids, None).await?;
         let logs: Vec<(TicketStatus, Vec<TicketEvent>)> =
             tickets.iter().map(|t| (t.status, events.remove(&t.id).unwrap_or_default())).collect();
         Ok(self.health_from(account, &logs, now))

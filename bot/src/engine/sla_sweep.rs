@@ -125,7 +125,7 @@ impl Engine {
                 })
                 .collect();
             let ids: Vec<TicketId> = batch.iter().zip(&policies).filter(|(_, p)| p.is_some()).map(|(c, _)| c.ticket.id).collect();
-            let mut logs = self.store.events_of(&ids).await?;
+            let mut logs = self.store.events_of(&ids, None).await?;
             let mut checks = Vec::with_capacity(batch.len());
             for (SlaCandidate { ticket: t, stamp, next_check }, policy) in batch.iter().zip(policies) {
                 let at = match policy {

@@ -338,8 +338,9 @@ pub trait Store: Send + Sync + 'static {
     async fn last_digest_slot(&self, name: &str) -> Result<Option<DateTime<Utc>>>;
     /// A digest's claimed slots, latest first.
     async fn digest_runs(&self, name: &str, limit: i64) -> Result<Vec<DigestRun>>;
-    /// The event logs of many tickets at once, by ticket, each in log order.
-    async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>>;
+    /// The event logs of many tickets at once, by ticket, each in log order: whole, or only
+    /// the events of `kinds` ([`crate::domain::EventKind::name`]s).
+    async fn events_of(&self, tickets: &[TicketId], kinds: Option<&[&str]>) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>>;
     /// Tickets that are active now, or were opened or had an event at or after `since`
     /// (`active_too` false: only the latter), by id. What a digest or pass over a recent
     /// window needs, without loading the whole history (indexes on `tickets(status)`,

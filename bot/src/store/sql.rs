@@ -1595,11 +1595,11 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn events_of(&self, tickets: &[TicketId]) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>> {
+            async fn events_of(&self, tickets: &[TicketId], kinds: Option<&[&str]>) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>> {
                 let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
                 let mut conn = self.pool.acquire().await?;
                 let mut out: BTreeMap<TicketId, Vec<TicketEvent>> = BTreeMap::new();
-                for e in Self::events_by_ids(&mut conn, &ids, None).await? {
+                for e in Self::events_by_ids(&mut conn, &ids, kinds).await? {
                     out.entry(e.ticket).or_default().push(e);
                 }
                 Ok(out)
