@@ -97,7 +97,7 @@ where
 /// A ticket's columns as stored ([`ticket_cols!`], in that order), before they are parsed into
 /// a [`Ticket`]: read from a row, or from a JSON array of the same columns (bulk reads, see
 /// `packed_ticket_cols`).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, sqlx::FromRow)]
 struct TicketColumns {
     id: i64,
     key: String,
@@ -110,6 +110,7 @@ struct TicketColumns {
     status: String,
     priority: String,
     assignee: Option<String>,
+    #[sqlx(json)]
     tags: BTreeSet<Tag>,
     origin_platform: String,
     origin_channel: String,
@@ -171,7 +172,7 @@ impl From<EventColumns> for TicketEvent {
 
 /// An account's columns as stored, before they are parsed into an [`Account`]: read from a
 /// row, or from a JSON array (bulk reads, see `pack_sql`).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, sqlx::FromRow)]
 struct AccountColumns {
     id: String,
     name: String,
@@ -182,6 +183,7 @@ struct AccountColumns {
     csm: Option<String>,
     key_prefix: Option<String>,
     locale: Option<String>,
+    #[sqlx(json)]
     signals: BTreeMap<SignalName, f64>,
 }
 
@@ -306,32 +308,7 @@ macro_rules! sql_store {
             }
 
             fn ticket_from_row(r: &<$db as sqlx::Database>::Row) -> Result<Ticket> {
-                let tags: Json<BTreeSet<Tag>> = r.try_get("tags")?;
-                TicketColumns {
-                    id: r.try_get("id")?,
-                    key: r.try_get("key")?,
-                    account_id: r.try_get("account_id")?,
-                    requester_platform: r.try_get("requester_platform")?,
-                    requester_user: r.try_get("requester_user")?,
-                    requester_name: r.try_get("requester_name")?,
-                    requester_person: r.try_get("requester_person")?,
-                    title: r.try_get("title")?,
-                    status: r.try_get("status")?,
-                    priority: r.try_get("priority")?,
-                    assignee: r.try_get("assignee")?,
-                    tags: tags.0,
-                    origin_platform: r.try_get("origin_platform")?,
-                    origin_channel: r.try_get("origin_channel")?,
-                    origin_message: r.try_get("origin_message")?,
-                    origin_thread: r.try_get("origin_thread")?,
-                    card_message: r.try_get("card_message")?,
-                    opened_at: r.try_get("opened_at")?,
-                    created_at: r.try_get("created_at")?,
-                    updated_at: r.try_get("updated_at")?,
-                    follow_up_of: r.try_get("follow_up_of")?,
-                    version: r.try_get("version")?,
-                }
-                .into_ticket()
+                <TicketColumns as sqlx::FromRow<'_, _>>::from_row(r)?.into_ticket()
             }
 
             /// ` AND kind IN (…)` for a list of event kinds (`None`: any; empty: none).
@@ -485,20 +462,7 @@ macro_rules! sql_store {
                     channels.entry(account).or_default().insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
                 }
                 let from_row = |r: <$db as sqlx::Database>::Row| -> Result<Account> {
-                    let signals: Json<BTreeMap<SignalName, f64>> = r.try_get("signals")?;
-                    AccountColumns {
-                        id: r.try_get("id")?,
-                        name: r.try_get("name")?,
-                        tier: r.try_get("tier")?,
-                        arr: r.try_get("arr")?,
-                        currency: r.try_get("currency")?,
-                        renewal_date: r.try_get("renewal_date")?,
-                        csm: r.try_get("csm")?,
-                        key_prefix: r.try_get("key_prefix")?,
-                        locale: r.try_get("locale")?,
-                        signals: signals.0,
-                    }
-                    .into_account(&mut channels)
+                    <AccountColumns as sqlx::FromRow<'_, _>>::from_row(&r)?.into_account(&mut channels)
                 };
                 let out = match (id, $backend) {
                     (Some(id), _) => {
