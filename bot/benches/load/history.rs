@@ -349,17 +349,19 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
         // For an active ticket, the next SLA check the sweep would have stored.
         let mut next_check = None;
         if let Some(policy) = sla::select(&rules, Some(&tier), priority) {
-            let as_events: Vec<TicketEvent> = log
-                .iter()
-                .map(|(k, actor, at)| TicketEvent {
-                    id: 0,
-                    ticket: TicketId(id),
-                    kind: k.clone(),
-                    actor: actor.clone(),
-                    occurred_at: *at,
-                    recorded_at: *at,
-                })
-                .collect();
+            let to_events = |log: &[(EventKind, Actor, DateTime<Utc>)]| -> Vec<TicketEvent> {
+                log.iter()
+                    .map(|(k, actor, at)| TicketEvent {
+                        id: 0,
+                        ticket: TicketId(id),
+                        kind: k.clone(),
+                        actor: actor.clone(),
+                        occurred_at: *at,
+                        recorded_at: *at,
+                    })
+                    .collect()
+            };
+            let as_events = to_events(&log);
             let mut sla_events = Vec::new();
             for c in sla::clocks(policy, opened_at, &as_events, now) {
                 let Some(due) = c.due_at else { continue };
@@ -373,20 +375,7 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
             let swept = !sla_events.is_empty();
             log.extend(sla_events);
             if status.is_active() {
-                let as_events: Vec<TicketEvent> = if swept {
-                    log.iter()
-                        .map(|(k, actor, at)| TicketEvent {
-                            id: 0,
-                            ticket: TicketId(id),
-                            kind: k.clone(),
-                            actor: actor.clone(),
-                            occurred_at: *at,
-                            recorded_at: *at,
-                        })
-                        .collect()
-                } else {
-                    as_events
-                };
+                let as_events = if swept { to_events(&log) } else { as_events };
                 let clocks = sla::clocks(policy, opened_at, &as_events, now);
                 next_check = Some(Engine::sla_next_check(&clocks, &as_events, now));
             }
