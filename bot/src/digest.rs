@@ -185,15 +185,6 @@ impl Digests {
         self.history_of(tickets).await
     }
 
-    /// Accounts, people, and the tickets a digest over a window starting at `since` can
-    /// count, with their event logs: those opened or with an event since then, and (with
-    /// `active_too`) every active ticket. The others have nothing in the window, so leaving
-    /// them out changes no figure.
-    pub async fn history_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<History, DigestError> {
-        let tickets = self.store.tickets_touched_since(since, active_too).await?;
-        self.history_of(tickets).await
-    }
-
     /// What a digest's figures can depend on, and nothing more: a ticket left out has nothing
     /// in the digest's windows, an event left out is of a kind its figures do not read (the
     /// `…_KINDS` lists of [`content`]). Tickets without such events but selected keep an

@@ -35,7 +35,7 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
             "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN (999001, 999002, 999003) ORDER BY ticket_id, id".into(),
         ),
         (
-            "digests, health pass: tickets active or touched since a time (`tickets_touched_since`)",
+            "digests, health pass: tickets active or touched since a time (the selection of `ticket_logs`)",
             format!(
                 "SELECT id, key, status FROM tickets WHERE id IN (SELECT id FROM tickets WHERE opened_at >= {month} \
                  UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= {month} \

@@ -341,11 +341,6 @@ pub trait Store: Send + Sync + 'static {
     /// The event logs of many tickets at once, by ticket, each in log order: whole, or only
     /// the events of `kinds` ([`crate::domain::EventKind::name`]s).
     async fn events_of(&self, tickets: &[TicketId], kinds: Option<&[&str]>) -> Result<BTreeMap<TicketId, Vec<TicketEvent>>>;
-    /// Tickets that are active now, or were opened or had an event at or after `since`
-    /// (`active_too` false: only the latter), by id. What a digest or pass over a recent
-    /// window needs, without loading the whole history (indexes on `tickets(status)`,
-    /// `tickets(opened_at)` and `ticket_events(occurred_at)`).
-    async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>>;
     /// The active tickets the SLA sweep evaluates, by id: all of them (`due_by` `None`), or
     /// only those whose next check is at or before `due_by` (index `tickets(status,
     /// sla_next_check_at)`). Opening a ticket, [`Store::apply`], [`Store::append_events`] and a

@@ -96,7 +96,7 @@ where
 
 /// A ticket's columns as stored ([`ticket_cols!`], in that order), before they are parsed into
 /// a [`Ticket`]: read from a row, or from a JSON array of the same columns (bulk reads, see
-/// `packed_ticket_cols`).
+/// [`pack_sql`]).
 #[derive(serde::Deserialize, sqlx::FromRow)]
 struct TicketColumns {
     id: i64,
@@ -160,7 +160,7 @@ impl TicketColumns {
 }
 
 /// A `ticket_events` row's columns (`id, ticket_id, data, actor, occurred_at, recorded_at`)
-/// as a JSON array (bulk reads, see `packed_event_cols`).
+/// as a JSON array (bulk reads, see [`pack_sql`]).
 #[derive(serde::Deserialize)]
 struct EventColumns(i64, i64, EventKind, Actor, DateTime<Utc>, DateTime<Utc>);
 
@@ -217,7 +217,7 @@ impl AccountColumns {
 /// The columns of a `ticket_events` row, in [`EventColumns`]' order.
 const EVENT_COLUMNS: &[&str] = &["id", "ticket_id", "data", "actor", "occurred_at", "recorded_at"];
 
-/// Rows per JSON array in bulk reads (see `packed_ticket_cols`).
+/// Rows per JSON array in bulk reads (see [`pack_sql`]).
 const PACK: i64 = 1024;
 
 /// SQLite: the select list that reads bulk rows as JSON arrays of their columns, `PACK` rows
@@ -231,6 +231,15 @@ fn pack_sql(columns: &[&str], json_columns: &[&str]) -> String {
     let cols: Vec<String> =
         columns.iter().map(|c| if json_columns.contains(c) { format!("json({c})") } else { (*c).to_string() }).collect();
     format!("json_group_array(json_array({}))", cols.join(", "))
+}
+
+/// The rows of one [`pack_sql`] result (`None`: an aggregate over no rows); `what` names them
+/// in the error a damaged row gives.
+fn unpack<T: serde::de::DeserializeOwned>(text: Option<&str>, what: &str) -> Result<Vec<T>> {
+    match text {
+        Some(t) => serde_json::from_str(t).map_err(|e| StoreError::Corrupt(format!("{what}: {e}"))),
+        None => Ok(Vec::new()),
+    }
 }
 
 macro_rules! sql_store {
@@ -263,6 +272,16 @@ macro_rules! sql_store {
 
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
                 Ok(self.writer.begin_with($begin).await?)
+            }
+
+            /// A read-only transaction on the read pool: its statements see the database as it
+            /// stood at one moment (REPEATABLE READ on PostgreSQL; on SQLite, WAL readers do).
+            async fn read_snapshot(&self) -> Result<sqlx::Transaction<'static, $db>> {
+                let begin = match $backend {
+                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                    Backend::Sqlite => "BEGIN",
+                };
+                Ok(self.pool.begin_with(begin).await?)
             }
 
             /// Pushes the ids of the tickets `q` selects, as a subquery body (`SELECT … UNION …`);
@@ -353,11 +372,8 @@ macro_rules! sql_store {
                     match $backend {
                         Backend::Sqlite => {
                             let text: Option<String> = qb.build_query_scalar().fetch_one(&mut *conn).await?;
-                            if let Some(text) = text {
-                                let pack: Vec<EventColumns> =
-                                    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}")))?;
-                                events.extend(pack.into_iter().map(TicketEvent::from));
-                            }
+                            let pack: Vec<EventColumns> = unpack(text.as_deref(), "ticket events")?;
+                            events.extend(pack.into_iter().map(TicketEvent::from));
                         }
                         Backend::Postgres => {
                             qb.push(" ORDER BY ticket_id, id");
@@ -419,11 +435,7 @@ macro_rules! sql_store {
                     Some(_) => Self::accounts_on(&mut *self.pool.acquire().await?, id).await,
                     // Every account: accounts and channels as they stood together.
                     None => {
-                        let begin = match $backend {
-                            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                            Backend::Sqlite => "BEGIN",
-                        };
-                        let mut tx = self.pool.begin_with(begin).await?;
+                        let mut tx = self.read_snapshot().await?;
                         let out = Self::accounts_on(&mut tx, None).await?;
                         tx.commit().await?;
                         Ok(out)
@@ -432,7 +444,7 @@ macro_rules! sql_store {
             }
 
             async fn accounts_on(
-                tx: &mut <$db as sqlx::Database>::Connection,
+                conn: &mut <$db as sqlx::Database>::Connection,
                 id: Option<&AccountId>,
             ) -> Result<Vec<Account>> {
                 const COLUMNS: &[&str] =
@@ -442,19 +454,16 @@ macro_rules! sql_store {
                         "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
                     )
                     .bind(id.as_str())
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut *conn)
                     .await?,
                     None => match $backend {
                         // Every channel as one JSON array (see `pack_sql`).
                         Backend::Sqlite => {
                             let sql = format!("SELECT {} FROM account_channels", pack_sql(&["platform", "channel", "account_id"], &[]));
-                            let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
-                            match text {
-                                Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("account channels: {e}")))?,
-                                None => Vec::new(),
-                            }
+                            let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&mut *conn).await?;
+                            unpack(text.as_deref(), "account channels")?
                         }
-                        Backend::Postgres => sqlx::query_as("SELECT platform, channel, account_id FROM account_channels").fetch_all(&mut *tx).await?,
+                        Backend::Postgres => sqlx::query_as("SELECT platform, channel, account_id FROM account_channels").fetch_all(&mut *conn).await?,
                     },
                 };
                 let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
@@ -467,11 +476,11 @@ macro_rules! sql_store {
                 let out = match (id, $backend) {
                     (Some(id), _) => {
                         let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
-                        decode_each(sqlx::query(&sql).bind(id.as_str()).fetch(&mut *tx), from_row).await?
+                        decode_each(sqlx::query(&sql).bind(id.as_str()).fetch(&mut *conn), from_row).await?
                     }
                     (None, Backend::Postgres) => {
                         let sql = format!("SELECT {} FROM accounts ORDER BY id", COLUMNS.join(", "));
-                        decode_each(sqlx::query(&sql).fetch(&mut *tx), from_row).await?
+                        decode_each(sqlx::query(&sql).fetch(&mut *conn), from_row).await?
                     }
                     // Every account, in pages by id, each page one JSON array (see `pack_sql`).
                     (None, Backend::Sqlite) => {
@@ -483,11 +492,8 @@ macro_rules! sql_store {
                         let mut out = Vec::new();
                         let mut after = String::new();
                         loop {
-                            let text: Option<String> = sqlx::query_scalar(&sql).bind(&after).fetch_one(&mut *tx).await?;
-                            let page: Vec<AccountColumns> = match text {
-                                Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("accounts: {e}")))?,
-                                None => Vec::new(),
-                            };
+                            let text: Option<String> = sqlx::query_scalar(&sql).bind(&after).fetch_one(&mut *conn).await?;
+                            let page: Vec<AccountColumns> = unpack(text.as_deref(), "accounts")?;
                             let full = page.len() as i64 == PACK;
                             if let Some(last) = page.iter().map(|a| &a.id).max() {
                                 after = last.clone();
@@ -1569,19 +1575,6 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            async fn tickets_touched_since(&self, since: DateTime<Utc>, active_too: bool) -> Result<Vec<Ticket>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", ticket_cols!(), " FROM tickets WHERE id IN (SELECT id FROM tickets WHERE opened_at >= "
-                ));
-                qb.push_bind(micros(since));
-                qb.push(" UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= ").push_bind(micros(since));
-                if active_too {
-                    qb.push(" UNION SELECT id FROM tickets WHERE status IN (").push(active_statuses()).push(")");
-                }
-                qb.push(") ORDER BY id");
-                decode_each(qb.build().fetch(&self.pool), |r| Self::ticket_from_row(&r)).await
-            }
-
             async fn sla_candidates(&self, due_by: Option<DateTime<Utc>>) -> Result<Vec<SlaCandidate>> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
                     "SELECT ", ticket_cols!(), ", sla_next_check_at, sla_stamp FROM tickets WHERE status IN ("
@@ -1626,9 +1619,11 @@ macro_rules! sql_store {
             async fn ticket_logs(&self, q: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
                 // SQLite reads packs of rows as JSON arrays (see `pack_sql`); both decode as
                 // the rows come.
-                let ticket_columns: Vec<&str> = ticket_cols!().split(',').map(str::trim).collect();
                 let (select, group) = match $backend {
-                    Backend::Sqlite => (pack_sql(&ticket_columns, &["tags"]), format!(" GROUP BY id / {PACK}")),
+                    Backend::Sqlite => {
+                        let columns: Vec<&str> = ticket_cols!().split(',').map(str::trim).collect();
+                        (pack_sql(&columns, &["tags"]), format!(" GROUP BY id / {PACK}"))
+                    }
                     Backend::Postgres => (ticket_cols!().to_string(), " ORDER BY id".to_string()),
                 };
                 let mut tickets_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {select} FROM tickets WHERE id IN ("));
@@ -1636,15 +1631,11 @@ macro_rules! sql_store {
                     return Ok(Vec::new());
                 }
                 tickets_q.push(")").push(group);
-                let begin = match $backend {
-                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                    Backend::Sqlite => "BEGIN",
-                };
-                let mut tx = self.pool.begin_with(begin).await?;
+                let mut tx = self.read_snapshot().await?;
                 let mut out: Vec<(Ticket, Vec<TicketEvent>)> = match $backend {
                     Backend::Sqlite => {
                         let packs = decode_each(tickets_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
-                            serde_json::from_str::<Vec<TicketColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("tickets: {e}")))
+                            unpack::<TicketColumns>(Some(&text), "tickets")
                         })
                         .await?;
                         packs.into_iter().flatten().map(|c| Ok((c.into_ticket()?, Vec::new()))).collect::<Result<_>>()?
@@ -1652,7 +1643,7 @@ macro_rules! sql_store {
                     Backend::Postgres => decode_each(tickets_q.build().fetch(&mut *tx), |r| Ok::<_, StoreError>((Self::ticket_from_row(&r)?, Vec::new()))).await?,
                 };
                 out.sort_unstable_by_key(|(t, _)| t.id);
-                let events: Vec<TicketEvent> = match $backend {
+                let mut events: Vec<TicketEvent> = match $backend {
                     // One statement for all the logs: the same selection again, in the same
                     // snapshot (SQLite walks `ticket_events_ticket` per selected id).
                     Backend::Sqlite => {
@@ -1665,7 +1656,7 @@ macro_rules! sql_store {
                         Self::push_kinds(&mut events_q, q.kinds);
                         events_q.push(format!(" GROUP BY ticket_id / {PACK}"));
                         let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
-                            serde_json::from_str::<Vec<EventColumns>>(&text).map_err(|e| StoreError::Corrupt(format!("ticket events: {e}")))
+                            unpack::<EventColumns>(Some(&text), "ticket events")
                         })
                         .await?;
                         packs.into_iter().flatten().map(TicketEvent::from).collect()
@@ -1679,7 +1670,6 @@ macro_rules! sql_store {
                     }
                 };
                 tx.commit().await?;
-                let mut events = events;
                 events.sort_unstable_by_key(|e| (e.ticket, e.id));
                 // Both in id order: each event goes to the ticket at or after the cursor.
                 let mut i = 0;
@@ -1749,10 +1739,7 @@ macro_rules! sql_store {
                     Backend::Sqlite => {
                         let sql = format!("SELECT {} FROM ({LATEST}) s", pack_sql(&["account_id", "day", "score", "reasons"], &["reasons"]));
                         let text: Option<String> = sqlx::query_scalar(&sql).bind(day).fetch_one(&self.pool).await?;
-                        match text {
-                            Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("health snapshots: {e}")))?,
-                            None => Vec::new(),
-                        }
+                        unpack(text.as_deref(), "health snapshots")?
                     }
                     Backend::Postgres => {
                         let rows = sqlx::query(LATEST).bind(day).fetch(&self.pool);
