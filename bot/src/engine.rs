@@ -1078,14 +1078,7 @@ impl Engine {
         logs: &[(TicketStatus, Vec<TicketEvent>)],
         now: DateTime<Utc>,
     ) -> (crate::health::Health, crate::health::HealthInputs) {
-        let mut inputs = crate::health::HealthInputs::from_tickets(
-            logs.iter().map(|(s, e)| (*s, e.as_slice())),
-            self.settings.health.window,
-            now,
-        );
-        inputs.signals = account.signals.clone();
-        inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
-        (crate::health::score(&inputs, &self.settings.health), inputs)
+        crate::health::account_health(account, logs.iter().map(|(s, e)| (*s, e.as_slice())), &self.settings.health, now)
     }
 
     /// Saves today's health snapshot for every account (idempotent per day).

@@ -115,6 +115,21 @@ impl HealthInputs {
     }
 }
 
+/// An account's health at `now` (what [`crate::engine::Engine::account_health`], the daily
+/// snapshots and the at-risk digest show): support signals from its tickets over the window, its imported signals, and
+/// the days to its renewal.
+pub fn account_health<'a>(
+    account: &crate::domain::Account,
+    tickets: impl IntoIterator<Item = (TicketStatus, &'a [TicketEvent])>,
+    weights: &HealthWeights,
+    now: DateTime<Utc>,
+) -> (Health, HealthInputs) {
+    let mut inputs = HealthInputs::from_tickets(tickets, weights.window, now);
+    inputs.signals = account.signals.clone();
+    inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
+    (score(&inputs, weights), inputs)
+}
+
 /// Why the score is what it is, for people to read (rendered through the catalogue).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]

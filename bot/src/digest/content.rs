@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use crate::domain::{
     Account, AccountId, Arr, EventKind, Person, PersonId, SlaTarget, Ticket, TicketEvent, TicketKey, TicketStatus,
 };
-use crate::health::{self, AtRiskRules, Health, HealthInputs, HealthWeights, RiskFlag};
+use crate::health::{self, AtRiskRules, Health, HealthWeights, RiskFlag};
 use crate::metrics::{self, Csat, Nps, Ratio};
 
 /// Everything a digest is computed from, loaded once per digest.
@@ -355,20 +355,7 @@ pub struct AtRiskAccount {
     pub escalated_tickets: u32,
 }
 
-/// An account's health at `now`, exactly as [`crate::engine::Engine::account_health`]
-/// computes it: support signals from its tickets over the window, its imported signals, and
-/// the days to its renewal.
-pub fn account_health<'a>(
-    account: &Account,
-    tickets: impl IntoIterator<Item = (TicketStatus, &'a [TicketEvent])>,
-    weights: &HealthWeights,
-    now: DateTime<Utc>,
-) -> (Health, HealthInputs) {
-    let mut inputs = HealthInputs::from_tickets(tickets, weights.window, now);
-    inputs.signals = account.signals.clone();
-    inputs.days_to_renewal = account.renewal_date.map(|d| (d - now.date_naive()).num_days());
-    (health::score(&inputs, weights), inputs)
-}
+pub use crate::health::account_health;
 
 /// The accounts at risk at `now`, by ARR at risk (highest first; amounts are compared as
 /// they are, without converting currencies; accounts without ARR last), then by score and
