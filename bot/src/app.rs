@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use baton_chat::{InboundEvent, Ingest, IngestError};
+use baton_chat::{InboundEvent, Ingest, IngestError, Platform};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::clock::Clock;
@@ -113,6 +113,13 @@ impl App {
     /// Handles a recorded event and marks it done. A failure leaves it in the inbox for
     /// the next [`App::drain_inbox`].
     async fn process(&self, event: &InboundEvent) -> Result<(), StoreError> {
+        self.handle(event).await?;
+        self.store.finish_inbound(event.platform, &event.event_id, self.clock.now(), None).await
+    }
+
+    /// Handles a recorded event, without marking it done: until it is, a second handling
+    /// (after a crash) finds its writes made and does not repeat them (`store::effects`).
+    async fn handle(&self, event: &InboundEvent) -> Result<(), StoreError> {
         use tracing::Instrument;
         // The span follows the work across awaits (entering it would leak into other tasks).
         let span = tracing::info_span!("inbound", platform = %event.platform, event_id = %event.event_id);
@@ -124,7 +131,6 @@ impl App {
             crate::telemetry::metrics().handler_seconds.observe(started.elapsed().as_secs_f64());
             match result {
                 Ok(()) => {
-                    self.store.finish_inbound(event.platform, &event.event_id, self.clock.now(), None).await?;
                     self.outbox.wake();
                     Ok(())
                 }
@@ -177,31 +183,43 @@ impl App {
                 }
             }
             let lanes = crate::outbox::lanes(events, |e| e.body.channel().clone());
-            let outcomes: Vec<Result<(usize, usize), StoreError>> = futures_util::stream::iter(lanes)
+            let outcomes: Vec<(Vec<(Platform, String)>, Result<usize, StoreError>)> = futures_util::stream::iter(lanes)
                 .map(|lane| async move {
-                    let (mut handled, mut released) = (0, 0);
+                    let mut handled = Vec::new();
                     for (i, event) in lane.iter().enumerate() {
                         if self.clock.now() - claimed_at >= lease / 2 {
                             let rest: Vec<_> = lane[i..].iter().map(|e| (e.platform, e.event_id.clone())).collect();
-                            self.store.release_inbound(&rest, lease_until).await?;
-                            released = rest.len();
+                            let released = self.store.release_inbound(&rest, lease_until).await.map(|()| rest.len());
+                            return (handled, released);
+                        }
+                        if self.handle(event).await.is_err() {
                             break;
                         }
-                        if self.process(event).await.is_err() {
-                            break;
-                        }
-                        handled += 1;
+                        handled.push((event.platform, event.event_id.clone()));
                     }
-                    Ok((handled, released))
+                    (handled, Ok(0))
                 })
                 .buffer_unordered(INBOX_LANES)
                 .collect()
                 .await;
+            // The batch's handled events are marked done together: one transaction instead
+            // of one per event. Until then they are handled, not done; a crash in between
+            // hands them to the next claim, whose handling repeats none of their writes.
+            let mut done = Vec::new();
             let mut progressed = set_aside;
-            for outcome in outcomes {
-                let (handled, released) = outcome?;
-                n += handled;
-                progressed += handled + released;
+            let mut failure = None;
+            for (handled, released) in outcomes {
+                progressed += handled.len();
+                done.extend(handled);
+                match released {
+                    Ok(released) => progressed += released,
+                    Err(e) => failure = failure.or(Some(e)),
+                }
+            }
+            self.store.finish_inbound_many(&done, self.clock.now(), None).await?;
+            n += done.len();
+            if let Some(e) = failure {
+                return Err(e);
             }
             if progressed == 0 {
                 return Ok(n);

@@ -285,13 +285,20 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` unprocessed events until `lease_until`, oldest first; events
     /// another replica holds an unexpired claim on are skipped.
     async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>>;
+    /// Marks an event processed (`error`: set aside as unreadable, with why) and forgets its
+    /// handling's steps ([`effects`]).
     async fn finish_inbound(
         &self,
         platform: Platform,
         event_id: &str,
         now: DateTime<Utc>,
         error: Option<&str>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.finish_inbound_many(&[(platform, event_id.to_string())], now, error).await
+    }
+    /// [`Store::finish_inbound`] for several events, in one transaction (the inbox finishes a
+    /// claimed batch's handled events at once).
+    async fn finish_inbound_many(&self, events: &[(Platform, String)], now: DateTime<Utc>, error: Option<&str>) -> Result<()>;
     /// Deletes events handled before `processed_before` (inbox retention); returns how many.
     /// Unhandled events are never deleted.
     async fn prune_inbound(&self, processed_before: DateTime<Utc>) -> Result<u64>;

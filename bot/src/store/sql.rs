@@ -220,6 +220,17 @@ const EVENT_COLUMNS: &[&str] = &["id", "ticket_id", "data", "actor", "occurred_a
 /// Rows per JSON array in bulk reads (see [`pack_sql`]).
 const PACK: i64 = 1024;
 
+/// Inbound events one `INSERT` statement takes (4 parameters each: well under SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound parameters).
+const INBOX_INSERT_ROWS: usize = 512;
+
+/// (platform, event id) pairs one `IN (VALUES …)` list takes.
+const KEY_LIST_ROWS: usize = 500;
+
+/// Rows one multi-row `INSERT` of ticket events, outbox messages or tags takes (at most 6
+/// parameters each).
+const INSERT_ROWS: usize = 256;
+
 /// SQLite: the select list that reads bulk rows as JSON arrays of their columns, `PACK` rows
 /// to a result row (with `GROUP BY id / PACK`, or one page). Per result row, SQLite's driver
 /// copies every value and hands the row to another thread, and that per-row cost was most of
@@ -612,19 +623,20 @@ macro_rules! sql_store {
                 events: &[NewEvent],
                 now: DateTime<Utc>,
             ) -> Result<()> {
-                for e in events {
-                    sqlx::query(
-                        "INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(ticket.0)
-                    .bind(e.kind.name())
-                    .bind(Json(&e.kind))
-                    .bind(Json(&e.actor))
-                    .bind(micros(e.occurred_at))
-                    .bind(micros(now))
-                    .execute(&mut **tx)
-                    .await?;
+                // One statement for many rows: the writer's time goes per statement.
+                for chunk in events.chunks(INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, e| {
+                        row.push_bind(ticket.0)
+                            .push_bind(e.kind.name())
+                            .push_bind(Json(&e.kind))
+                            .push_bind(Json(&e.actor))
+                            .push_bind(micros(e.occurred_at))
+                            .push_bind(micros(now));
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
@@ -636,22 +648,30 @@ macro_rules! sql_store {
             ) -> Result<Vec<bool>> {
                 use sqlx::Connection;
                 let mut tx = conn.begin_with($begin).await?;
-                let mut fresh = Vec::with_capacity(events.len());
-                for e in events {
-                    let done = sqlx::query(
-                        "INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (platform, event_id) DO NOTHING",
-                    )
-                    .bind(e.platform.as_str())
-                    .bind(&e.event_id)
-                    .bind(Json(&e.payload))
-                    .bind(micros(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    fresh.push(done.rows_affected() == 1);
+                // One statement per chunk of events (a statement per event cost the writer a
+                // round trip to the driver each); it returns the events it inserted.
+                let mut inserted = std::collections::HashSet::new();
+                for chunk in events.chunks(INBOX_INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO inbound_events (platform, event_id, payload, received_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, e| {
+                        row.push_bind(e.platform.as_str())
+                            .push_bind(e.event_id.as_str())
+                            .push_bind(Json(&e.payload))
+                            .push_bind(micros(now));
+                    });
+                    qb.push(" ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id");
+                    let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    inserted.extend(rows);
                 }
                 tx.commit().await?;
-                Ok(fresh)
+                // Fresh: inserted now, and the first of its kind in `events` (a repeat within
+                // the batch is a duplicate like any other).
+                Ok(events
+                    .iter()
+                    .map(|e| inserted.remove(&(e.platform.as_str().to_string(), e.event_id.clone())))
+                    .collect())
             }
 
             async fn insert_outbox(
@@ -659,37 +679,44 @@ macro_rules! sql_store {
                 messages: &[NewOutbound],
                 now: DateTime<Utc>,
             ) -> Result<()> {
-                for m in messages {
-                    sqlx::query(
-                        "INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5)",
-                    )
-                    .bind(m.message.destination.platform().as_str())
-                    .bind(Json(&m.message))
-                    .bind(m.ticket.map(|t| t.0))
-                    .bind(m.purpose.as_str())
-                    .bind(micros(now))
-                    .execute(&mut **tx)
-                    .await?;
+                for chunk in messages.chunks(INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, m| {
+                        row.push_bind(m.message.destination.platform().as_str())
+                            .push_bind(Json(&m.message))
+                            .push_bind(m.ticket.map(|t| t.0))
+                            .push_bind(m.purpose.as_str())
+                            .push_bind(micros(now))
+                            .push_bind(micros(now));
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
 
+            /// Replaces a ticket's rows in `ticket_tags` (`fresh`: the ticket was just inserted
+            /// and has none).
             async fn write_tags(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 ticket: TicketId,
                 tags: &BTreeSet<Tag>,
+                fresh: bool,
             ) -> Result<()> {
-                sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
-                    .bind(ticket.0)
-                    .execute(&mut **tx)
-                    .await?;
-                for t in tags {
-                    sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+                if !fresh {
+                    sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
                         .bind(ticket.0)
-                        .bind(t.as_str())
                         .execute(&mut **tx)
                         .await?;
+                }
+                let tags: Vec<&Tag> = tags.iter().collect();
+                for chunk in tags.chunks(INSERT_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ticket_tags (ticket_id, tag) ");
+                    qb.push_values(chunk, |mut row, t| {
+                        row.push_bind(ticket.0).push_bind(t.as_str());
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
@@ -926,12 +953,8 @@ macro_rules! sql_store {
                     tx.commit().await?;
                     return Ok((stored, true));
                 }
-                if let Some(message) = &t.origin.message {
-                    if let Some(existing) = Self::by_origin(&mut tx, &t.origin.channel, message).await? {
-                        tx.commit().await?;
-                        return Ok((existing, false));
-                    }
-                }
+                // A ticket already opened from the same message: the insert below does nothing
+                // and the transaction (with the counter's step) is rolled back.
                 let number: i64 = sqlx::query_scalar(
                     "INSERT INTO ticket_counters (prefix, last) VALUES ($1, 1) \
                      ON CONFLICT (prefix) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
@@ -971,7 +994,7 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(id) = id else {
-                    // Another writer opened it from the same message first.
+                    // Opened from the same message before (or by another writer just now).
                     tx.rollback().await?;
                     let message = t.origin.message.as_ref().expect("only origin messages conflict");
                     let mut tx = self.begin().await?;
@@ -1008,7 +1031,7 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                Self::write_tags(&mut tx, ticket.id, &ticket.tags).await?;
+                Self::write_tags(&mut tx, ticket.id, &ticket.tags, true).await?;
                 let opened = NewEvent {
                     kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
                     actor: t.opened_by.clone(),
@@ -1100,7 +1123,7 @@ macro_rules! sql_store {
                     tx.rollback().await?;
                     return Err(StoreError::Conflict);
                 }
-                Self::write_tags(&mut tx, t.id, &t.tags).await?;
+                Self::write_tags(&mut tx, t.id, &t.tags, false).await?;
                 Self::insert_events(&mut tx, t.id, &change.events, now).await?;
                 Self::insert_outbox(&mut tx, &change.outbox, now).await?;
                 // Return what is stored: the card and thread are the store's, not the caller's copy.
@@ -1298,27 +1321,28 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            async fn finish_inbound(
-                &self,
-                platform: Platform,
-                event_id: &str,
-                now: DateTime<Utc>,
-                error: Option<&str>,
-            ) -> Result<()> {
+            async fn finish_inbound_many(&self, events: &[(Platform, String)], now: DateTime<Utc>, error: Option<&str>) -> Result<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
                 let mut tx = self.begin().await?;
-                sqlx::query("UPDATE inbound_events SET processed_at = $1, error = $2 WHERE platform = $3 AND event_id = $4")
-                    .bind(micros(now))
-                    .bind(error)
-                    .bind(platform.as_str())
-                    .bind(event_id)
-                    .execute(&mut *tx)
-                    .await?;
-                // Its writes are all made; nothing will handle it again.
-                sqlx::query("DELETE FROM inbound_effects WHERE platform = $1 AND event_id = $2")
-                    .bind(platform.as_str())
-                    .bind(event_id)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in events.chunks(KEY_LIST_ROWS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE inbound_events SET processed_at = ");
+                    qb.push_bind(micros(now)).push(", error = ").push_bind(error.map(str::to_string));
+                    qb.push(" WHERE (platform, event_id) IN (");
+                    qb.push_values(chunk, |mut row, (platform, id)| {
+                        row.push_bind(platform.as_str()).push_bind(id.as_str());
+                    });
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                    // Their writes are all made; nothing will handle them again.
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM inbound_effects WHERE (platform, event_id) IN (");
+                    qb.push_values(chunk, |mut row, (platform, id)| {
+                        row.push_bind(platform.as_str()).push_bind(id.as_str());
+                    });
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -1395,30 +1419,28 @@ macro_rules! sql_store {
             }
 
             async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
-                let mut tx = self.begin().await?;
-                let row: Option<(Option<i64>, String)> = sqlx::query_as(
-                    "UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 \
-                     WHERE id = $3 RETURNING ticket_id, purpose",
-                )
-                .bind(micros(now))
-                .bind(message.map(|m| m.as_str()))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let (Some((Some(ticket), purpose)), Some(message)) = (row, message) {
-                    if OutboundPurpose::parse(&purpose)? == OutboundPurpose::TicketCard {
-                        // The card is the ticket's thread root when nothing else was.
-                        sqlx::query(
-                            "UPDATE tickets SET card_message = COALESCE(card_message, $1), \
-                             origin_thread = COALESCE(origin_thread, $1) WHERE id = $2",
-                        )
-                        .bind(message.as_str())
-                        .bind(ticket)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                // Two statements, no transaction: the card's thread first, then the delivery. A
+                // crash in between leaves the message to be delivered again, as a crash just
+                // before marking it does; the thread keeps the first card's message.
+                if let Some(message) = message {
+                    // The card is the ticket's thread root when nothing else was.
+                    sqlx::query(
+                        "UPDATE tickets SET card_message = COALESCE(card_message, $1), \
+                         origin_thread = COALESCE(origin_thread, $1) \
+                         WHERE id = (SELECT ticket_id FROM outbox WHERE id = $2 AND purpose = $3)",
+                    )
+                    .bind(message.as_str())
+                    .bind(id)
+                    .bind(OutboundPurpose::TicketCard.as_str())
+                    .execute(&self.writer)
+                    .await?;
                 }
-                tx.commit().await?;
+                sqlx::query("UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3")
+                    .bind(micros(now))
+                    .bind(message.map(|m| m.as_str()))
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?;
                 Ok(())
             }
 

@@ -1785,6 +1785,36 @@ async fn writes_of_an_event_handled_again_are_made_once() {
 }
 
 #[tokio::test]
+async fn a_batch_of_handled_events_is_finished_at_once() {
+    use crate::store::effects::handling;
+    on_each(|s| async move {
+        let ids = ["Ev1", "Ev2", "Ev3", "Ev4"];
+        for (i, id) in ids.iter().enumerate() {
+            s.record_inbound(Platform::Slack, id, &serde_json::json!({ "n": i }), at(0)).await.unwrap();
+        }
+        s.record_inbound(Platform::Discord, "Ev1", &serde_json::json!({}), at(0)).await.unwrap();
+        // Each handled, each with a write recorded as its step.
+        for id in ids {
+            handling(Platform::Slack, id, s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), id))], at(1))).await.unwrap();
+        }
+        let done: Vec<_> = ["Ev1", "Ev2", "Ev4"].iter().map(|id| (Platform::Slack, id.to_string())).collect();
+        s.finish_inbound_many(&done, at(2), None).await.unwrap();
+        let pending: Vec<_> = s.unprocessed_inbound(10).await.unwrap().into_iter().map(|e| (e.platform, e.event_id)).collect();
+        assert_eq!(pending, [(Platform::Discord, "Ev1".to_string()), (Platform::Slack, "Ev3".to_string())]);
+        // The finished events' steps are forgotten: handled anew, they write again…
+        handling(Platform::Slack, "Ev2", s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "Ev2"))], at(3))).await.unwrap();
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 5);
+        // …while the unfinished one's step still holds its write back.
+        handling(Platform::Slack, "Ev3", s.enqueue(&[NewOutbound::message(text_to(&ch("slack:C1"), "Ev3"))], at(3))).await.unwrap();
+        assert_eq!(s.outbox(false, 10).await.unwrap().len(), 5);
+        // Nothing to finish: nothing happens.
+        s.finish_inbound_many(&[], at(4), None).await.unwrap();
+        assert_eq!(s.unprocessed_inbound(10).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn signal_values_reads_one_signal_of_every_account_that_has_it() {
     on_each(|store| async move {
         let mut globex = plain_account("globex", &[]);
