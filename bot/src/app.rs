@@ -36,6 +36,9 @@ struct PendingRecord {
     done: oneshot::Sender<Result<bool, StoreError>>,
 }
 
+/// An inbound event's identity: its platform and the platform's event id.
+type InboxKey = (Platform, String);
+
 /// Inbound events claimed at once.
 const CLAIM_BATCH: i64 = 200;
 
@@ -183,7 +186,8 @@ impl App {
                 }
             }
             let lanes = crate::outbox::lanes(events, |e| e.body.channel().clone());
-            let outcomes: Vec<(Vec<(Platform, String)>, Result<usize, StoreError>)> = futures_util::stream::iter(lanes)
+            // Per lane: the events it handled, and how many it gave back (or why it could not).
+            let outcomes: Vec<(Vec<InboxKey>, Result<usize, StoreError>)> = futures_util::stream::iter(lanes)
                 .map(|lane| async move {
                     let mut handled = Vec::new();
                     for (i, event) in lane.iter().enumerate() {
