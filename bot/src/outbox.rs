@@ -46,7 +46,7 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 const CLAIM_BATCH: i64 = 100;
 
 /// How many conversations' messages are delivered at once.
-const DELIVERY_LANES: usize = 8;
+const DELIVERY_LANES: usize = 32;
 
 /// Splits `items` into lanes by `key`: one lane per key, in order of first appearance, each
 /// keeping the items' order (the inbox's per-channel lanes and the outbox's use it).

@@ -253,9 +253,55 @@ fn unpack<T: serde::de::DeserializeOwned>(text: Option<&str>, what: &str) -> Res
     }
 }
 
+/// Several writes sent to the database as one: the writer's time goes per round trip, and a
+/// ticket's writes are several small statements. SQLite's driver runs `a; b; c` in one call;
+/// PostgreSQL runs `WITH p0 AS (a), p1 AS (b) c` as one statement (the parts touch different
+/// tables, so their order does not matter there). A part that the next one reads by name
+/// (PostgreSQL) ends with `RETURNING`.
+struct Chain<'b, 'q, DB: sqlx::Database> {
+    qb: &'b mut sqlx::QueryBuilder<'q, DB>,
+    cte: bool,
+    parts: usize,
+    started: usize,
+}
+
+impl<'b, 'q, DB: sqlx::Database> Chain<'b, 'q, DB> {
+    fn new(qb: &'b mut sqlx::QueryBuilder<'q, DB>, cte: bool, parts: usize) -> Self {
+        Self { qb, cte, parts, started: 0 }
+    }
+
+    /// Starts the next part (`name`: what later parts call it, PostgreSQL only).
+    fn part(&mut self, name: &str) -> &mut sqlx::QueryBuilder<'q, DB> {
+        let (k, last) = (self.started, self.started + 1 == self.parts);
+        self.started += 1;
+        if self.cte {
+            match (k, last) {
+                (0, true) => {}
+                (0, false) => {
+                    self.qb.push(format_args!("WITH {name} AS ("));
+                }
+                (_, false) => {
+                    self.qb.push(format_args!("), {name} AS ("));
+                }
+                (_, true) => {
+                    self.qb.push(") ");
+                }
+            }
+        } else if k > 0 {
+            self.qb.push("; ");
+        }
+        self.qb
+    }
+
+    /// The builder, to go on with the current part.
+    fn qb(&mut self) -> &mut sqlx::QueryBuilder<'q, DB> {
+        self.qb
+    }
+}
+
 macro_rules! sql_store {
     ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal,
-     $migrator:expr) => {
+     $mark_delivered:literal, $chain_sql:literal, $migrator:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -953,47 +999,60 @@ macro_rules! sql_store {
                     tx.commit().await?;
                     return Ok((stored, true));
                 }
-                // A ticket already opened from the same message: the insert below does nothing
-                // and the transaction (with the counter's step) is rolled back.
-                let number: i64 = sqlx::query_scalar(
-                    "INSERT INTO ticket_counters (prefix, last) VALUES ($1, 1) \
-                     ON CONFLICT (prefix) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
-                )
-                .bind(t.key_prefix.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-                let number = u32::try_from(number)
-                    .map_err(|_| StoreError::Corrupt(format!("ticket counter overflow for {}", t.key_prefix)))?;
-                let key = TicketKey::new(t.key_prefix.clone(), number);
-                let id: Option<i64> = sqlx::query_scalar(
+                // The ticket's number and row in one round trip: `$chain_sql` sends the counter's
+                // increment and the insert together. A ticket already opened from the same
+                // message: the insert does nothing and the transaction (with the counter's
+                // step) is rolled back.
+                let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                let mut chain = Chain::new(&mut qb, $chain_sql, 2);
+                chain.part("counter").push("INSERT INTO ticket_counters (prefix, last) VALUES (");
+                chain.qb().push_bind(t.key_prefix.as_str()).push(
+                    ", 1) ON CONFLICT (prefix) DO UPDATE SET last = ticket_counters.last + 1",
+                );
+                if $chain_sql {
+                    chain.qb().push(" RETURNING last");
+                }
+                chain.part("").push(
                     "INSERT INTO tickets (key, account_id, requester_platform, requester_user, requester_name, \
                      requester_person, title, status, priority, assignee, tags, origin_platform, origin_channel, \
                      origin_message, origin_thread, card_message, opened_at, created_at, updated_at, follow_up_of, version, \
-                     sla_next_check_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $17, $18, 0, $17) \
-                     ON CONFLICT (origin_platform, origin_channel, origin_message) DO NOTHING RETURNING id",
-                )
-                .bind(key.to_string())
-                .bind(t.account.as_ref().map(|a| a.as_str()))
-                .bind(t.requester.platform.as_str())
-                .bind(t.requester.user.as_str())
-                .bind(&t.requester.display_name)
-                .bind(t.requester.person.as_ref().map(|p| p.as_str()))
-                .bind(t.title.as_str())
-                .bind(TicketStatus::New.as_str())
-                .bind(t.priority.as_str())
-                .bind(t.assignee.as_ref().map(|p| p.as_str()))
-                .bind(Json(&t.tags))
-                .bind(t.origin.channel.platform.as_str())
-                .bind(t.origin.channel.channel.as_str())
-                .bind(t.origin.message.as_ref().map(|m| m.as_str()))
-                .bind(t.origin.thread.as_ref().map(|m| m.as_str()))
-                .bind(opened_at)
-                .bind(now)
-                .bind(t.follow_up_of.map(|f| f.0))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(id) = id else {
+                     sla_next_check_at) ",
+                );
+                let key_number = if $chain_sql { "counter.last" } else { "(SELECT last FROM ticket_counters WHERE prefix = " };
+                let q = chain.qb();
+                q.push(if $chain_sql { "SELECT " } else { "VALUES (" });
+                q.push_bind(t.key_prefix.as_str()).push(" || '-' || ").push(key_number);
+                if !$chain_sql {
+                    q.push_bind(t.key_prefix.as_str()).push(")");
+                }
+                let mut values = q.separated(", ");
+                values.push_unseparated(", ");
+                values
+                    .push_bind(t.account.as_ref().map(|a| a.as_str()))
+                    .push_bind(t.requester.platform.as_str())
+                    .push_bind(t.requester.user.as_str())
+                    .push_bind(t.requester.display_name.as_str())
+                    .push_bind(t.requester.person.as_ref().map(|p| p.as_str()))
+                    .push_bind(t.title.as_str())
+                    .push_bind(TicketStatus::New.as_str())
+                    .push_bind(t.priority.as_str())
+                    .push_bind(t.assignee.as_ref().map(|p| p.as_str()))
+                    .push_bind(Json(&t.tags))
+                    .push_bind(t.origin.channel.platform.as_str())
+                    .push_bind(t.origin.channel.channel.as_str())
+                    .push_bind(t.origin.message.as_ref().map(|m| m.as_str()))
+                    .push_bind(t.origin.thread.as_ref().map(|m| m.as_str()))
+                    .push("NULL")
+                    .push_bind(opened_at)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(t.follow_up_of.map(|f| f.0))
+                    .push("0")
+                    .push_bind(now);
+                q.push(if $chain_sql { " FROM counter" } else { ")" });
+                q.push(" ON CONFLICT (origin_platform, origin_channel, origin_message) DO NOTHING RETURNING id, key");
+                let inserted: Option<(i64, String)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
+                let Some((id, key)) = inserted else {
                     // Opened from the same message before (or by another writer just now).
                     tx.rollback().await?;
                     let message = t.origin.message.as_ref().expect("only origin messages conflict");
@@ -1004,6 +1063,7 @@ macro_rules! sql_store {
                         .map(|e| (e, false))
                         .ok_or_else(|| StoreError::Corrupt("conflicting ticket vanished".into()));
                 };
+                let key = TicketKey::parse(&key).map_err(|e| StoreError::Corrupt(format!("ticket key `{key}`: {e}")))?;
                 let ticket = Ticket {
                     id: TicketId(id),
                     key,
@@ -1022,23 +1082,63 @@ macro_rules! sql_store {
                     follow_up_of: t.follow_up_of,
                     version: 0,
                 };
-                if let Some(step) = &step {
-                    sqlx::query("UPDATE inbound_effects SET ticket_id = $1 WHERE platform = $2 AND event_id = $3 AND step = $4")
-                        .bind(id)
-                        .bind(step.platform.as_str())
-                        .bind(&step.event_id)
-                        .bind(step.step)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Self::write_tags(&mut tx, ticket.id, &ticket.tags, true).await?;
                 let opened = NewEvent {
                     kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
                     actor: t.opened_by.clone(),
                     occurred_at: opened_at,
                 };
-                Self::insert_events(&mut tx, ticket.id, &[opened], now).await?;
-                Self::insert_outbox(&mut tx, &render(&ticket), now).await?;
+                let messages = render(&ticket);
+                let tags: Vec<&Tag> = ticket.tags.iter().collect();
+                // The rest in one more round trip: the step's ticket, the tags, the `opened`
+                // event and the messages (a handful of rows; `INSERT_ROWS` bounds each list).
+                let parts = usize::from(step.is_some()) + usize::from(!tags.is_empty()) + 1 + usize::from(!messages.is_empty());
+                let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                let mut chain = Chain::new(&mut qb, $chain_sql, parts);
+                if let Some(step) = &step {
+                    let q = chain.part("step");
+                    q.push("UPDATE inbound_effects SET ticket_id = ").push_bind(id);
+                    q.push(" WHERE platform = ").push_bind(step.platform.as_str());
+                    q.push(" AND event_id = ").push_bind(step.event_id.as_str());
+                    q.push(" AND step = ").push_bind(step.step);
+                }
+                if !tags.is_empty() {
+                    chain.part("tags").push("INSERT INTO ticket_tags (ticket_id, tag) ").push_values(tags.iter().take(INSERT_ROWS), |mut row, tag| {
+                        row.push_bind(id).push_bind(tag.as_str());
+                    });
+                }
+                chain.part("opened").push("INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) ").push_values(
+                    [&opened],
+                    |mut row, e| {
+                        row.push_bind(id)
+                            .push_bind(e.kind.name())
+                            .push_bind(Json(e.kind.clone()))
+                            .push_bind(Json(e.actor.clone()))
+                            .push_bind(e.occurred_at)
+                            .push_bind(now);
+                    },
+                );
+                if !messages.is_empty() {
+                    chain.part("messages").push("INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ").push_values(
+                        messages.iter().take(INSERT_ROWS),
+                        |mut row, m| {
+                            row.push_bind(m.message.destination.platform().as_str())
+                                .push_bind(Json(m.message.clone()))
+                                .push_bind(m.ticket.map(|t| t.0))
+                                .push_bind(m.purpose.as_str())
+                                .push_bind(now)
+                                .push_bind(now);
+                        },
+                    );
+                }
+                qb.build().execute(&mut *tx).await?;
+                // Past what one statement takes (hundreds of tags or messages): the rest.
+                if tags.len() > INSERT_ROWS {
+                    let rest: BTreeSet<Tag> = tags[INSERT_ROWS..].iter().map(|t| (*t).clone()).collect();
+                    Self::write_tags(&mut tx, ticket.id, &rest, true).await?;
+                }
+                if messages.len() > INSERT_ROWS {
+                    Self::insert_outbox(&mut tx, &messages[INSERT_ROWS..], ticket.created_at).await?;
+                }
                 tx.commit().await?;
                 Ok((ticket, true))
             }
@@ -1419,26 +1519,13 @@ macro_rules! sql_store {
             }
 
             async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
-                // Two statements, no transaction: the card's thread first, then the delivery. A
-                // crash in between leaves the message to be delivered again, as a crash just
-                // before marking it does; the thread keeps the first card's message.
-                if let Some(message) = message {
-                    // The card is the ticket's thread root when nothing else was.
-                    sqlx::query(
-                        "UPDATE tickets SET card_message = COALESCE(card_message, $1), \
-                         origin_thread = COALESCE(origin_thread, $1) \
-                         WHERE id = (SELECT ticket_id FROM outbox WHERE id = $2 AND purpose = $3)",
-                    )
-                    .bind(message.as_str())
-                    .bind(id)
-                    .bind(OutboundPurpose::TicketCard.as_str())
-                    .execute(&self.writer)
-                    .await?;
-                }
-                sqlx::query("UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3")
+                // One round trip (see the statement at `sql_store!`): the writer's time goes per
+                // statement sent, and every delivery is marked.
+                sqlx::query($mark_delivered)
                     .bind(micros(now))
                     .bind(message.map(|m| m.as_str()))
                     .bind(id)
+                    .bind(OutboundPurpose::TicketCard.as_str())
                     .execute(&self.writer)
                     .await?;
                 Ok(())
@@ -1847,6 +1934,16 @@ sql_store!(
     "BEGIN IMMEDIATE",
     // One writer at a time: a single UPDATE claims atomically.
     "",
+    // A delivery: the card becomes its ticket's thread root when nothing else was, then the
+    // message is marked delivered. Two statements sent together, each its own transaction: a
+    // crash between them leaves the message to be delivered again, as a crash just before
+    // marking it does, and the thread keeps the first card's message.
+    "UPDATE tickets SET card_message = COALESCE(card_message, $2), origin_thread = COALESCE(origin_thread, $2) \
+     WHERE $2 IS NOT NULL AND id = (SELECT ticket_id FROM outbox WHERE id = $3 AND purpose = $4); \
+     UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3",
+    // Several writes sent together (`Chain`): statements separated by `;`, which SQLite's
+    // driver runs in one call.
+    false,
     sqlx::migrate!("../migrations/sqlite")
 );
 
@@ -1857,6 +1954,15 @@ sql_store!(
     Backend::Postgres,
     "BEGIN",
     " FOR UPDATE SKIP LOCKED",
+    // A delivery, atomically in one statement: the message is marked delivered, and a card
+    // becomes its ticket's thread root when nothing else was.
+    "WITH delivered AS (\
+     UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3 \
+     RETURNING ticket_id, purpose) \
+     UPDATE tickets SET card_message = COALESCE(card_message, $2), origin_thread = COALESCE(origin_thread, $2) \
+     FROM delivered WHERE $2::text IS NOT NULL AND tickets.id = delivered.ticket_id AND delivered.purpose = $4",
+    // Several writes sent together (`Chain`): one statement of data-modifying `WITH` parts.
+    true,
     sqlx::migrate!("../migrations/postgres")
 );
 
