@@ -1700,6 +1700,33 @@ async fn ticket_logs_select_tickets_and_load_only_the_kinds_asked_for() {
 }
 
 #[tokio::test]
+async fn bulk_reads_carry_any_text_as_the_row_reads_do() {
+    // The bulk reads join values into JSON text in SQL (`pack_sql`): quotes, backslashes,
+    // control characters, separators and non-ASCII text must come back unchanged.
+    let awkward = "He said \"it's broken\" \\ C:\\path\n\ttab ],[ {\"x\":1} ÅÄÖ 🎫 \u{1}";
+    on_each(|store| async move {
+        let mut a = acme();
+        a.name = Name::parse(awkward.replace(['\n', '\t', '\u{1}'], " ").trim()).unwrap();
+        store.upsert_accounts(&[a]).await.unwrap();
+        let mut nt = new_ticket("ACME", Some("acme"), "slack:C0ACME", Some("9.000001"));
+        nt.title = Title::parse(awkward.replace(['\n', '\t', '\u{1}'], " ").trim()).unwrap();
+        nt.description = Some(awkward.to_string());
+        nt.requester.display_name = awkward.to_string();
+        nt.tags = tags(&["sso", "bug:login-loop"]);
+        let t = open(&*store, &nt, at(1)).await;
+        let note = NewEvent { kind: EventKind::Note { text: awkward.to_string() }, actor: Actor::System, occurred_at: at(2) };
+        store.append_events(t.id, &[note], at(2)).await.unwrap();
+        let logs = store.ticket_logs(&LogQuery { active: true, ..Default::default() }).await.unwrap();
+        assert_eq!(logs.len(), 1);
+        assert_eq!(Some(logs[0].0.clone()), store.ticket(t.id).await.unwrap());
+        assert_eq!(logs[0].1, store.events(t.id).await.unwrap());
+        assert!(matches!(&logs[0].1[1].kind, EventKind::Note { text } if text == awkward));
+        assert_eq!(store.accounts().await.unwrap(), vec![store.account(&aid("acme")).await.unwrap().unwrap()]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn health_snapshots_in_bulk_match_the_one_account_forms() {
     use crate::health::{Health, Reason};
     on_each(|store| async move {
