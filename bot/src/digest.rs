@@ -160,6 +160,34 @@ impl SlaOutlookSource for NoSlaClocks {
     }
 }
 
+/// Starts one of a digest's reads as its own task (so that its decoding can run on another
+/// core than the others'); [`answer`] waits for it.
+fn read<T, F, Fut>(store: &Arc<dyn Store>, f: F) -> tokio::task::JoinHandle<Result<T, StoreError>>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+{
+    tokio::spawn(f(store.clone()))
+}
+
+/// What a read started with [`read`] answered.
+async fn answer<T>(task: tokio::task::JoinHandle<Result<T, StoreError>>) -> Result<T, DigestError> {
+    match task.await {
+        Ok(result) => Ok(result?),
+        Err(e) => Err(DigestError::Store(StoreError::Unavailable(format!("a digest's read stopped: {e}")))),
+    }
+}
+
+/// What one kind of digest reads besides its histories (the rest stays empty).
+#[derive(Default)]
+struct Extra {
+    /// Team metrics: every account's imported NPS signal.
+    nps: Vec<f64>,
+    /// At-risk: each account's latest health snapshot on or before the drop window's start.
+    earlier: BTreeMap<crate::domain::AccountId, (chrono::NaiveDate, crate::health::Health)>,
+}
+
 /// Builds digests from the store. Cheap to clone.
 #[derive(Clone)]
 pub struct Digests {
@@ -205,6 +233,11 @@ impl Digests {
         let period = occasion.period;
         let chart_from = content::chart_days(period.to, spec.time_zone, CHART_DAYS).first().map(|(_, p)| p.from);
         let earliest = |t: DateTime<Utc>| chart_from.map_or(t, |c| c.min(t));
+        // The reads are independent: each runs as its own task, on its own connection (SQLite
+        // readers do not wait for each other), so the database's work and the decoding of what
+        // came back spread over the machine's cores.
+        let logs = |q: LogQuery<'static>| read(&self.store, move |s| async move { s.ticket_logs(&q).await });
+        let none = || read(&self.store, |_| async { Ok(Vec::new()) });
         let (first, second) = match spec.kind {
             DigestKind::TeamMetrics => {
                 let since = period.previous().from;
@@ -219,37 +252,38 @@ impl Digests {
                     kinds: Some(content::FRT_KINDS),
                     ..Default::default()
                 };
-                (self.store.ticket_logs(&main).await?, self.store.ticket_logs(&chart).await?)
+                (logs(main), logs(chart))
             }
             DigestKind::Sla => {
                 let clocks = match self.sla.event_kinds() {
-                    Some([]) => Vec::new(),
-                    kinds => {
-                        let q = LogQuery {
-                            opened_since: Some(period.from),
-                            touched_since: Some((period.from, &[])),
-                            active: true,
-                            kinds,
-                            ..Default::default()
-                        };
-                        self.store.ticket_logs(&q).await?
-                    }
+                    Some([]) => none(),
+                    kinds => logs(LogQuery {
+                        opened_since: Some(period.from),
+                        touched_since: Some((period.from, &[])),
+                        active: true,
+                        kinds,
+                        ..Default::default()
+                    }),
                 };
                 let breaches = LogQuery {
                     touched_since: Some((earliest(period.from), content::BREACH_KINDS)),
                     kinds: Some(content::BREACH_KINDS),
                     ..Default::default()
                 };
-                (clocks, self.store.ticket_logs(&breaches).await?)
+                (clocks, logs(breaches))
             }
-            DigestKind::AtRisk => (self.store.health_logs(now - self.settings.health.window).await?, Vec::new()),
+            DigestKind::AtRisk => {
+                let since = now - self.settings.health.window;
+                (read(&self.store, move |s| async move { s.health_logs(since).await }), none())
+            }
         };
         // The team digest reads no account, only the accounts' NPS signals (see `render`).
         let accounts = match spec.kind {
-            DigestKind::TeamMetrics => Vec::new(),
-            DigestKind::Sla | DigestKind::AtRisk => self.store.accounts().await?,
+            DigestKind::TeamMetrics => read(&self.store, |_| async { Ok(Vec::new()) }),
+            DigestKind::Sla | DigestKind::AtRisk => read(&self.store, |s| async move { s.accounts().await }),
         };
-        let people = self.store.people().await?;
+        let people = read(&self.store, |s| async move { s.people().await });
+        let (first, second, accounts, people) = tokio::try_join!(answer(first), answer(second), answer(accounts), answer(people))?;
         Ok((History { accounts, people, tickets: first }, second))
     }
 
@@ -270,7 +304,19 @@ impl Digests {
 
     /// The digest's messages for every destination, at `now`.
     pub async fn render(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<Vec<OutboundMessage>, DigestError> {
-        let (history, second) = self.histories_for(spec, occasion, now).await?;
+        // What only one kind reads, read alongside the histories.
+        let nps_signal = crate::domain::SignalName::parse(content::NPS_SIGNAL).expect("a valid signal name");
+        let earlier_day = now.date_naive() - Duration::days(self.settings.at_risk.drop_days);
+        let extra = match spec.kind {
+            DigestKind::TeamMetrics => {
+                read(&self.store, move |s| async move { Ok(Extra { nps: s.signal_values(&nps_signal).await?, ..Default::default() }) })
+            }
+            DigestKind::AtRisk => read(&self.store, move |s| async move {
+                Ok(Extra { earlier: s.health_on_or_before_all(earlier_day).await?, ..Default::default() })
+            }),
+            DigestKind::Sla => read(&self.store, |_| async { Ok(Extra::default()) }),
+        };
+        let ((history, second), extra) = tokio::try_join!(self.histories_for(spec, occasion, now), answer(extra))?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
         let channels: Vec<&ChannelRef> = spec
             .targets
@@ -286,8 +332,7 @@ impl Digests {
         match spec.kind {
             DigestKind::TeamMetrics => {
                 let chart = History { tickets: second, ..Default::default() };
-                let signal = crate::domain::SignalName::parse(content::NPS_SIGNAL).expect("a valid signal name");
-                let nps = content::imported_nps(self.store.signal_values(&signal).await?);
+                let nps = content::imported_nps(extra.nps);
                 let m = content::team_metrics_with_chart(&history, &chart, nps, occasion.period, spec.time_zone, CHART_DAYS);
                 Ok(to_channels(&text::team(&style, &m)))
             }
@@ -299,11 +344,8 @@ impl Digests {
             }
             DigestKind::AtRisk => {
                 let rules = &self.settings.at_risk;
-                let earlier_day = now.date_naive() - Duration::days(rules.drop_days);
-                let earlier: BTreeMap<_, _> = self
-                    .store
-                    .health_on_or_before_all(earlier_day)
-                    .await?
+                let earlier: BTreeMap<_, _> = extra
+                    .earlier
                     .into_iter()
                     .map(|(account, (day, h))| (account, (day, h.score)))
                     .collect();

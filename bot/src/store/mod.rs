@@ -374,10 +374,11 @@ pub trait Store: Send + Sync + 'static {
             kinds: Some(HEALTH_WINDOW_KINDS),
             ..Default::default()
         };
-        let mut tickets = self.ticket_logs(&active).await?;
+        // Two independent reads, at once (each on its own connection).
+        let (mut tickets, window) = tokio::try_join!(self.ticket_logs(&active), self.ticket_logs(&window))?;
         let mut others = Vec::new();
         // Both by id: a ticket in both gets the two sets of events, in log order.
-        for (t, events) in self.ticket_logs(&window).await? {
+        for (t, events) in window {
             match tickets.binary_search_by_key(&t.id, |(t, _)| t.id) {
                 Ok(i) => {
                     let log = &mut tickets[i].1;
