@@ -33,7 +33,7 @@ use unic_langid::LanguageIdentifier;
 use crate::config::{Config, CronSpec, DigestConfig, DigestKind};
 use crate::engine::Settings;
 use crate::i18n::tr;
-use crate::store::{LogQuery, Store, StoreError, TicketFilter};
+use crate::store::{read_apart as read, LogQuery, Store, StoreError, TicketFilter};
 
 pub use content::{History, Period, SlaOutlook};
 pub use sla_outlook::SlaClocksOutlook;
@@ -160,23 +160,9 @@ impl SlaOutlookSource for NoSlaClocks {
     }
 }
 
-/// Starts one of a digest's reads as its own task (so that its decoding can run on another
-/// core than the others'); [`answer`] waits for it.
-fn read<T, F, Fut>(store: &Arc<dyn Store>, f: F) -> tokio::task::JoinHandle<Result<T, StoreError>>
-where
-    T: Send + 'static,
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
-{
-    tokio::spawn(f(store.clone()))
-}
-
 /// What a read started with [`read`] answered.
 async fn answer<T>(task: tokio::task::JoinHandle<Result<T, StoreError>>) -> Result<T, DigestError> {
-    match task.await {
-        Ok(result) => Ok(result?),
-        Err(e) => Err(DigestError::Store(StoreError::Unavailable(format!("a digest's read stopped: {e}")))),
-    }
+    Ok(crate::store::answer(task).await?)
 }
 
 /// What one kind of digest reads besides its histories (the rest stays empty).

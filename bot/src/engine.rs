@@ -1087,8 +1087,12 @@ impl Engine {
     /// others add nothing to a score) and their logs are read in a few queries, and the
     /// snapshots written in one transaction.
     pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
-        let accounts = self.store.accounts().await?;
-        let tickets = self.store.health_logs(now - self.settings.health.window).await?;
+        use crate::store::{answer, read_apart};
+        // Two independent reads, side by side.
+        let since = now - self.settings.health.window;
+        let accounts = read_apart(&self.store, |s| async move { s.accounts().await });
+        let tickets = read_apart(&self.store, move |s| async move { s.health_logs(since).await });
+        let (accounts, tickets) = tokio::try_join!(answer(accounts), answer(tickets))?;
         let mut by_account: HashMap<AccountId, Vec<(TicketStatus, Vec<TicketEvent>)>> = HashMap::new();
         for (t, log) in tickets {
             if let Some(a) = t.account {

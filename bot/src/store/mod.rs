@@ -204,6 +204,22 @@ pub struct TicketChange {
 /// Builds the messages for a ticket once its id and key exist.
 pub type RenderOnOpen<'a> = &'a (dyn Fn(&Ticket) -> Vec<NewOutbound> + Send + Sync);
 
+/// Starts a read as its own task (so that decoding what it reads can run on another core than
+/// the caller's other reads, each on its own pooled connection); [`answer`] waits for it.
+pub(crate) fn read_apart<T, F, Fut>(store: &Arc<dyn Store>, f: F) -> tokio::task::JoinHandle<Result<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = Result<T>> + Send + 'static,
+{
+    tokio::spawn(f(store.clone()))
+}
+
+/// What a read started with [`read_apart`] answered.
+pub(crate) async fn answer<T>(task: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
+    task.await.map_err(|e| StoreError::Unavailable(format!("a read stopped: {e}")))?
+}
+
 /// Baton's persistence.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
