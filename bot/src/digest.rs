@@ -160,9 +160,13 @@ impl SlaOutlookSource for NoSlaClocks {
     }
 }
 
-/// What a read started with [`read`] answered.
-async fn answer<T>(task: tokio::task::JoinHandle<Result<T, StoreError>>) -> Result<T, DigestError> {
-    Ok(crate::store::answer(task).await?)
+/// What a read started with [`read`] answered; nothing (`None`: a read this kind of digest
+/// does not make) when there was none.
+async fn answer<T: Default>(task: Option<tokio::task::JoinHandle<Result<T, StoreError>>>) -> Result<T, DigestError> {
+    match task {
+        Some(task) => Ok(crate::store::answer(task).await?),
+        None => Ok(T::default()),
+    }
 }
 
 /// What one kind of digest reads besides its histories (the rest stays empty).
@@ -222,8 +226,7 @@ impl Digests {
         // The reads are independent: each runs as its own task, on its own connection (SQLite
         // readers do not wait for each other), so the database's work and the decoding of what
         // came back spread over the machine's cores.
-        let logs = |q: LogQuery<'static>| read(&self.store, move |s| async move { s.ticket_logs(&q).await });
-        let none = || read(&self.store, |_| async { Ok(Vec::new()) });
+        let logs = |q: LogQuery<'static>| Some(read(&self.store, move |s| async move { s.ticket_logs(&q).await }));
         let (first, second) = match spec.kind {
             DigestKind::TeamMetrics => {
                 let since = period.previous().from;
@@ -242,7 +245,7 @@ impl Digests {
             }
             DigestKind::Sla => {
                 let clocks = match self.sla.event_kinds() {
-                    Some([]) => none(),
+                    Some([]) => None,
                     kinds => logs(LogQuery {
                         opened_since: Some(period.from),
                         touched_since: Some((period.from, &[])),
@@ -260,15 +263,15 @@ impl Digests {
             }
             DigestKind::AtRisk => {
                 let since = now - self.settings.health.window;
-                (read(&self.store, move |s| async move { s.health_logs(since).await }), none())
+                (Some(read(&self.store, move |s| async move { s.health_logs(since).await })), None)
             }
         };
         // The team digest reads no account, only the accounts' NPS signals (see `render`).
         let accounts = match spec.kind {
-            DigestKind::TeamMetrics => read(&self.store, |_| async { Ok(Vec::new()) }),
-            DigestKind::Sla | DigestKind::AtRisk => read(&self.store, |s| async move { s.accounts().await }),
+            DigestKind::TeamMetrics => None,
+            DigestKind::Sla | DigestKind::AtRisk => Some(read(&self.store, |s| async move { s.accounts().await })),
         };
-        let people = read(&self.store, |s| async move { s.people().await });
+        let people = Some(read(&self.store, |s| async move { s.people().await }));
         let (first, second, accounts, people) = tokio::try_join!(answer(first), answer(second), answer(accounts), answer(people))?;
         Ok((History { accounts, people, tickets: first }, second))
     }
@@ -294,13 +297,13 @@ impl Digests {
         let nps_signal = crate::domain::SignalName::parse(content::NPS_SIGNAL).expect("a valid signal name");
         let earlier_day = now.date_naive() - Duration::days(self.settings.at_risk.drop_days);
         let extra = match spec.kind {
-            DigestKind::TeamMetrics => {
-                read(&self.store, move |s| async move { Ok(Extra { nps: s.signal_values(&nps_signal).await?, ..Default::default() }) })
-            }
-            DigestKind::AtRisk => read(&self.store, move |s| async move {
+            DigestKind::TeamMetrics => Some(read(&self.store, move |s| async move {
+                Ok(Extra { nps: s.signal_values(&nps_signal).await?, ..Default::default() })
+            })),
+            DigestKind::AtRisk => Some(read(&self.store, move |s| async move {
                 Ok(Extra { earlier: s.health_on_or_before_all(earlier_day).await?, ..Default::default() })
-            }),
-            DigestKind::Sla => read(&self.store, |_| async { Ok(Extra::default()) }),
+            })),
+            DigestKind::Sla => None,
         };
         let ((history, second), extra) = tokio::try_join!(self.histories_for(spec, occasion, now), answer(extra))?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };

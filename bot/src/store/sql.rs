@@ -663,25 +663,52 @@ macro_rules! sql_store {
                 Ok(Some(ticket))
             }
 
+            /// Pushes `INSERT INTO ticket_events … VALUES …` for `events` of `ticket` (at most
+            /// [`INSERT_ROWS`]) onto `qb`: one statement for many rows, as the writer's time goes
+            /// per statement.
+            fn push_events_insert<'q>(qb: &mut sqlx::QueryBuilder<'q, $db>, ticket: TicketId, events: &'q [NewEvent], now: DateTime<Utc>) {
+                qb.push("INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) ");
+                qb.push_values(events, |mut row, e| {
+                    row.push_bind(ticket.0)
+                        .push_bind(e.kind.name())
+                        .push_bind(Json(&e.kind))
+                        .push_bind(Json(&e.actor))
+                        .push_bind(micros(e.occurred_at))
+                        .push_bind(micros(now));
+                });
+            }
+
+            /// Pushes `INSERT INTO outbox … VALUES …` for `messages` (at most [`INSERT_ROWS`]).
+            fn push_outbox_insert<'q>(qb: &mut sqlx::QueryBuilder<'q, $db>, messages: &'q [NewOutbound], now: DateTime<Utc>) {
+                qb.push("INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ");
+                qb.push_values(messages, |mut row, m| {
+                    row.push_bind(m.message.destination.platform().as_str())
+                        .push_bind(Json(&m.message))
+                        .push_bind(m.ticket.map(|t| t.0))
+                        .push_bind(m.purpose.as_str())
+                        .push_bind(micros(now))
+                        .push_bind(micros(now));
+                });
+            }
+
+            /// Pushes `INSERT INTO ticket_tags … VALUES …` for `tags` of `ticket` (at most
+            /// [`INSERT_ROWS`]).
+            fn push_tags_insert<'q>(qb: &mut sqlx::QueryBuilder<'q, $db>, ticket: TicketId, tags: &[&'q Tag]) {
+                qb.push("INSERT INTO ticket_tags (ticket_id, tag) ");
+                qb.push_values(tags.iter().copied(), |mut row, t| {
+                    row.push_bind(ticket.0).push_bind(t.as_str());
+                });
+            }
+
             async fn insert_events(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 ticket: TicketId,
                 events: &[NewEvent],
                 now: DateTime<Utc>,
             ) -> Result<()> {
-                // One statement for many rows: the writer's time goes per statement.
                 for chunk in events.chunks(INSERT_ROWS) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) ",
-                    );
-                    qb.push_values(chunk, |mut row, e| {
-                        row.push_bind(ticket.0)
-                            .push_bind(e.kind.name())
-                            .push_bind(Json(&e.kind))
-                            .push_bind(Json(&e.actor))
-                            .push_bind(micros(e.occurred_at))
-                            .push_bind(micros(now));
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    Self::push_events_insert(&mut qb, ticket, chunk, now);
                     qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
@@ -726,45 +753,29 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
             ) -> Result<()> {
                 for chunk in messages.chunks(INSERT_ROWS) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ",
-                    );
-                    qb.push_values(chunk, |mut row, m| {
-                        row.push_bind(m.message.destination.platform().as_str())
-                            .push_bind(Json(&m.message))
-                            .push_bind(m.ticket.map(|t| t.0))
-                            .push_bind(m.purpose.as_str())
-                            .push_bind(micros(now))
-                            .push_bind(micros(now));
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    Self::push_outbox_insert(&mut qb, chunk, now);
                     qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
 
-            /// Replaces a ticket's rows in `ticket_tags` (`fresh`: the ticket was just inserted
-            /// and has none).
-            async fn write_tags(
-                tx: &mut sqlx::Transaction<'static, $db>,
-                ticket: TicketId,
-                tags: &BTreeSet<Tag>,
-                fresh: bool,
-            ) -> Result<()> {
-                if !fresh {
-                    sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
-                        .bind(ticket.0)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                let tags: Vec<&Tag> = tags.iter().collect();
+            async fn insert_tags(tx: &mut sqlx::Transaction<'static, $db>, ticket: TicketId, tags: &[&Tag]) -> Result<()> {
                 for chunk in tags.chunks(INSERT_ROWS) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ticket_tags (ticket_id, tag) ");
-                    qb.push_values(chunk, |mut row, t| {
-                        row.push_bind(ticket.0).push_bind(t.as_str());
-                    });
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    Self::push_tags_insert(&mut qb, ticket, chunk);
                     qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// Replaces a ticket's rows in `ticket_tags`.
+            async fn write_tags(tx: &mut sqlx::Transaction<'static, $db>, ticket: TicketId, tags: &BTreeSet<Tag>) -> Result<()> {
+                sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+                    .bind(ticket.0)
+                    .execute(&mut **tx)
+                    .await?;
+                Self::insert_tags(tx, ticket, &tags.iter().collect::<Vec<_>>()).await
             }
 
             async fn by_origin(
@@ -1082,16 +1093,19 @@ macro_rules! sql_store {
                     follow_up_of: t.follow_up_of,
                     version: 0,
                 };
-                let opened = NewEvent {
+                let opened = [NewEvent {
                     kind: EventKind::Opened { via: t.via, title: t.title.clone(), description: t.description.clone() },
                     actor: t.opened_by.clone(),
                     occurred_at: opened_at,
-                };
+                }];
                 let messages = render(&ticket);
-                let tags: Vec<&Tag> = ticket.tags.iter().collect();
+                let tags: Vec<&Tag> = t.tags.iter().collect();
                 // The rest in one more round trip: the step's ticket, the tags, the `opened`
-                // event and the messages (a handful of rows; `INSERT_ROWS` bounds each list).
-                let parts = usize::from(step.is_some()) + usize::from(!tags.is_empty()) + 1 + usize::from(!messages.is_empty());
+                // event and the messages (a handful of rows; past `INSERT_ROWS` tags or
+                // messages, the rest follow in statements of their own).
+                let (first_tags, more_tags) = tags.split_at(tags.len().min(INSERT_ROWS));
+                let (first_messages, more_messages) = messages.split_at(messages.len().min(INSERT_ROWS));
+                let parts = usize::from(step.is_some()) + usize::from(!first_tags.is_empty()) + 1 + usize::from(!first_messages.is_empty());
                 let mut qb = sqlx::QueryBuilder::<$db>::new("");
                 let mut chain = Chain::new(&mut qb, $chain_sql, parts);
                 if let Some(step) = &step {
@@ -1101,44 +1115,16 @@ macro_rules! sql_store {
                     q.push(" AND event_id = ").push_bind(step.event_id.as_str());
                     q.push(" AND step = ").push_bind(step.step);
                 }
-                if !tags.is_empty() {
-                    chain.part("tags").push("INSERT INTO ticket_tags (ticket_id, tag) ").push_values(tags.iter().take(INSERT_ROWS), |mut row, tag| {
-                        row.push_bind(id).push_bind(tag.as_str());
-                    });
+                if !first_tags.is_empty() {
+                    Self::push_tags_insert(chain.part("tags"), ticket.id, first_tags);
                 }
-                chain.part("opened").push("INSERT INTO ticket_events (ticket_id, kind, data, actor, occurred_at, recorded_at) ").push_values(
-                    [&opened],
-                    |mut row, e| {
-                        row.push_bind(id)
-                            .push_bind(e.kind.name())
-                            .push_bind(Json(e.kind.clone()))
-                            .push_bind(Json(e.actor.clone()))
-                            .push_bind(e.occurred_at)
-                            .push_bind(now);
-                    },
-                );
-                if !messages.is_empty() {
-                    chain.part("messages").push("INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ").push_values(
-                        messages.iter().take(INSERT_ROWS),
-                        |mut row, m| {
-                            row.push_bind(m.message.destination.platform().as_str())
-                                .push_bind(Json(m.message.clone()))
-                                .push_bind(m.ticket.map(|t| t.0))
-                                .push_bind(m.purpose.as_str())
-                                .push_bind(now)
-                                .push_bind(now);
-                        },
-                    );
+                Self::push_events_insert(chain.part("opened"), ticket.id, &opened, now);
+                if !first_messages.is_empty() {
+                    Self::push_outbox_insert(chain.part("messages"), first_messages, now);
                 }
                 qb.build().execute(&mut *tx).await?;
-                // Past what one statement takes (hundreds of tags or messages): the rest.
-                if tags.len() > INSERT_ROWS {
-                    let rest: BTreeSet<Tag> = tags[INSERT_ROWS..].iter().map(|t| (*t).clone()).collect();
-                    Self::write_tags(&mut tx, ticket.id, &rest, true).await?;
-                }
-                if messages.len() > INSERT_ROWS {
-                    Self::insert_outbox(&mut tx, &messages[INSERT_ROWS..], ticket.created_at).await?;
-                }
+                Self::insert_tags(&mut tx, ticket.id, more_tags).await?;
+                Self::insert_outbox(&mut tx, more_messages, now).await?;
                 tx.commit().await?;
                 Ok((ticket, true))
             }
@@ -1223,7 +1209,7 @@ macro_rules! sql_store {
                     tx.rollback().await?;
                     return Err(StoreError::Conflict);
                 }
-                Self::write_tags(&mut tx, t.id, &t.tags, false).await?;
+                Self::write_tags(&mut tx, t.id, &t.tags).await?;
                 Self::insert_events(&mut tx, t.id, &change.events, now).await?;
                 Self::insert_outbox(&mut tx, &change.outbox, now).await?;
                 // Return what is stored: the card and thread are the store's, not the caller's copy.
