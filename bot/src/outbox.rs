@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use baton_chat::{ChatSink, DeliveryError, Platform};
 use chrono::{DateTime, Utc};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 use crate::clock::Clock;
-use crate::store::{OutboundRow, Store, StoreError};
+use crate::store::{Delivery, OutboundRow, Store, StoreError};
 
 /// Attempts before a message is parked as dead.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -47,6 +47,23 @@ const CLAIM_BATCH: i64 = 100;
 
 /// How many conversations' messages are delivered at once.
 const DELIVERY_LANES: usize = 32;
+
+/// Marks what arrives on `delivered` as delivered until every sender is gone: each batch is
+/// what arrived while the previous one was being marked, in one transaction. A batch that
+/// fails is logged and the marking goes on; the first failure is returned at the end (those
+/// messages are delivered again once their claim expires).
+async fn mark_delivered(store: &dyn Store, mut delivered: mpsc::UnboundedReceiver<Delivery>) -> Result<(), StoreError> {
+    let mut batch = Vec::new();
+    let mut failure = None;
+    while delivered.recv_many(&mut batch, CLAIM_BATCH as usize).await > 0 {
+        if let Err(e) = store.mark_delivered_many(&batch).await {
+            tracing::error!(error = %e, messages = batch.len(), "could not mark delivered messages; they will be delivered again");
+            failure = failure.or(Some(e));
+        }
+        batch.clear();
+    }
+    failure.map_or(Ok(()), Err)
+}
 
 /// Splits `items` into lanes by `key`: one lane per key, in order of first appearance, each
 /// keeping the items' order (the inbox's per-channel lanes and the outbox's use it).
@@ -125,6 +142,12 @@ impl Outbox {
     /// within a lane (a card before the replies in its thread, an edit after the post it
     /// edits, a thread's archiving after its last notice), up to [`DELIVERY_LANES`] lanes at
     /// once, so one slow or rate-limited channel does not hold up the others.
+    ///
+    /// What the lanes deliver is marked delivered as it goes, in batches (one transaction each
+    /// for what was delivered while the previous batch was being marked), and every delivery
+    /// of a claimed batch is marked before the next claim. A crash before a mark leaves the
+    /// message to be delivered again once its claim expires, as a crash just before marking
+    /// one message at a time did.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         use futures_util::StreamExt;
         let mut delivered = 0;
@@ -138,40 +161,52 @@ impl Outbox {
                 return Ok(delivered);
             }
             let lanes = lanes(batch, |row| Lane::of(&row.message.destination));
-            let outcomes: Vec<Result<(usize, bool), StoreError>> = futures_util::stream::iter(lanes)
-                .map(|lane| async move {
-                    let (mut sent, mut progressed) = (0, false);
-                    let mut rows = lane.into_iter();
-                    while let Some(row) = rows.next() {
-                        if self.clock.now() - claimed_at >= lease / 2 {
-                            // Not enough of the lease left for an attempt: give the rest back.
-                            let rest: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
-                            self.store.release_outbound(&rest, lease_until).await?;
-                            return Ok((sent, true));
+            let (marks, to_mark) = mpsc::unbounded_channel();
+            let delivering = async move {
+                let outcomes: Vec<Result<(usize, bool), StoreError>> = futures_util::stream::iter(lanes)
+                    .map(|lane| {
+                        let marks = marks.clone();
+                        async move {
+                            let (mut sent, mut progressed) = (0, false);
+                            let mut rows = lane.into_iter();
+                            while let Some(row) = rows.next() {
+                                if self.clock.now() - claimed_at >= lease / 2 {
+                                    // Not enough of the lease left for an attempt: give the rest back.
+                                    let rest: Vec<i64> = std::iter::once(row.id).chain(rows.map(|r| r.id)).collect();
+                                    self.store.release_outbound(&rest, lease_until).await?;
+                                    return Ok((sent, true));
+                                }
+                                if self.deliver_one(&row, &marks).await? {
+                                    sent += 1;
+                                    progressed = true;
+                                }
+                            }
+                            Ok((sent, progressed))
                         }
-                        if self.deliver_one(&row).await? {
-                            sent += 1;
-                            progressed = true;
-                        }
-                    }
-                    Ok((sent, progressed))
-                })
-                .buffer_unordered(DELIVERY_LANES)
-                .collect()
-                .await;
+                    })
+                    .buffer_unordered(DELIVERY_LANES)
+                    .collect()
+                    .await;
+                // The last sender goes with the lanes: the marking below ends after their marks.
+                drop(marks);
+                outcomes
+            };
+            let (outcomes, marked) = tokio::join!(delivering, mark_delivered(&*self.store, to_mark));
             let mut progressed = false;
             for outcome in outcomes {
                 let (sent, moved) = outcome?;
                 delivered += sent;
                 progressed |= moved;
             }
+            marked?;
             if !progressed {
                 return Ok(delivered);
             }
         }
     }
 
-    async fn deliver_one(&self, row: &OutboundRow) -> Result<bool, StoreError> {
+    /// Attempts one message; `true` when it was delivered (and sent to `marks`).
+    async fn deliver_one(&self, row: &OutboundRow, marks: &mpsc::UnboundedSender<Delivery>) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let Some(sink) = self.sinks.get(row.platform) else {
             let error = format!("no adapter for {} is running", row.platform);
@@ -187,7 +222,8 @@ impl Outbox {
         };
         match attempt {
             Ok(d) => {
-                self.store.mark_delivered(row.id, d.message.as_ref(), now).await?;
+                // Marked by the batch's marking (`deliver_due`), which outlives the lanes.
+                let _ = marks.send(Delivery { id: row.id, message: d.message, at: now });
                 crate::telemetry::metrics().messages_delivered.get_or_create(&crate::telemetry::platform(row.platform)).inc();
                 Ok(true)
             }

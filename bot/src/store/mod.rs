@@ -119,6 +119,15 @@ pub struct OutboundRow {
     pub dead: bool,
 }
 
+/// A message the platform took: its id there (`None` where there is none, e.g. a reaction)
+/// and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub message: Option<MessageId>,
+    pub at: DateTime<Utc>,
+}
+
 /// An inbound event recorded in the inbox and not yet processed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InboxEntry {
@@ -330,7 +339,15 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` due messages until `lease_until`, oldest first, skipping those
     /// another replica holds.
     async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>>;
-    async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()>;
+    /// Marks one message delivered ([`Store::mark_delivered_many`] for one).
+    async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
+        self.mark_delivered_many(&[Delivery { id, message: message.cloned(), at: now }]).await
+    }
+    /// Marks messages delivered, all in one transaction (the outbox marks what its lanes
+    /// delivered together: one commit instead of one per message). A ticket card's message
+    /// becomes its ticket's card and thread root where the ticket had none; of two cards of
+    /// one ticket, the one queued first.
+    async fn mark_delivered_many(&self, deliveries: &[Delivery]) -> Result<()>;
     /// Gives back claims taken with [`Store::claim_outbound`] until `lease_until` on messages
     /// that will not be attempted under them (see [`Store::release_inbound`]).
     async fn release_outbound(&self, ids: &[i64], lease_until: DateTime<Utc>) -> Result<()>;

@@ -14,7 +14,7 @@ use sqlx::types::Json;
 use sqlx::Row;
 
 use super::{
-    handles_map, parse_col, Backend, InboxEntry, NewInbound, NewOutbound, OutboundPurpose, OutboundRow,
+    handles_map, parse_col, Backend, Delivery, InboxEntry, NewInbound, NewOutbound, OutboundPurpose, OutboundRow,
     LogQuery, RenderOnOpen, Result, SlaCandidate, SlaNextCheck, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
@@ -301,7 +301,7 @@ impl<'b, 'q, DB: sqlx::Database> Chain<'b, 'q, DB> {
 
 macro_rules! sql_store {
     ($(#[$doc:meta])* $name:ident, $db:ty, $backend:expr, $begin:literal, $skip_locked:literal,
-     $mark_delivered:literal, $chain_sql:literal, $migrator:expr) => {
+     $chain_sql:literal, $migrator:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -1504,16 +1504,15 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            async fn mark_delivered(&self, id: i64, message: Option<&MessageId>, now: DateTime<Utc>) -> Result<()> {
-                // One round trip (see the statement at `sql_store!`): the writer's time goes per
-                // statement sent, and every delivery is marked.
-                sqlx::query($mark_delivered)
-                    .bind(micros(now))
-                    .bind(message.map(|m| m.as_str()))
-                    .bind(id)
-                    .bind(OutboundPurpose::TicketCard.as_str())
-                    .execute(&self.writer)
-                    .await?;
+            async fn mark_delivered_many(&self, deliveries: &[Delivery]) -> Result<()> {
+                if deliveries.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin().await?;
+                for chunk in deliveries.chunks(INSERT_ROWS) {
+                    Self::push_delivered(chunk).build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1920,13 +1919,6 @@ sql_store!(
     "BEGIN IMMEDIATE",
     // One writer at a time: a single UPDATE claims atomically.
     "",
-    // A delivery: the card becomes its ticket's thread root when nothing else was, then the
-    // message is marked delivered. Two statements sent together, each its own transaction: a
-    // crash between them leaves the message to be delivered again, as a crash just before
-    // marking it does, and the thread keeps the first card's message.
-    "UPDATE tickets SET card_message = COALESCE(card_message, $2), origin_thread = COALESCE(origin_thread, $2) \
-     WHERE $2 IS NOT NULL AND id = (SELECT ticket_id FROM outbox WHERE id = $3 AND purpose = $4); \
-     UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3",
     // Several writes sent together (`Chain`): statements separated by `;`, which SQLite's
     // driver runs in one call.
     false,
@@ -1940,19 +1932,57 @@ sql_store!(
     Backend::Postgres,
     "BEGIN",
     " FOR UPDATE SKIP LOCKED",
-    // A delivery, atomically in one statement: the message is marked delivered, and a card
-    // becomes its ticket's thread root when nothing else was.
-    "WITH delivered AS (\
-     UPDATE outbox SET delivered_at = $1, delivered_message = $2, attempts = attempts + 1 WHERE id = $3 \
-     RETURNING ticket_id, purpose) \
-     UPDATE tickets SET card_message = COALESCE(card_message, $2), origin_thread = COALESCE(origin_thread, $2) \
-     FROM delivered WHERE $2::text IS NOT NULL AND tickets.id = delivered.ticket_id AND delivered.purpose = $4",
     // Several writes sent together (`Chain`): one statement of data-modifying `WITH` parts.
     true,
     sqlx::migrate!("../migrations/postgres")
 );
 
+/// `VALUES (id, message, at), …` of `deliveries`, each value cast to `types` (PostgreSQL:
+/// a bound parameter has no type of its own there) or not (`None`, SQLite).
+fn push_delivery_values<'q, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'q, DB>,
+    deliveries: &'q [Delivery],
+    types: Option<[&str; 3]>,
+) where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let [id_t, message_t, at_t] = types.map(|t| t.map(|t| format!("::{t}"))).unwrap_or_default();
+    qb.push("VALUES ");
+    let mut rows = qb.separated(", ");
+    for d in deliveries {
+        rows.push("(");
+        rows.push_bind_unseparated(d.id).push_unseparated(id_t.as_str()).push_unseparated(", ");
+        rows.push_bind_unseparated(d.message.as_ref().map(|m| m.as_str())).push_unseparated(message_t.as_str());
+        rows.push_unseparated(", ").push_bind_unseparated(micros(d.at)).push_unseparated(at_t.as_str());
+        rows.push_unseparated(")");
+    }
+}
+
 impl SqliteStore {
+    /// Marks `deliveries` (at most [`INSERT_ROWS`]): two statements, sent together. First the
+    /// tickets whose card this is (read from the outbox rows before they are marked); of two
+    /// cards of one ticket, the bare column beside `MIN(o.id)` is the first card's message.
+    fn push_delivered(deliveries: &[Delivery]) -> sqlx::QueryBuilder<'_, sqlx::Sqlite> {
+        let mut qb = sqlx::QueryBuilder::new("WITH v (id, message, at) AS (");
+        push_delivery_values(&mut qb, deliveries, None);
+        qb.push(
+            ") UPDATE tickets SET card_message = COALESCE(card_message, c.message), \
+             origin_thread = COALESCE(origin_thread, c.message) \
+             FROM (SELECT o.ticket_id, v.message, MIN(o.id) FROM v JOIN outbox o ON o.id = v.id \
+             WHERE v.message IS NOT NULL AND o.ticket_id IS NOT NULL AND o.purpose = ",
+        );
+        qb.push_bind(OutboundPurpose::TicketCard.as_str());
+        qb.push(" GROUP BY o.ticket_id) AS c WHERE tickets.id = c.ticket_id; WITH v (id, message, at) AS (");
+        push_delivery_values(&mut qb, deliveries, None);
+        qb.push(
+            ") UPDATE outbox SET delivered_at = v.at, delivered_message = v.message, attempts = attempts + 1 \
+             FROM v WHERE outbox.id = v.id",
+        );
+        qb
+    }
+
     /// The inbox's commit, durable before it returns. It commits like every other write
     /// (`synchronous = NORMAL`: the WAL is written, not synced) and then syncs the WAL file
     /// itself, *after* SQLite's write lock is released: other writers (the work done from the
@@ -1995,6 +2025,26 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    /// Marks `deliveries` (at most [`INSERT_ROWS`]) in one statement: the outbox rows, and
+    /// from what they return the tickets whose card this is (of two cards of one ticket, the
+    /// first queued).
+    fn push_delivered(deliveries: &[Delivery]) -> sqlx::QueryBuilder<'_, sqlx::Postgres> {
+        let mut qb = sqlx::QueryBuilder::new("WITH v (id, message, at) AS (");
+        push_delivery_values(&mut qb, deliveries, Some(["bigint", "text", "timestamptz"]));
+        qb.push(
+            "), delivered AS (UPDATE outbox SET delivered_at = v.at, delivered_message = v.message, \
+             attempts = outbox.attempts + 1 FROM v WHERE outbox.id = v.id \
+             RETURNING outbox.id, outbox.ticket_id, outbox.purpose, v.message) \
+             UPDATE tickets SET card_message = COALESCE(tickets.card_message, c.message), \
+             origin_thread = COALESCE(tickets.origin_thread, c.message) \
+             FROM (SELECT DISTINCT ON (ticket_id) ticket_id, message FROM delivered \
+             WHERE message IS NOT NULL AND ticket_id IS NOT NULL AND purpose = ",
+        );
+        qb.push_bind(OutboundPurpose::TicketCard.as_str());
+        qb.push(" ORDER BY ticket_id, id) AS c WHERE tickets.id = c.ticket_id");
+        qb
+    }
+
     /// The inbox's commit, durable before it returns: this one transaction waits for the WAL
     /// flush (`synchronous_commit = on`), which also flushes every commit before it; the
     /// connection goes back to not waiting (see [`PgStore::connect_with`]).

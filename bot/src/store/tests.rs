@@ -11,7 +11,7 @@ use baton_chat::{Button, ButtonStyle, Card, ChannelRef, Destination, MessageId, 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::{
-    connect, Backend, LogQuery, NewOutbound, OutboundPurpose, OutboundRow, Store, StoreError, TicketChange, TicketFilter,
+    connect, Backend, Delivery, LogQuery, NewOutbound, OutboundPurpose, OutboundRow, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
     Account, AccountId, Actor, Arr, Currency, EventKind, IntakeVia, KeyPrefix, Locale, Name, NewEvent, NewTicket,
@@ -1292,6 +1292,53 @@ async fn a_delivered_card_becomes_the_tickets_card_and_thread() {
         let row = s.due_outbound(at(4), 10).await.unwrap().remove(0);
         s.mark_delivered(row.id, None, at(5)).await.unwrap();
         assert_eq!(s.ticket(cmd.id).await.unwrap(), Some(cmd_now));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deliveries_marked_together_are_each_marked_and_the_first_card_is_the_thread() {
+    on_each(|s| async move {
+        let a = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", Some("8.000010")), at(0)).await;
+        let mut nb = new_ticket("ACME", None, "slack:C0ACME", Some("8.000002"));
+        nb.origin.thread = Some(mid("8.000001"));
+        let b = open(&*s, &nb, at(0)).await;
+        let c = open(&*s, &new_ticket("ACME", None, "slack:C0ACME", None), at(0)).await;
+        // `a`: a card and its reply, then a second card. `b`: a card (its thread is kept).
+        // `c`: a card delivered without a message id, then one with.
+        s.enqueue(&card_and_reply(&a), at(1)).await.unwrap();
+        s.enqueue(&card_and_reply(&a)[..1], at(1)).await.unwrap();
+        s.enqueue(&card_and_reply(&b)[..1], at(1)).await.unwrap();
+        s.enqueue(&card_and_reply(&c)[..1], at(1)).await.unwrap();
+        s.enqueue(&card_and_reply(&c)[..1], at(1)).await.unwrap();
+        let rows = s.due_outbound(at(1), 10).await.unwrap();
+        assert_eq!(rows.len(), 6);
+        let message = |k: usize| (k != 4).then(|| mid(&format!("9.00000{k}")));
+        // Marked in another order than queued, as lanes finish.
+        let deliveries: Vec<Delivery> =
+            [3, 1, 5, 0, 2, 4].iter().map(|&k| Delivery { id: rows[k].id, message: message(k), at: at(2) + Duration::seconds(k as i64) }).collect();
+        s.mark_delivered_many(&deliveries).await.unwrap();
+
+        assert!(s.due_outbound(at(9), 10).await.unwrap().is_empty(), "every delivery is marked");
+        let marked = s.outbox(false, 10).await.unwrap();
+        for (k, row) in rows.iter().enumerate() {
+            let now = marked.iter().find(|m| m.id == row.id).unwrap();
+            assert_eq!(now.delivered_at, Some(at(2) + Duration::seconds(k as i64)));
+            assert_eq!(now.delivered_message, message(k));
+            assert_eq!(now.attempts, 1);
+        }
+        let a_now = s.ticket(a.id).await.unwrap().unwrap();
+        assert_eq!((a_now.card_message, a_now.origin.thread), (Some(mid("9.000000")), Some(mid("9.000000"))), "the first card, not the reply or the second card");
+        let b_now = s.ticket(b.id).await.unwrap().unwrap();
+        assert_eq!((b_now.card_message, b_now.origin.thread), (Some(mid("9.000003")), Some(mid("8.000001"))));
+        let c_now = s.ticket(c.id).await.unwrap().unwrap();
+        assert_eq!((c_now.card_message, c_now.origin.thread), (Some(mid("9.000005")), Some(mid("9.000005"))), "the first card that has an id");
+        assert_eq!(c_now.version, c.version, "marking is not a change of the ticket");
+
+        // Marked again (a second delivery after a lost mark): the card stays the first one's.
+        s.mark_delivered_many(&[Delivery { id: rows[2].id, message: Some(mid("9.000099")), at: at(8) }]).await.unwrap();
+        assert_eq!(s.ticket(a.id).await.unwrap().unwrap().card_message, Some(mid("9.000000")));
+        s.mark_delivered_many(&[]).await.unwrap();
     })
     .await;
 }
