@@ -327,6 +327,11 @@ macro_rules! sql_store {
                 &self.pool
             }
 
+            #[cfg(test)]
+            pub(crate) fn writer(&self) -> &sqlx::Pool<$db> {
+                &self.writer
+            }
+
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
                 Ok(self.writer.begin_with($begin).await?)
             }

@@ -1910,3 +1910,19 @@ async fn signal_values_reads_one_signal_of_every_account_that_has_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_sqlite_writer_checkpoints_its_log_less_often_than_readers_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("baton.db").display());
+    let store = super::SqliteStore::connect(&url).await.unwrap();
+    let pages = |pool: sqlx::SqlitePool| async move {
+        sqlx::query_scalar::<_, i64>("PRAGMA wal_autocheckpoint").fetch_one(&pool).await.unwrap()
+    };
+    assert_eq!(pages(store.writer().clone()).await, i64::from(super::WAL_CHECKPOINT_PAGES));
+    assert_eq!(pages(store.pool().clone()).await, 1000, "readers never write, and keep SQLite's default");
+    assert_eq!(
+        sqlx::query_scalar::<_, String>("PRAGMA journal_mode").fetch_one(store.writer()).await.unwrap(),
+        "wal"
+    );
+}
