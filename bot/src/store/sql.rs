@@ -309,18 +309,39 @@ macro_rules! sql_store {
             pool: sqlx::Pool<$db>,
             /// Every write: transactions and single-statement changes.
             writer: sqlx::Pool<$db>,
+            /// Where `writer` is one connection: every writer but the inbox's group commit
+            /// takes a turn here before it queues for the connection, so at most one of them
+            /// is ever queued ahead of the inbox (a platform waits for its acknowledgement,
+            /// and the work done from the inbox can wait). The inbox commits one batch at a
+            /// time, so the others still get the connection at least every other turn.
+            turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
         }
 
         impl $name {
             /// A store reading and writing through one pool.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { writer: pool.clone(), pool }
+                Self { writer: pool.clone(), pool, turns: None }
             }
 
-            /// A store that writes through `writer` and reads through `pool` (both on the
-            /// same database).
+            /// A store that writes through `writer`, a pool of one connection, and reads
+            /// through `pool` (both on the same database).
             pub fn with_writer(pool: sqlx::Pool<$db>, writer: sqlx::Pool<$db>) -> Self {
-                Self { pool, writer }
+                Self { pool, writer, turns: Some(Default::default()) }
+            }
+
+            /// Waits for this writer's turn to queue for the writer connection (see `turns`);
+            /// hold the turn until the connection is taken.
+            async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+                match &self.turns {
+                    Some(turns) => Some(turns.lock().await),
+                    None => None,
+                }
+            }
+
+            /// The writer connection, for a write outside a transaction.
+            async fn write_conn(&self) -> Result<sqlx::pool::PoolConnection<$db>> {
+                let _turn = self.turn().await;
+                Ok(self.writer.acquire().await?)
             }
 
             pub fn pool(&self) -> &sqlx::Pool<$db> {
@@ -333,6 +354,7 @@ macro_rules! sql_store {
             }
 
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
+                let _turn = self.turn().await;
                 Ok(self.writer.begin_with($begin).await?)
             }
 
@@ -1315,7 +1337,7 @@ macro_rules! sql_store {
                 .bind(day)
                 .bind(i64::from(health.score))
                 .bind(Json(&health.reasons))
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1402,7 +1424,7 @@ macro_rules! sql_store {
                 .bind(micros(lease_until))
                 .bind(micros(now))
                 .bind(limit)
-                .fetch_all(&self.writer)
+                .fetch_all(&mut *self.write_conn().await?)
                 .await?;
                 let mut out = rows
                     .iter()
@@ -1443,7 +1465,7 @@ macro_rules! sql_store {
                 // `inbound_events_pending (processed_at, received_at)` index.
                 let done = sqlx::query("DELETE FROM inbound_events WHERE processed_at IS NOT NULL AND processed_at < $1")
                     .bind(micros(processed_before))
-                    .execute(&self.writer)
+                    .execute(&mut *self.write_conn().await?)
                     .await?;
                 Ok(done.rows_affected())
             }
@@ -1502,7 +1524,7 @@ macro_rules! sql_store {
                 .bind(false)
                 .bind(micros(now))
                 .bind(limit)
-                .fetch_all(&self.writer)
+                .fetch_all(&mut *self.write_conn().await?)
                 .await?;
                 let mut out = rows.iter().map(Self::outbound_from_row).collect::<Result<Vec<_>>>()?;
                 out.sort_by_key(|r| r.id);
@@ -1546,7 +1568,7 @@ macro_rules! sql_store {
                 .bind(next_attempt.map(micros))
                 .bind(next_attempt.is_none())
                 .bind(id)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await?;
                 Ok(())
             }
@@ -1573,7 +1595,7 @@ macro_rules! sql_store {
                 .bind(false)
                 .bind(micros(now))
                 .bind(id)
-                .execute(&self.writer)
+                .execute(&mut *self.write_conn().await?)
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -1710,7 +1732,7 @@ macro_rules! sql_store {
                         ") UPDATE tickets SET sla_next_check_at = v.tat FROM v \
                          WHERE tickets.id = v.tid AND tickets.version = v.tversion AND tickets.sla_stamp = v.tstamp",
                     );
-                    written += qb.build().execute(&self.writer).await?.rows_affected();
+                    written += qb.build().execute(&mut *self.write_conn().await?).await?.rows_affected();
                 }
                 Ok(written)
             }
@@ -1996,6 +2018,7 @@ impl SqliteStore {
     /// included; a checkpoint that ran in between synced the WAL before copying it and the
     /// database file after.
     async fn durable_inbox_commit(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
+        // Straight to the connection's queue, ahead of the other writers' turns (`turns`).
         let mut conn = self.writer.acquire().await?;
         let fresh = Self::insert_inbound(&mut conn, events, now).await?;
         drop(conn);
