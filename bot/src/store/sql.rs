@@ -253,6 +253,18 @@ fn unpack<T: serde::de::DeserializeOwned>(text: Option<&str>, what: &str) -> Res
     }
 }
 
+/// Whether `e` is the duplicate of an event's step already recorded (`store::effects`): the
+/// write it stood for was made by an earlier handling of the event.
+fn step_taken(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            // PostgreSQL names the constraint; SQLite names the table in the message.
+            d.constraint().is_some_and(|c| c.starts_with("inbound_effects")) || d.message().contains("inbound_effects.")
+        }
+        _ => false,
+    }
+}
+
 /// Several writes sent to the database as one: the writer's time goes per round trip, and a
 /// ticket's writes are several small statements. SQLite's driver runs `a; b; c` in one call;
 /// PostgreSQL runs `WITH p0 AS (a), p1 AS (b) c` as one statement (the parts touch different
@@ -346,11 +358,6 @@ macro_rules! sql_store {
 
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
-            }
-
-            #[cfg(test)]
-            pub(crate) fn writer(&self) -> &sqlx::Pool<$db> {
-                &self.writer
             }
 
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
@@ -1031,18 +1038,20 @@ macro_rules! sql_store {
                 let (now, opened_at) = (micros(now), micros(t.opened_at));
                 let step = super::effects::next();
                 let mut tx = self.begin().await?;
-                if let Some(Some(id)) = Self::take_step(&mut tx, &step).await? {
-                    // Opened by an earlier handling of the same event.
-                    let stored = Self::stored_ticket(&mut tx, TicketId(id)).await?;
-                    tx.commit().await?;
-                    return Ok((stored, true));
-                }
-                // The ticket's number and row in one round trip: `$chain_sql` sends the counter's
-                // increment and the insert together. A ticket already opened from the same
-                // message: the insert does nothing and the transaction (with the counter's
-                // step) is rolled back.
+                // The event's step, the ticket's number and its row in one round trip:
+                // `$chain_sql` sends the step's record, the counter's increment and the insert
+                // together. A step recorded before (an earlier handling of the same event
+                // opened this ticket): its record fails as a duplicate and nothing is made. A
+                // ticket already opened from the same message: the insert does nothing and the
+                // transaction (with the step and the counter's increment) is rolled back.
                 let mut qb = sqlx::QueryBuilder::<$db>::new("");
-                let mut chain = Chain::new(&mut qb, $chain_sql, 2);
+                let mut chain = Chain::new(&mut qb, $chain_sql, 2 + usize::from(step.is_some()));
+                if let Some(step) = &step {
+                    let q = chain.part("step");
+                    q.push("INSERT INTO inbound_effects (platform, event_id, step) VALUES (");
+                    q.push_bind(step.platform.as_str()).push(", ").push_bind(step.event_id.as_str());
+                    q.push(", ").push_bind(step.step).push(")");
+                }
                 chain.part("counter").push("INSERT INTO ticket_counters (prefix, last) VALUES (");
                 chain.qb().push_bind(t.key_prefix.as_str()).push(
                     ", 1) ON CONFLICT (prefix) DO UPDATE SET last = ticket_counters.last + 1",
@@ -1089,7 +1098,21 @@ macro_rules! sql_store {
                     .push_bind(now);
                 q.push(if $chain_sql { " FROM counter" } else { ")" });
                 q.push(" ON CONFLICT (origin_platform, origin_channel, origin_message) DO NOTHING RETURNING id, key");
-                let inserted: Option<(i64, String)> = qb.build_query_as().fetch_optional(&mut *tx).await?;
+                let inserted: Option<(i64, String)> = match qb.build_query_as().fetch_optional(&mut *tx).await {
+                    Err(e) if step_taken(&e) => {
+                        tx.rollback().await?;
+                        let step = step.as_ref().expect("only a step's record conflicts");
+                        let mut tx = self.begin().await?;
+                        let Some(Some(id)) = Self::take_step(&mut tx, &Some(step.clone())).await? else {
+                            return Err(StoreError::Corrupt(format!("step {} of event {} holds no ticket", step.step, step.event_id)));
+                        };
+                        // Opened by an earlier handling of the same event.
+                        let stored = Self::stored_ticket(&mut tx, TicketId(id)).await?;
+                        tx.commit().await?;
+                        return Ok((stored, true));
+                    }
+                    inserted => inserted?,
+                };
                 let Some((id, key)) = inserted else {
                     // Opened from the same message before (or by another writer just now).
                     tx.rollback().await?;
@@ -1988,6 +2011,11 @@ fn push_delivery_values<'q, DB: sqlx::Database>(
 }
 
 impl SqliteStore {
+    #[cfg(test)]
+    pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
+        &self.writer
+    }
+
     /// Marks `deliveries` (at most [`INSERT_ROWS`]): two statements, sent together. First the
     /// tickets whose card this is (read from the outbox rows before they are marked); of two
     /// cards of one ticket, the bare column beside `MIN(o.id)` is the first card's message.
