@@ -496,7 +496,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let in_memory = opts.get_filename().to_str().is_none_or(|f| f.is_empty() || f.contains(":memory:"));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone()).await?;
+        // In-process connections: nothing between baton and the file can cut them, so they are
+        // handed out without sqlx's check (a round trip to the connection's thread each time).
+        let pool = SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(opts.clone()).await?;
         if in_memory {
             // Each connection to `:memory:` is its own database: one pool for everything.
             return Ok(Self::new(pool));
@@ -512,10 +514,13 @@ impl SqliteStore {
         // table pages over and over, so checkpoints ten times as far apart copy far fewer
         // pages per write (the log grows to ~40 MB before it is copied and reused).
         let writer_opts = opts.pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string());
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_opts).await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(writer_opts).await?;
         Ok(Self::with_writer(pool, writer))
     }
 }
+
+/// How long a PostgreSQL connection may sit idle and still be handed out unchecked.
+const PG_CHECK_IDLE_AFTER: Duration = Duration::from_secs(10);
 
 impl PgStore {
     /// baton's session settings on top of `opts`: commits do not wait for the WAL flush,
@@ -528,6 +533,20 @@ impl PgStore {
         let opts = Self::session_options(opts);
         let pool = PgPoolOptions::new()
             .max_connections(10)
+            // A connection is checked with a round trip before it is handed out only when it
+            // sat idle long enough to have been cut (a restarted server, a proxy's idle
+            // timeout); one in steady use is not: that check was a round trip per statement
+            // or transaction, as many as the work itself on a ticket's reads. (sqlx still
+            // checks each connection as it comes back, so a broken one is not reused.)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PG_CHECK_IDLE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;

@@ -1926,3 +1926,54 @@ async fn the_sqlite_writer_checkpoints_its_log_less_often_than_readers_would() {
         "wal"
     );
 }
+
+/// PostgreSQL connections are handed out unchecked while in steady use (see
+/// `PgStore::connect_with`): when the server cuts them all (a restart), each costs at most one
+/// failed operation, and then the pool opens new ones.
+#[tokio::test]
+async fn postgres_connections_cut_by_the_server_cost_one_failure_each_at_most() {
+    use sqlx::postgres::PgConnectOptions;
+    use sqlx::Connection;
+    use std::str::FromStr;
+    let Some(db) = crate::testing::postgres().await else { return };
+    let name = db.schema().expect("a PostgreSQL test database has a schema").to_string();
+    let s = super::PgStore::connect_with(PgConnectOptions::from_str(&db.url).unwrap().application_name(&name)).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(s.pool().acquire().await.unwrap());
+    }
+    drop(held);
+    // The connections go back to the pool in tasks of their own.
+    for _ in 0..1000 {
+        if s.pool().num_idle() == 4 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let open = s.pool().num_idle();
+    assert!(open >= 1, "the connections are back in the pool");
+
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(&name)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+    assert!(cut.len() >= open && cut.iter().all(|c| *c), "every connection of the store is cut: {cut:?}");
+
+    let (mut failures, mut answered) = (0, 0);
+    for _ in 0..20 {
+        match s.ping().await {
+            Ok(()) => answered += 1,
+            Err(_) => failures += 1,
+        }
+        if answered == 3 {
+            break;
+        }
+    }
+    assert_eq!(answered, 3, "the store works again ({failures} failures)");
+    assert!(failures <= cut.len(), "{failures} failures for {} cut connections", cut.len());
+    admin.close().await.unwrap();
+    s.pool().close().await;
+    db.cleanup().await;
+}
