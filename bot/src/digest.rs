@@ -162,7 +162,7 @@ impl SlaOutlookSource for NoSlaClocks {
 
 /// What a read started with [`read`] answered; nothing (`None`: a read this kind of digest
 /// does not make) when there was none.
-async fn answer<T: Default>(task: Option<tokio::task::JoinHandle<Result<T, StoreError>>>) -> Result<T, DigestError> {
+async fn answer<T: Default>(task: Option<crate::store::Read<T>>) -> Result<T, DigestError> {
     match task {
         Some(task) => Ok(crate::store::answer(task).await?),
         None => Ok(T::default()),

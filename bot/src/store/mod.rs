@@ -215,18 +215,28 @@ pub type RenderOnOpen<'a> = &'a (dyn Fn(&Ticket) -> Vec<NewOutbound> + Send + Sy
 
 /// Starts a read as its own task (so that decoding what it reads can run on another core than
 /// the caller's other reads, each on its own pooled connection); [`answer`] waits for it.
-pub(crate) fn read_apart<T, F, Fut>(store: &Arc<dyn Store>, f: F) -> tokio::task::JoinHandle<Result<T>>
+pub(crate) fn read_apart<T, F, Fut>(store: &Arc<dyn Store>, f: F) -> Read<T>
 where
     T: Send + 'static,
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: std::future::Future<Output = Result<T>> + Send + 'static,
 {
-    tokio::spawn(f(store.clone()))
+    Read(tokio::spawn(f(store.clone())))
+}
+
+/// A read started with [`read_apart`]. Dropped before it answered (its caller gave up, or
+/// another read of the same work failed first), it is stopped rather than left running.
+pub(crate) struct Read<T>(tokio::task::JoinHandle<Result<T>>);
+
+impl<T> Drop for Read<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What a read started with [`read_apart`] answered.
-pub(crate) async fn answer<T>(task: tokio::task::JoinHandle<Result<T>>) -> Result<T> {
-    task.await.map_err(|e| StoreError::Unavailable(format!("a read stopped: {e}")))?
+pub(crate) async fn answer<T>(mut read: Read<T>) -> Result<T> {
+    (&mut read.0).await.map_err(|e| StoreError::Unavailable(format!("a read stopped: {e}")))?
 }
 
 /// Baton's persistence.

@@ -1977,3 +1977,26 @@ async fn postgres_connections_cut_by_the_server_cost_one_failure_each_at_most() 
     s.pool().close().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_read_apart_dropped_before_it_answers_is_stopped() {
+    let store = connect("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    let (running, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let read = super::read_apart(&store, move |_| async move {
+        let _running = running;
+        let _ = started.send(());
+        std::future::pending::<()>().await;
+        Ok(())
+    });
+    has_started.await.unwrap();
+    drop(read);
+    // The task is gone: its end of the channel was dropped with it.
+    let gone = tokio::time::timeout(std::time::Duration::from_secs(10), stopped).await;
+    assert!(matches!(gone, Ok(Err(_))), "the read was left running");
+
+    // One that is waited for answers as before.
+    let read = super::read_apart(&store, |s| async move { s.accounts().await });
+    assert_eq!(super::answer(read).await.unwrap(), vec![]);
+}
