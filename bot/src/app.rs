@@ -15,9 +15,6 @@ use crate::store::{NewInbound, Store, StoreError};
 /// The most events one inbox commit takes; more wait for the next commit.
 const INBOX_BATCH: usize = 512;
 
-/// How many inbox batches are committed at once (one writing while another syncs).
-const INBOX_COMMITS_IN_FLIGHT: usize = 2;
-
 /// How many channels' events are handled at once.
 const INBOX_LANES: usize = 8;
 
@@ -279,43 +276,23 @@ impl App {
 /// The inbox's group commit. Events queue up while a commit runs; the next commit takes
 /// all of them (up to [`INBOX_BATCH`]) in one transaction, so a burst costs one fsync per
 /// batch instead of one per event, and nobody is answered before their event is durable.
-///
-/// Up to [`INBOX_COMMITS_IN_FLIGHT`] batches are committed at once: a batch's write can go on
-/// while the one before waits for the disk (the writes still take the writer one at a time;
-/// each batch is answered after a sync that started after its own write).
 async fn write_inbox(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mut queue: mpsc::Receiver<PendingRecord>) {
-    use futures_util::stream::{FuturesUnordered, StreamExt};
-    let mut in_flight = FuturesUnordered::new();
     let mut batch = Vec::with_capacity(INBOX_BATCH);
-    loop {
-        tokio::select! {
-            n = queue.recv_many(&mut batch, INBOX_BATCH), if in_flight.len() < INBOX_COMMITS_IN_FLIGHT => {
-                if n == 0 {
-                    break;
+    while queue.recv_many(&mut batch, INBOX_BATCH).await > 0 {
+        let (events, waiting): (Vec<NewInbound>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
+        crate::telemetry::metrics().inbox_batch_events.observe(events.len() as f64);
+        match store.record_inbound_batch(&events, clock.now()).await {
+            Ok(fresh) => {
+                for (done, new) in waiting.into_iter().zip(fresh) {
+                    let _ = done.send(Ok(new));
                 }
-                in_flight.push(commit_inbox(store.clone(), clock.clone(), std::mem::take(&mut batch)));
             }
-            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
-        }
-    }
-    while in_flight.next().await.is_some() {}
-}
-
-/// Commits one batch of the inbox and answers whoever waits for its events.
-async fn commit_inbox(store: Arc<dyn Store>, clock: Arc<dyn Clock>, batch: Vec<PendingRecord>) {
-    let (events, waiting): (Vec<NewInbound>, Vec<_>) = batch.into_iter().map(|p| (p.event, p.done)).unzip();
-    crate::telemetry::metrics().inbox_batch_events.observe(events.len() as f64);
-    match store.record_inbound_batch(&events, clock.now()).await {
-        Ok(fresh) => {
-            for (done, new) in waiting.into_iter().zip(fresh) {
-                let _ = done.send(Ok(new));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, events = events.len(), "inbox commit failed; nothing in it is acknowledged");
-            let message = e.to_string();
-            for done in waiting {
-                let _ = done.send(Err(StoreError::Unavailable(message.clone())));
+            Err(e) => {
+                tracing::error!(error = %e, events = events.len(), "inbox commit failed; nothing in it is acknowledged");
+                let message = e.to_string();
+                for done in waiting {
+                    let _ = done.send(Err(StoreError::Unavailable(message.clone())));
+                }
             }
         }
     }
