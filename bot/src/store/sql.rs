@@ -685,6 +685,11 @@ macro_rules! sql_store {
                 if fresh {
                     return Ok(None);
                 }
+                Ok(Some(Self::step_made(tx, step).await?))
+            }
+
+            /// A step recorded by an earlier handling of its event: the ticket it wrote, if any.
+            async fn step_made(tx: &mut sqlx::Transaction<'static, $db>, step: &super::effects::Step) -> Result<Option<i64>> {
                 let ticket: Option<i64> = sqlx::query_scalar(
                     "SELECT ticket_id FROM inbound_effects WHERE platform = $1 AND event_id = $2 AND step = $3",
                 )
@@ -694,7 +699,7 @@ macro_rules! sql_store {
                 .fetch_one(&mut **tx)
                 .await?;
                 tracing::info!(event_id = %step.event_id, step = step.step, "write already made by an earlier handling; not repeated");
-                Ok(Some(ticket))
+                Ok(ticket)
             }
 
             /// Pushes `INSERT INTO ticket_events … VALUES …` for `events` of `ticket` (at most
@@ -1103,7 +1108,7 @@ macro_rules! sql_store {
                         tx.rollback().await?;
                         let step = step.as_ref().expect("only a step's record conflicts");
                         let mut tx = self.begin().await?;
-                        let Some(Some(id)) = Self::take_step(&mut tx, &Some(step.clone())).await? else {
+                        let Some(id) = Self::step_made(&mut tx, step).await? else {
                             return Err(StoreError::Corrupt(format!("step {} of event {} holds no ticket", step.step, step.event_id)));
                         };
                         // Opened by an earlier handling of the same event.
