@@ -5,8 +5,11 @@
 //!
 //! All SQL lives here. Changes that belong together (a ticket update, its events, and the
 //! messages it causes) are written in one transaction, so a crash never leaves half of them.
+//! On SQLite, transactions queued for the one writer at the same time are parts of one
+//! group, committed together (`group.rs`); each part still succeeds or fails whole.
 
 pub mod effects;
+mod group;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -516,7 +519,8 @@ impl SqliteStore {
         // SQLite has one writer at a time. Writes go through one connection, so baton's own
         // writers queue for it in order and start the moment it is free; on a pool of several
         // they would collide and wait in SQLite's busy handler, which sleeps in steps of
-        // milliseconds. Reads use the others (WAL: readers never wait for the writer).
+        // milliseconds. Writers queued together share a transaction and its commit (`group`).
+        // Reads use the others (WAL: readers never wait for the writer).
         //
         // The writer checkpoints the log into the database file every `WAL_CHECKPOINT_PAGES`
         // pages instead of SQLite's 1,000: a checkpoint copies each page once however often

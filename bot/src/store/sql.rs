@@ -321,48 +321,39 @@ macro_rules! sql_store {
             pool: sqlx::Pool<$db>,
             /// Every write: transactions and single-statement changes.
             writer: sqlx::Pool<$db>,
-            /// Where `writer` is one connection: every writer but the inbox's group commit
-            /// takes a turn here before it queues for the connection, so at most one of them
-            /// is ever queued ahead of the inbox (a platform waits for its acknowledgement,
-            /// and the work done from the inbox can wait). The inbox commits one batch at a
-            /// time, so the others still get the connection at least every other turn.
-            turns: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+            /// Where `writer` is one connection: concurrent writes share its transactions
+            /// (`group`), the inbox's first.
+            group: Option<std::sync::Arc<super::group::WriteGroup<$db>>>,
         }
 
         impl $name {
             /// A store reading and writing through one pool.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { writer: pool.clone(), pool, turns: None }
+                Self { writer: pool.clone(), pool, group: None }
             }
 
             /// A store that writes through `writer`, a pool of one connection, and reads
             /// through `pool` (both on the same database).
             pub fn with_writer(pool: sqlx::Pool<$db>, writer: sqlx::Pool<$db>) -> Self {
-                Self { pool, writer, turns: Some(Default::default()) }
-            }
-
-            /// Waits for this writer's turn to queue for the writer connection (see `turns`);
-            /// hold the turn until the connection is taken.
-            async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-                match &self.turns {
-                    Some(turns) => Some(turns.lock().await),
-                    None => None,
-                }
-            }
-
-            /// The writer connection, for a write outside a transaction.
-            async fn write_conn(&self) -> Result<sqlx::pool::PoolConnection<$db>> {
-                let _turn = self.turn().await;
-                Ok(self.writer.acquire().await?)
+                Self { pool, group: Some(std::sync::Arc::new(super::group::WriteGroup::new(writer.clone(), $begin))), writer }
             }
 
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
 
-            async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>> {
-                let _turn = self.turn().await;
-                Ok(self.writer.begin_with($begin).await?)
+            /// A write transaction (on SQLite, a part of the writer's group: see
+            /// [`super::group`]).
+            async fn begin(&self) -> Result<super::group::Write<$db>> {
+                self.begin_write(false).await
+            }
+
+            /// A write transaction; an `urgent` one goes ahead of the other writers.
+            async fn begin_write(&self, urgent: bool) -> Result<super::group::Write<$db>> {
+                Ok(match &self.group {
+                    Some(group) => super::group::Write::Part(group.join(urgent).await?),
+                    None => super::group::Write::Own(self.writer.begin_with($begin).await?),
+                })
             }
 
             /// A read-only transaction on the read pool: its statements see the database as it
@@ -647,7 +638,7 @@ macro_rules! sql_store {
             }
 
             /// The ticket as stored, read inside `tx`.
-            async fn stored_ticket(tx: &mut sqlx::Transaction<'static, $db>, id: TicketId) -> Result<Ticket> {
+            async fn stored_ticket(tx: &mut super::group::Write<$db>, id: TicketId) -> Result<Ticket> {
                 let row = sqlx::query(concat!("SELECT ", ticket_cols!(), " FROM tickets WHERE id = $1"))
                     .bind(id.0)
                     .fetch_one(&mut **tx)
@@ -667,7 +658,7 @@ macro_rules! sql_store {
             /// handling of the event committed it (with the ticket it opened, if any), so it is
             /// not made again.
             async fn take_step(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut super::group::Write<$db>,
                 step: &Option<super::effects::Step>,
             ) -> Result<Option<Option<i64>>> {
                 let Some(step) = step else { return Ok(None) };
@@ -689,7 +680,7 @@ macro_rules! sql_store {
             }
 
             /// A step recorded by an earlier handling of its event: the ticket it wrote, if any.
-            async fn step_made(tx: &mut sqlx::Transaction<'static, $db>, step: &super::effects::Step) -> Result<Option<i64>> {
+            async fn step_made(tx: &mut super::group::Write<$db>, step: &super::effects::Step) -> Result<Option<i64>> {
                 let ticket: Option<i64> = sqlx::query_scalar(
                     "SELECT ticket_id FROM inbound_effects WHERE platform = $1 AND event_id = $2 AND step = $3",
                 )
@@ -740,7 +731,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_events(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut super::group::Write<$db>,
                 ticket: TicketId,
                 events: &[NewEvent],
                 now: DateTime<Utc>,
@@ -753,13 +744,12 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Inserts `events` in the transaction on `tx`; true for each one inserted now.
             async fn insert_inbound(
-                conn: &mut sqlx::pool::PoolConnection<$db>,
+                tx: &mut <$db as sqlx::Database>::Connection,
                 events: &[NewInbound],
                 now: DateTime<Utc>,
             ) -> Result<Vec<bool>> {
-                use sqlx::Connection;
-                let mut tx = conn.begin_with($begin).await?;
                 // One statement per chunk of events (a statement per event cost the writer a
                 // round trip to the driver each); it returns the events it inserted.
                 let mut inserted = std::collections::HashSet::new();
@@ -777,7 +767,6 @@ macro_rules! sql_store {
                     let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     inserted.extend(rows);
                 }
-                tx.commit().await?;
                 // Fresh: inserted now, and the first of its kind in `events` (a repeat within
                 // the batch is a duplicate like any other).
                 Ok(events
@@ -787,7 +776,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_outbox(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut super::group::Write<$db>,
                 messages: &[NewOutbound],
                 now: DateTime<Utc>,
             ) -> Result<()> {
@@ -799,7 +788,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn insert_tags(tx: &mut sqlx::Transaction<'static, $db>, ticket: TicketId, tags: &[&Tag]) -> Result<()> {
+            async fn insert_tags(tx: &mut super::group::Write<$db>, ticket: TicketId, tags: &[&Tag]) -> Result<()> {
                 for chunk in tags.chunks(INSERT_ROWS) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("");
                     Self::push_tags_insert(&mut qb, ticket, chunk);
@@ -809,7 +798,7 @@ macro_rules! sql_store {
             }
 
             /// Replaces a ticket's rows in `ticket_tags`.
-            async fn write_tags(tx: &mut sqlx::Transaction<'static, $db>, ticket: TicketId, tags: &BTreeSet<Tag>) -> Result<()> {
+            async fn write_tags(tx: &mut super::group::Write<$db>, ticket: TicketId, tags: &BTreeSet<Tag>) -> Result<()> {
                 sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
                     .bind(ticket.0)
                     .execute(&mut **tx)
@@ -818,7 +807,7 @@ macro_rules! sql_store {
             }
 
             async fn by_origin(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut super::group::Write<$db>,
                 channel: &ChannelRef,
                 message: &MessageId,
             ) -> Result<Option<Ticket>> {
@@ -1357,6 +1346,7 @@ macro_rules! sql_store {
                 day: NaiveDate,
                 health: &crate::health::Health,
             ) -> Result<()> {
+                let mut w = self.begin().await?;
                 sqlx::query(
                     "INSERT INTO health_snapshots (account_id, day, score, reasons) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
@@ -1365,9 +1355,9 @@ macro_rules! sql_store {
                 .bind(day)
                 .bind(i64::from(health.score))
                 .bind(Json(&health.reasons))
-                .execute(&mut *self.write_conn().await?)
+                .execute(&mut *w)
                 .await?;
-                Ok(())
+                w.commit().await
             }
 
             async fn health_on_or_before(
@@ -1442,6 +1432,7 @@ macro_rules! sql_store {
             }
 
             async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>> {
+                let mut w = self.begin().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE inbound_events SET claimed_until = $1 WHERE (platform, event_id) IN (\
                      SELECT platform, event_id FROM inbound_events WHERE processed_at IS NULL \
@@ -1452,8 +1443,9 @@ macro_rules! sql_store {
                 .bind(micros(lease_until))
                 .bind(micros(now))
                 .bind(limit)
-                .fetch_all(&mut *self.write_conn().await?)
+                .fetch_all(&mut *w)
                 .await?;
+                w.commit().await?;
                 let mut out = rows
                     .iter()
                     .map(Self::inbox_from_row)
@@ -1491,10 +1483,12 @@ macro_rules! sql_store {
             async fn prune_inbound(&self, processed_before: DateTime<Utc>) -> Result<u64> {
                 // `processed_at IS NOT NULL AND processed_at < $1`: a range of the
                 // `inbound_events_pending (processed_at, received_at)` index.
+                let mut w = self.begin().await?;
                 let done = sqlx::query("DELETE FROM inbound_events WHERE processed_at IS NOT NULL AND processed_at < $1")
                     .bind(micros(processed_before))
-                    .execute(&mut *self.write_conn().await?)
+                    .execute(&mut *w)
                     .await?;
+                w.commit().await?;
                 Ok(done.rows_affected())
             }
 
@@ -1541,6 +1535,7 @@ macro_rules! sql_store {
             }
 
             async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>> {
+                let mut w = self.begin().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
                      SELECT id FROM outbox WHERE delivered_at IS NULL AND dead = $2 AND next_attempt_at <= $3 \
@@ -1552,8 +1547,9 @@ macro_rules! sql_store {
                 .bind(false)
                 .bind(micros(now))
                 .bind(limit)
-                .fetch_all(&mut *self.write_conn().await?)
+                .fetch_all(&mut *w)
                 .await?;
+                w.commit().await?;
                 let mut out = rows.iter().map(Self::outbound_from_row).collect::<Result<Vec<_>>>()?;
                 out.sort_by_key(|r| r.id);
                 Ok(out)
@@ -1588,6 +1584,7 @@ macro_rules! sql_store {
             }
 
             async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()> {
+                let mut w = self.begin().await?;
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
                      next_attempt_at = COALESCE($2, next_attempt_at), dead = $3, claimed_until = NULL WHERE id = $4",
@@ -1596,9 +1593,9 @@ macro_rules! sql_store {
                 .bind(next_attempt.map(micros))
                 .bind(next_attempt.is_none())
                 .bind(id)
-                .execute(&mut *self.write_conn().await?)
+                .execute(&mut *w)
                 .await?;
-                Ok(())
+                w.commit().await
             }
 
             async fn outbox_backlog(&self) -> Result<(i64, Option<DateTime<Utc>>)> {
@@ -1616,6 +1613,7 @@ macro_rules! sql_store {
             }
 
             async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+                let mut w = self.begin().await?;
                 let done = sqlx::query(
                     "UPDATE outbox SET dead = $1, next_attempt_at = $2, attempts = 0, claimed_until = NULL \
                      WHERE id = $3 AND delivered_at IS NULL",
@@ -1623,8 +1621,9 @@ macro_rules! sql_store {
                 .bind(false)
                 .bind(micros(now))
                 .bind(id)
-                .execute(&mut *self.write_conn().await?)
+                .execute(&mut *w)
                 .await?;
+                w.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -1749,6 +1748,7 @@ macro_rules! sql_store {
 
             async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64> {
                 let mut written = 0;
+                let mut w = self.begin().await?;
                 // Bounded batches: both databases limit the number of parameters per statement.
                 for chunk in checks.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("WITH v (tid, tversion, tstamp, tat) AS (");
@@ -1760,8 +1760,9 @@ macro_rules! sql_store {
                         ") UPDATE tickets SET sla_next_check_at = v.tat FROM v \
                          WHERE tickets.id = v.tid AND tickets.version = v.tversion AND tickets.sla_stamp = v.tstamp",
                     );
-                    written += qb.build().execute(&mut *self.write_conn().await?).await?.rows_affected();
+                    written += qb.build().execute(&mut *w).await?.rows_affected();
                 }
+                w.commit().await?;
                 Ok(written)
             }
 
@@ -2043,18 +2044,19 @@ impl SqliteStore {
         qb
     }
 
-    /// The inbox's commit, durable before it returns. It commits like every other write
-    /// (`synchronous = NORMAL`: the WAL is written, not synced) and then syncs the WAL file
-    /// itself, *after* SQLite's write lock is released: other writers (the work done from the
-    /// inbox) go on during the ~5 ms a sync costs on a cloud disk instead of queueing behind
-    /// it. Durable all the same: the sync reaches every frame written so far, this commit's
+    /// The inbox's commit, durable before it returns. It is an urgent part of the writer's
+    /// group (ahead of the other writers, and committing its group at once; see
+    /// [`super::group`]), commits like every other write (`synchronous = NORMAL`: the WAL is
+    /// written, not synced) and then syncs the WAL file itself, *after* SQLite's write lock is
+    /// released: other writers (the work done from the inbox) go on during the ~5 ms a sync
+    /// costs on a cloud disk instead of queueing behind it. Durable all the same: the sync reaches every frame written so far, this commit's
     /// included; a checkpoint that ran in between synced the WAL before copying it and the
     /// database file after.
     async fn durable_inbox_commit(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
-        // Straight to the connection's queue, ahead of the other writers' turns (`turns`).
-        let mut conn = self.writer.acquire().await?;
-        let fresh = Self::insert_inbound(&mut conn, events, now).await?;
-        drop(conn);
+        // Ahead of the other writers, and its group commits at once.
+        let mut w = self.begin_write(true).await?;
+        let fresh = Self::insert_inbound(&mut w, events, now).await?;
+        w.commit().await?;
         if let Some(wal) = self.wal_path() {
             let sync = move || match std::fs::OpenOptions::new().write(true).open(&wal) {
                 Ok(f) => f.sync_data(),
@@ -2112,7 +2114,14 @@ impl PgStore {
     async fn durable_inbox_commit(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
         let mut conn = self.writer.acquire().await?;
         sqlx::query("SET synchronous_commit = on").execute(&mut *conn).await?;
-        let result = Self::insert_inbound(&mut conn, events, now).await;
+        let result = async {
+            use sqlx::Connection;
+            let mut tx = conn.begin().await?;
+            let fresh = Self::insert_inbound(&mut tx, events, now).await?;
+            tx.commit().await?;
+            Ok(fresh)
+        }
+        .await;
         if let Err(e) = sqlx::query("RESET synchronous_commit").execute(&mut *conn).await {
             // Left durable, the connection is only slower; dropped, it cannot leak.
             tracing::warn!(error = %e, "could not restore the connection's commit mode; closing it");
