@@ -8,8 +8,9 @@
 //!
 //! - each writer's work is a **part** of the open group, inside a savepoint: a part that
 //!   fails (or is dropped half done) is rolled back to its savepoint alone;
-//! - when a part is done and nobody is queued to add one (or the group is full, or the part
-//!   is urgent), the group commits, once, for all its parts;
+//! - when a part is done and no other writer is waiting to add one (or the group is full,
+//!   or the part is urgent), the group commits, once, for all its parts: writers that
+//!   arrive while others write join them, and a lone writer commits at once;
 //! - a writer is answered only when its group has committed, with the group's outcome: a
 //!   write that returned `Ok` is committed, as before; if the commit fails, every part of
 //!   the group fails (and its writers retry, as after any failed write).
@@ -19,8 +20,8 @@
 //! queued, so a part sees the parts before it as a transaction sees earlier commits.
 //!
 //! Urgent writers (the inbox's acknowledgements) go ahead of the others: at most
-//! [`ORDINARY_QUEUED`] ordinary writers are ever queued ahead of one, and an urgent part
-//! commits its group at once.
+//! [`ORDINARY_QUEUED`] ordinary writer is ever queued for the connection ahead of one (the
+//! others wait for a turn to queue), and an urgent part commits its group at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -33,8 +34,9 @@ use super::{Result, StoreError};
 const GROUP_PARTS: usize = 64;
 
 /// The most ordinary writers queued for the connection at once (the others wait for a turn
-/// to queue): an urgent writer waits for at most this many parts before its own.
-const ORDINARY_QUEUED: usize = 8;
+/// to queue): an urgent writer waits for at most this many parts (and the one in progress)
+/// before its own.
+const ORDINARY_QUEUED: usize = 1;
 
 /// What every part of a group is answered: the group's commit.
 type Outcome = std::result::Result<(), Arc<str>>;
@@ -45,7 +47,7 @@ pub(crate) struct WriteGroup<DB: sqlx::Database> {
     /// The statement that opens a group's transaction.
     begin: &'static str,
     state: Arc<Mutex<State<DB>>>,
-    /// Writers queued for `state` to start a part.
+    /// Writers waiting to start a part (for a turn, or for `state`).
     queued: AtomicUsize,
     /// Turns for ordinary writers to queue (see [`ORDINARY_QUEUED`]).
     turns: Arc<Semaphore>,
@@ -65,7 +67,7 @@ struct State<DB: sqlx::Database> {
     /// A part is in progress (its savepoint is open): seen by the next holder of the state
     /// only when that part's writer was dropped half done.
     part_open: bool,
-    /// The open group's number, and where its outcome is published.
+    /// Groups ended so far (committed or failed), and where the open one's outcome goes.
     number: u64,
     outcome: watch::Sender<Option<Outcome>>,
 }
@@ -106,13 +108,13 @@ where
     /// Starts a part: waits for the connection (an `urgent` writer ahead of the ordinary
     /// ones), opening a group if none is open.
     pub(crate) async fn join(self: &Arc<Self>, urgent: bool) -> Result<Part<DB>> {
+        let queued = Queued::new(self);
         let turn = match urgent {
             true => None,
             false => Some(self.turns.clone().acquire_owned().await.expect("the turns are never closed")),
         };
-        let queued = Queued::new(&self.queued);
         let mut state = self.state.clone().lock_owned().await;
-        drop(queued);
+        queued.arrived();
         drop(turn);
         state.settle().await?;
         if state.tx.is_none() {
@@ -154,7 +156,7 @@ where
     /// Ends the open group without committing it (the database refused a savepoint's
     /// statement, so the transaction cannot be trusted): every part's writer is told.
     fn fail(&mut self, e: &StoreError) {
-        tracing::error!(error = %e, parts = self.parts, "a write group is rolled back; its writers are told it failed");
+        tracing::error!(error = %e, group = self.number, parts = self.parts, "a write group is rolled back; its writers are told it failed");
         self.tx = None;
         self.part_open = false;
         self.publish(Err(e.to_string().into()));
@@ -242,27 +244,13 @@ where
     if urgent || state.parts >= GROUP_PARTS || group.queued.load(Ordering::Acquire) == 0 {
         return state.commit().await.map_err(group_failed);
     }
-    // The parts queued behind this one join the group; the first of its writers to get the
-    // state back after them (or the last part, when nobody is queued) commits it.
-    let number = state.number;
+    // The writers waiting join the group; the last of them (or the first to find nobody
+    // waiting after it) commits it.
     let mut outcome = state.outcome.subscribe();
-    let last = outcome.clone();
     drop(state);
-    let result = tokio::select! {
-        biased;
-        published = async {
-            let published = outcome.wait_for(Option::is_some).await;
-            published.map(|o| o.clone().expect("waited for it")).unwrap_or_else(|_| Err("the write group was dropped".into()))
-        } => published,
-        mut state = group.state.clone().lock_owned() => {
-            if state.number == number {
-                state.commit().await
-            } else {
-                last.borrow().clone().unwrap_or_else(|| Err("the write group ended unanswered".into()))
-            }
-        }
-    };
-    result.map_err(group_failed)
+    let published = outcome.wait_for(Option::is_some).await;
+    let outcome = published.map(|o| o.clone().expect("waited for it"));
+    outcome.unwrap_or_else(|_| Err("the write group was dropped".into())).map_err(group_failed)
 }
 
 /// Ends a part undoing its writes, and ends its group if nobody is left to.
@@ -315,19 +303,52 @@ where
     }
 }
 
-/// Counts a writer as queued for the state while it waits (also when it is cancelled).
-struct Queued<'a>(&'a AtomicUsize);
+/// Counts a writer as waiting to start a part until it has the state. A writer cancelled
+/// while it waits may have been the one its group was waiting for: the group is then
+/// committed if nobody else is left to.
+struct Queued<'a, DB: sqlx::Database>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    group: &'a Arc<WriteGroup<DB>>,
+    waiting: bool,
+}
 
-impl<'a> Queued<'a> {
-    fn new(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::AcqRel);
-        Self(count)
+impl<'a, DB: sqlx::Database> Queued<'a, DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    fn new(group: &'a Arc<WriteGroup<DB>>) -> Self {
+        group.queued.fetch_add(1, Ordering::AcqRel);
+        Self { group, waiting: true }
+    }
+
+    /// The writer has the state.
+    fn arrived(mut self) {
+        self.waiting = false;
+        self.group.queued.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-impl Drop for Queued<'_> {
+impl<DB: sqlx::Database> Drop for Queued<'_, DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        if !self.waiting {
+            return;
+        }
+        self.group.queued.fetch_sub(1, Ordering::AcqRel);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let group = self.group.clone();
+        runtime.spawn(async move {
+            let mut state = group.state.clone().lock_owned().await;
+            if state.parts > 0 && group.queued.load(Ordering::Acquire) == 0 {
+                if let Err(e) = state.commit().await {
+                    tracing::warn!(error = %e, "a write group's commit failed after a waiting writer was cancelled");
+                }
+            }
+        });
     }
 }
 
@@ -533,12 +554,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_group_waiting_for_a_writer_cancelled_before_its_part_commits_without_it() {
+        let (g, reader, _dir) = group().await;
+        let mut first = g.join(false).await.unwrap();
+        insert(&mut first, 1).await.unwrap();
+        // A writer waiting to start a part, so the first part leaves the commit to it.
+        let waiting = Queued::new(&g);
+        let first = tokio::spawn(first.commit());
+        for _ in 0..10_000 {
+            if g.state.try_lock().is_ok_and(|s| s.parts == 1) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(g.state.lock().await.parts, 1, "the first part waits for the group's commit");
+        drop(waiting);
+        first.await.unwrap().unwrap();
+        assert_eq!(rows(&reader).await, [1]);
+    }
+
+    #[tokio::test]
     async fn an_urgent_writer_goes_ahead_of_ordinary_ones_and_commits_at_once() {
         let (g, reader, _dir) = group().await;
         let first = g.join(false).await.unwrap();
         // More ordinary writers than may queue: the rest wait for a turn.
         let ordinary: Vec<_> = (10..10 + ORDINARY_QUEUED as i64 + 4).map(|x| writer(&g, x)).collect();
-        until_queued(&g, ORDINARY_QUEUED).await;
+        until_queued(&g, ORDINARY_QUEUED + 4).await;
         let urgent = {
             let g = g.clone();
             tokio::spawn(async move {
@@ -547,7 +588,7 @@ mod tests {
                 part.commit().await
             })
         };
-        until_queued(&g, ORDINARY_QUEUED + 1).await;
+        until_queued(&g, ORDINARY_QUEUED + 5).await;
         drop(first);
         urgent.await.unwrap().unwrap();
         // Answered with its group: it and the writers queued before it, not the ones
