@@ -7,7 +7,8 @@
 //! same time share one transaction:
 //!
 //! - each writer's work is a **part** of the open group, inside a savepoint: a part that
-//!   fails (or is dropped half done) is rolled back to its savepoint alone;
+//!   fails (or is dropped half done) is rolled back to its savepoint alone (the part that
+//!   opens a group needs none: undone, it takes the transaction with it);
 //! - when a part is done and no other writer is waiting to add one (or the group is full,
 //!   or the part is urgent), the group commits, once, for all its parts: writers that
 //!   arrive while others write join them, and a lone writer commits at once;
@@ -67,6 +68,8 @@ struct State<DB: sqlx::Database> {
     /// A part is in progress (its savepoint is open): seen by the next holder of the state
     /// only when that part's writer was dropped half done.
     part_open: bool,
+    /// The part in progress opened the group (no savepoint: nothing else is in it).
+    part_whole: bool,
     /// Groups ended so far (committed or failed), and where the open one's outcome goes.
     number: u64,
     outcome: watch::Sender<Option<Outcome>>,
@@ -97,6 +100,7 @@ where
                 tx: None,
                 parts: 0,
                 part_open: false,
+                part_whole: false,
                 number: 0,
                 outcome: watch::channel(None).0,
             })),
@@ -117,14 +121,15 @@ where
         queued.arrived();
         drop(turn);
         state.settle().await?;
-        if state.tx.is_none() {
+        let whole = state.tx.is_none();
+        if whole {
             state.tx = Some(self.pool.begin_with(self.begin).await?);
-        }
-        if let Err(e) = state.exec("SAVEPOINT part").await {
+        } else if let Err(e) = state.exec("SAVEPOINT part").await {
             state.fail(&e);
             return Err(e);
         }
         state.part_open = true;
+        state.part_whole = whole;
         Ok(Part { group: self.clone(), state: Some(state), urgent })
     }
 }
@@ -144,6 +149,16 @@ where
         if !std::mem::take(&mut self.part_open) {
             return Ok(());
         }
+        if std::mem::take(&mut self.part_whole) {
+            // The part opened the group: the group is undone with it.
+            debug_assert_eq!(self.parts, 0, "a group's first part is its only one while it runs");
+            if let Some(tx) = self.tx.take() {
+                if let Err(e) = tx.rollback().await {
+                    tracing::warn!(error = %e, "could not roll back a write group's only part");
+                }
+            }
+            return Ok(());
+        }
         match self.exec("ROLLBACK TO SAVEPOINT part; RELEASE SAVEPOINT part").await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -159,6 +174,7 @@ where
         tracing::error!(error = %e, group = self.number, parts = self.parts, "a write group is rolled back; its writers are told it failed");
         self.tx = None;
         self.part_open = false;
+        self.part_whole = false;
         self.publish(Err(e.to_string().into()));
     }
 
@@ -235,9 +251,11 @@ async fn keep<DB: sqlx::Database>(group: Arc<WriteGroup<DB>>, mut state: OwnedMu
 where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    if let Err(e) = state.exec("RELEASE SAVEPOINT part").await {
-        state.fail(&e);
-        return Err(e);
+    if !std::mem::take(&mut state.part_whole) {
+        if let Err(e) = state.exec("RELEASE SAVEPOINT part").await {
+            state.fail(&e);
+            return Err(e);
+        }
     }
     state.part_open = false;
     state.parts += 1;
@@ -537,6 +555,24 @@ mod tests {
         insert(&mut part, 4).await.unwrap();
         part.commit().await.unwrap();
         assert_eq!(rows(&reader).await, [2, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_group_whose_first_part_is_undone_goes_on_without_it() {
+        let (g, reader, _dir) = group().await;
+        let mut first = g.join(false).await.unwrap();
+        let second = writer(&g, 2);
+        until_queued(&g, 1).await;
+        insert(&mut first, 1).await.unwrap();
+        first.rollback().await.unwrap();
+        second.await.unwrap().unwrap();
+        assert_eq!(rows(&reader).await, [2]);
+        // And a first part that fails at its statement, alone.
+        let mut part = g.join(false).await.unwrap();
+        assert!(insert(&mut part, 2).await.is_err(), "a duplicate key");
+        part.rollback().await.unwrap();
+        writer(&g, 3).await.unwrap().unwrap();
+        assert_eq!(rows(&reader).await, [2, 3]);
     }
 
     #[tokio::test]
