@@ -379,6 +379,9 @@ where
 {
     Own(sqlx::Transaction<'static, DB>),
     Part(Part<DB>),
+    /// A connection in autocommit, for a write of one statement (each statement commits on
+    /// its own: nothing to commit or roll back).
+    Single(sqlx::pool::PoolConnection<DB>),
 }
 
 impl<DB: sqlx::Database> Write<DB>
@@ -390,6 +393,7 @@ where
         match self {
             Write::Own(tx) => Ok(tx.commit().await?),
             Write::Part(part) => part.commit().await,
+            Write::Single(_) => Ok(()),
         }
     }
 
@@ -397,6 +401,7 @@ where
         match self {
             Write::Own(tx) => Ok(tx.rollback().await?),
             Write::Part(part) => part.rollback().await,
+            Write::Single(_) => Err(StoreError::Unavailable("a single-statement write cannot be rolled back".into())),
         }
     }
 }
@@ -411,6 +416,7 @@ where
         match self {
             Write::Own(tx) => tx,
             Write::Part(part) => part,
+            Write::Single(conn) => conn,
         }
     }
 }
@@ -423,6 +429,7 @@ where
         match self {
             Write::Own(tx) => tx,
             Write::Part(part) => part,
+            Write::Single(conn) => conn,
         }
     }
 }

@@ -348,6 +348,15 @@ macro_rules! sql_store {
                 self.begin_write(false).await
             }
 
+            /// For a write of one statement: on SQLite a part of the writer's group, elsewhere a
+            /// pooled connection in autocommit (no `BEGIN` and `COMMIT` round trips).
+            async fn begin_single(&self) -> Result<super::group::Write<$db>> {
+                Ok(match &self.group {
+                    Some(group) => super::group::Write::Part(group.join(false).await?),
+                    None => super::group::Write::Single(self.writer.acquire().await?),
+                })
+            }
+
             /// A write transaction; an `urgent` one goes ahead of the other writers.
             async fn begin_write(&self, urgent: bool) -> Result<super::group::Write<$db>> {
                 Ok(match &self.group {
@@ -1346,7 +1355,7 @@ macro_rules! sql_store {
                 day: NaiveDate,
                 health: &crate::health::Health,
             ) -> Result<()> {
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 sqlx::query(
                     "INSERT INTO health_snapshots (account_id, day, score, reasons) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, reasons = excluded.reasons",
@@ -1432,7 +1441,7 @@ macro_rules! sql_store {
             }
 
             async fn claim_inbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<InboxEntry>> {
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE inbound_events SET claimed_until = $1 WHERE (platform, event_id) IN (\
                      SELECT platform, event_id FROM inbound_events WHERE processed_at IS NULL \
@@ -1483,7 +1492,7 @@ macro_rules! sql_store {
             async fn prune_inbound(&self, processed_before: DateTime<Utc>) -> Result<u64> {
                 // `processed_at IS NOT NULL AND processed_at < $1`: a range of the
                 // `inbound_events_pending (processed_at, received_at)` index.
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 let done = sqlx::query("DELETE FROM inbound_events WHERE processed_at IS NOT NULL AND processed_at < $1")
                     .bind(micros(processed_before))
                     .execute(&mut *w)
@@ -1535,7 +1544,7 @@ macro_rules! sql_store {
             }
 
             async fn claim_outbound(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundRow>> {
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
                      SELECT id FROM outbox WHERE delivered_at IS NULL AND dead = $2 AND next_attempt_at <= $3 \
@@ -1584,7 +1593,7 @@ macro_rules! sql_store {
             }
 
             async fn mark_failed(&self, id: i64, error: &str, next_attempt: Option<DateTime<Utc>>) -> Result<()> {
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $1, \
                      next_attempt_at = COALESCE($2, next_attempt_at), dead = $3, claimed_until = NULL WHERE id = $4",
@@ -1613,7 +1622,7 @@ macro_rules! sql_store {
             }
 
             async fn retry_outbound(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 let done = sqlx::query(
                     "UPDATE outbox SET dead = $1, next_attempt_at = $2, attempts = 0, claimed_until = NULL \
                      WHERE id = $3 AND delivered_at IS NULL",
@@ -1748,7 +1757,7 @@ macro_rules! sql_store {
 
             async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64> {
                 let mut written = 0;
-                let mut w = self.begin().await?;
+                let mut w = self.begin_single().await?;
                 // Bounded batches: both databases limit the number of parameters per statement.
                 for chunk in checks.chunks(500) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("WITH v (tid, tversion, tstamp, tat) AS (");
