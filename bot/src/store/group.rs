@@ -475,7 +475,7 @@ mod tests {
         g.state.lock().await.number
     }
 
-    /// Waits (bounded) until `n` writers are queued for the state.
+    /// Waits (bounded) until `n` writers wait to start a part (for a turn or the state).
     async fn until_queued(g: &WriteGroup<sqlx::Sqlite>, n: usize) {
         for _ in 0..10_000 {
             if g.queued.load(Ordering::Acquire) == n {
@@ -486,10 +486,15 @@ mod tests {
         panic!("{n} writers never queued");
     }
 
+    /// An ordinary writer inserting `x`, on a task of its own.
     fn writer(g: &Arc<WriteGroup<sqlx::Sqlite>>, x: i64) -> tokio::task::JoinHandle<Result<()>> {
+        writer_as(g, x, false)
+    }
+
+    fn writer_as(g: &Arc<WriteGroup<sqlx::Sqlite>>, x: i64, urgent: bool) -> tokio::task::JoinHandle<Result<()>> {
         let g = g.clone();
         tokio::spawn(async move {
-            let mut part = g.join(false).await?;
+            let mut part = g.join(urgent).await?;
             insert(&mut part, x).await?;
             part.commit().await
         })
@@ -623,14 +628,7 @@ mod tests {
         // More ordinary writers than may queue: the rest wait for a turn.
         let ordinary: Vec<_> = (10..10 + ORDINARY_QUEUED as i64 + 4).map(|x| writer(&g, x)).collect();
         until_queued(&g, ORDINARY_QUEUED + 4).await;
-        let urgent = {
-            let g = g.clone();
-            tokio::spawn(async move {
-                let mut part = g.join(true).await?;
-                insert(&mut part, 1).await?;
-                part.commit().await
-            })
-        };
+        let urgent = writer_as(&g, 1, true);
         until_queued(&g, ORDINARY_QUEUED + 5).await;
         drop(first);
         urgent.await.unwrap().unwrap();

@@ -351,10 +351,10 @@ macro_rules! sql_store {
             /// For a write of one statement: on SQLite a part of the writer's group, elsewhere a
             /// pooled connection in autocommit (no `BEGIN` and `COMMIT` round trips).
             async fn begin_single(&self) -> Result<super::group::Write<$db>> {
-                Ok(match &self.group {
-                    Some(group) => super::group::Write::Part(group.join(false).await?),
-                    None => super::group::Write::Single(self.writer.acquire().await?),
-                })
+                match &self.group {
+                    Some(_) => self.begin().await,
+                    None => Ok(super::group::Write::Single(self.writer.acquire().await?)),
+                }
             }
 
             /// A write transaction; an `urgent` one goes ahead of the other writers.
@@ -2058,9 +2058,9 @@ impl SqliteStore {
     /// [`super::group`]), commits like every other write (`synchronous = NORMAL`: the WAL is
     /// written, not synced) and then syncs the WAL file itself, *after* SQLite's write lock is
     /// released: other writers (the work done from the inbox) go on during the ~5 ms a sync
-    /// costs on a cloud disk instead of queueing behind it. Durable all the same: the sync reaches every frame written so far, this commit's
-    /// included; a checkpoint that ran in between synced the WAL before copying it and the
-    /// database file after.
+    /// costs on a cloud disk instead of queueing behind it. Durable all the same: the sync
+    /// reaches every frame written so far, this commit's included; a checkpoint that ran in
+    /// between synced the WAL before copying it and the database file after.
     async fn durable_inbox_commit(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
         // Ahead of the other writers, and its group commits at once.
         let mut w = self.begin_write(true).await?;
