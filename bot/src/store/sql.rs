@@ -170,6 +170,9 @@ impl From<EventColumns> for TicketEvent {
     }
 }
 
+/// The columns of [`AccountColumns`], as the table names them.
+const ACCOUNT_COLUMNS: &[&str] = &["id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "locale", "signals"];
+
 /// An account's columns as stored, before they are parsed into an [`Account`]: read from a
 /// row, or from a JSON array (bulk reads, see `pack_sql`).
 #[derive(serde::Deserialize, sqlx::FromRow)]
@@ -538,8 +541,6 @@ macro_rules! sql_store {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 id: Option<&AccountId>,
             ) -> Result<Vec<Account>> {
-                const COLUMNS: &[&str] =
-                    &["id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "locale", "signals"];
                 let channel_rows: Vec<(String, String, String)> = match id {
                     Some(id) => sqlx::query_as(
                         "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
@@ -566,19 +567,19 @@ macro_rules! sql_store {
                 };
                 let out = match (id, $backend) {
                     (Some(id), _) => {
-                        let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
+                        let sql = format!("SELECT {} FROM accounts WHERE id = $1", ACCOUNT_COLUMNS.join(", "));
                         decode_each(sqlx::query(&sql).bind(id.as_str()).fetch(&mut *conn), from_row).await?
                     }
                     (None, Backend::Postgres) => {
-                        let sql = format!("SELECT {} FROM accounts ORDER BY id", COLUMNS.join(", "));
+                        let sql = format!("SELECT {} FROM accounts ORDER BY id", ACCOUNT_COLUMNS.join(", "));
                         decode_each(sqlx::query(&sql).fetch(&mut *conn), from_row).await?
                     }
                     // Every account, in pages by id, each page one JSON array (see `pack_sql`).
                     (None, Backend::Sqlite) => {
                         let sql = format!(
                             "SELECT {} FROM (SELECT {} FROM accounts WHERE id > $1 ORDER BY id LIMIT {PACK}) page",
-                            pack_sql(COLUMNS, &["signals"]),
-                            COLUMNS.join(", ")
+                            pack_sql(ACCOUNT_COLUMNS, &["signals"]),
+                            ACCOUNT_COLUMNS.join(", ")
                         );
                         let mut out = Vec::new();
                         let mut after = String::new();
@@ -630,20 +631,26 @@ macro_rules! sql_store {
                 rows.iter()
                     .map(|r| {
                         let id: String = r.try_get("id")?;
-                        let tz: Option<String> = r.try_get("time_zone")?;
-                        Ok(Person {
-                            handles: handles_map(handles.remove(&id).unwrap_or_default())?,
-                            id: parse_col("id", &id)?,
-                            name: parse_col("name", &r.try_get::<String, _>("name")?)?,
-                            role: parse_col("role", &r.try_get::<String, _>("role")?)?,
-                            email: opt_parse("email", r.try_get("email")?)?,
-                            account: opt_parse("account_id", r.try_get("account_id")?)?,
-                            manager: opt_parse("manager", r.try_get("manager")?)?,
-                            locale: opt_parse("locale", r.try_get("locale")?)?,
-                            time_zone: opt_parse::<chrono_tz::Tz>("time_zone", tz)?,
-                        })
+                        Self::person_from_row(r, handles.remove(&id).unwrap_or_default())
                     })
                     .collect()
+            }
+
+            /// A person from their `people` row and their handles (platform, user id).
+            fn person_from_row(r: &<$db as sqlx::Database>::Row, handles: Vec<(String, String)>) -> Result<Person> {
+                let id: String = r.try_get("id")?;
+                let tz: Option<String> = r.try_get("time_zone")?;
+                Ok(Person {
+                    handles: handles_map(handles)?,
+                    id: parse_col("id", &id)?,
+                    name: parse_col("name", &r.try_get::<String, _>("name")?)?,
+                    role: parse_col("role", &r.try_get::<String, _>("role")?)?,
+                    email: opt_parse("email", r.try_get("email")?)?,
+                    account: opt_parse("account_id", r.try_get("account_id")?)?,
+                    manager: opt_parse("manager", r.try_get("manager")?)?,
+                    locale: opt_parse("locale", r.try_get("locale")?)?,
+                    time_zone: opt_parse::<chrono_tz::Tz>("time_zone", tz)?,
+                })
             }
 
             /// The ticket as stored, read inside `tx`.
@@ -949,17 +956,29 @@ macro_rules! sql_store {
             }
 
             async fn account_for_channel(&self, channel: &ChannelRef) -> Result<Option<Account>> {
-                let owner: Option<String> = sqlx::query_scalar(
-                    "SELECT account_id FROM account_channels WHERE platform = $1 AND channel = $2",
-                )
-                .bind(channel.platform.as_str())
-                .bind(channel.channel.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                match owner {
-                    Some(id) => self.account(&parse_col("account_id", &id)?).await,
-                    None => Ok(None),
+                // One round trip (every inbound event that may open a ticket asks): the owner's
+                // row once per channel it has, each with one of those channels.
+                let sql = format!(
+                    "SELECT {}, mine.platform AS channel_platform, mine.channel AS channel_id \
+                     FROM account_channels asked JOIN accounts a ON a.id = asked.account_id \
+                     JOIN account_channels mine ON mine.account_id = a.id \
+                     WHERE asked.platform = $1 AND asked.channel = $2",
+                    ACCOUNT_COLUMNS.iter().map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", "),
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(channel.platform.as_str())
+                    .bind(channel.channel.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                let Some(first) = rows.first() else { return Ok(None) };
+                let columns = <AccountColumns as sqlx::FromRow<'_, _>>::from_row(first)?;
+                let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
+                let mine = channels.entry(columns.id.clone()).or_default();
+                for r in &rows {
+                    let (p, c): (String, String) = (r.try_get("channel_platform")?, r.try_get("channel_id")?);
+                    mine.insert(ChannelRef::new(parse_col("platform", &p)?, parse_col("channel", &c)?));
                 }
+                columns.into_account(&mut channels).map(Some)
             }
 
             async fn upsert_people(&self, people: &[Person]) -> Result<()> {
@@ -1013,22 +1032,29 @@ macro_rules! sql_store {
             }
 
             async fn person_by_handle(&self, platform: Platform, user: &UserId) -> Result<Option<Person>> {
-                let id: Option<String> = sqlx::query_scalar(
-                    "SELECT person_id FROM person_handles WHERE platform = $1 AND user_id = $2",
+                // One round trip (every inbound event asks): the person's row once per handle
+                // they have, each with one of those handles.
+                let rows = sqlx::query(
+                    "SELECT p.*, mine.platform AS handle_platform, mine.user_id AS handle_user \
+                     FROM person_handles asked JOIN people p ON p.id = asked.person_id \
+                     JOIN person_handles mine ON mine.person_id = p.id \
+                     WHERE asked.platform = $1 AND asked.user_id = $2",
                 )
                 .bind(platform.as_str())
                 .bind(user.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                let id = match (id, platform) {
-                    (Some(id), _) => id,
-                    // On the shell a person's id is their handle.
-                    (None, Platform::Shell) => user.as_str().to_string(),
-                    (None, _) => return Ok(None),
-                };
-                match PersonId::parse(&id) {
-                    Ok(id) => self.person(&id).await,
-                    Err(_) => Ok(None),
+                if let Some(first) = rows.first() {
+                    let handles = rows
+                        .iter()
+                        .map(|r| Ok((r.try_get("handle_platform")?, r.try_get("handle_user")?)))
+                        .collect::<Result<Vec<(String, String)>>>()?;
+                    return Self::person_from_row(first, handles).map(Some);
+                }
+                // On the shell a person's id is their handle.
+                match (platform, PersonId::parse(user.as_str())) {
+                    (Platform::Shell, Ok(id)) => self.person(&id).await,
+                    _ => Ok(None),
                 }
             }
 
