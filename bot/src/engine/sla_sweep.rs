@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use futures_util::StreamExt;
 
 use super::bridge::Effects;
 use super::{Engine, EngineError};
@@ -37,6 +38,9 @@ fn already(events: &[TicketEvent], clock: &SlaClock, breach: bool) -> bool {
 
 /// Tickets whose event logs the sweep loads per query.
 pub const SWEEP_BATCH: usize = 2000;
+
+/// Tickets the sweep saves at once (each posting is its own transaction).
+const SWEEP_WRITERS: usize = 8;
 
 /// What sweeping one ticket did.
 enum Swept {
@@ -86,7 +90,8 @@ impl Engine {
     /// The first pass of this engine (and its clones) evaluates every active ticket; later
     /// passes only those due by `now` (see the [module documentation](self)). Reads in bulk:
     /// the tickets in one query, their accounts' tiers in one, the event logs [`SWEEP_BATCH`]
-    /// tickets at a time, and writes each batch's next checks in one statement per 500.
+    /// tickets at a time, and writes each batch's next checks in one statement per 500. The
+    /// tickets with a warning or breach to post are saved up to [`SWEEP_WRITERS`] at once.
     pub async fn sla_sweep(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         if self.settings.sla_rules.is_empty() {
             return Ok(0);
@@ -126,21 +131,31 @@ impl Engine {
                 .collect();
             let ids: Vec<TicketId> = batch.iter().zip(&policies).filter(|(_, p)| p.is_some()).map(|(c, _)| c.ticket.id).collect();
             let mut logs = self.store.events_of(&ids, None).await?;
+            // A ticket with something to post is one write of its own (its notices, events,
+            // escalation or handoff), made up to `SWEEP_WRITERS` at once: one after the other,
+            // an hour's backlog of breaches waited on each round trip in turn.
+            let mut work = Vec::with_capacity(batch.len());
+            for (c, policy) in batch.iter().zip(policies) {
+                let events = logs.remove(&c.ticket.id).unwrap_or_default();
+                work.push(async move {
+                    let swept = match policy {
+                        None => Ok(Swept::Quiet(None)),
+                        Some(policy) => self.sweep_ticket(&c.ticket, policy, &events, now).await,
+                    };
+                    (c, swept)
+                });
+            }
+            let swept: Vec<(&SlaCandidate, Result<Swept, EngineError>)> =
+                futures_util::stream::iter(work).buffer_unordered(SWEEP_WRITERS).collect().await;
             let mut checks = Vec::with_capacity(batch.len());
-            for (SlaCandidate { ticket: t, stamp, next_check }, policy) in batch.iter().zip(policies) {
-                let at = match policy {
-                    None => None,
-                    Some(policy) => {
-                        let events = logs.remove(&t.id).unwrap_or_default();
-                        match self.sweep_ticket(t, policy, &events, now).await? {
-                            Swept::Posted => {
-                                done += 1;
-                                continue;
-                            }
-                            Swept::Changed => continue,
-                            Swept::Quiet(at) => at,
-                        }
+            for (SlaCandidate { ticket: t, stamp, next_check }, swept) in swept {
+                let at = match swept? {
+                    Swept::Posted => {
+                        done += 1;
+                        continue;
                     }
+                    Swept::Changed => continue,
+                    Swept::Quiet(at) => at,
                 };
                 // Unchanged (as stored: to the microsecond): nothing to write.
                 if at.map(|a| a.trunc_subsecs(6)) != *next_check {
