@@ -170,9 +170,6 @@ impl From<EventColumns> for TicketEvent {
     }
 }
 
-/// The columns of [`AccountColumns`], as the table names them.
-const ACCOUNT_COLUMNS: &[&str] = &["id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "locale", "signals"];
-
 /// An account's columns as stored, before they are parsed into an [`Account`]: read from a
 /// row, or from a JSON array (bulk reads, see `pack_sql`).
 #[derive(serde::Deserialize, sqlx::FromRow)]
@@ -541,6 +538,8 @@ macro_rules! sql_store {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 id: Option<&AccountId>,
             ) -> Result<Vec<Account>> {
+                const COLUMNS: &[&str] =
+                    &["id", "name", "tier", "arr", "currency", "renewal_date", "csm", "key_prefix", "locale", "signals"];
                 let channel_rows: Vec<(String, String, String)> = match id {
                     Some(id) => sqlx::query_as(
                         "SELECT platform, channel, account_id FROM account_channels WHERE account_id = $1",
@@ -567,19 +566,19 @@ macro_rules! sql_store {
                 };
                 let out = match (id, $backend) {
                     (Some(id), _) => {
-                        let sql = format!("SELECT {} FROM accounts WHERE id = $1", ACCOUNT_COLUMNS.join(", "));
+                        let sql = format!("SELECT {} FROM accounts WHERE id = $1", COLUMNS.join(", "));
                         decode_each(sqlx::query(&sql).bind(id.as_str()).fetch(&mut *conn), from_row).await?
                     }
                     (None, Backend::Postgres) => {
-                        let sql = format!("SELECT {} FROM accounts ORDER BY id", ACCOUNT_COLUMNS.join(", "));
+                        let sql = format!("SELECT {} FROM accounts ORDER BY id", COLUMNS.join(", "));
                         decode_each(sqlx::query(&sql).fetch(&mut *conn), from_row).await?
                     }
                     // Every account, in pages by id, each page one JSON array (see `pack_sql`).
                     (None, Backend::Sqlite) => {
                         let sql = format!(
                             "SELECT {} FROM (SELECT {} FROM accounts WHERE id > $1 ORDER BY id LIMIT {PACK}) page",
-                            pack_sql(ACCOUNT_COLUMNS, &["signals"]),
-                            ACCOUNT_COLUMNS.join(", ")
+                            pack_sql(COLUMNS, &["signals"]),
+                            COLUMNS.join(", ")
                         );
                         let mut out = Vec::new();
                         let mut after = String::new();
@@ -958,18 +957,16 @@ macro_rules! sql_store {
             async fn account_for_channel(&self, channel: &ChannelRef) -> Result<Option<Account>> {
                 // One round trip (every inbound event that may open a ticket asks): the owner's
                 // row once per channel it has, each with one of those channels.
-                let sql = format!(
-                    "SELECT {}, mine.platform AS channel_platform, mine.channel AS channel_id \
+                let rows = sqlx::query(
+                    "SELECT a.*, mine.platform AS channel_platform, mine.channel AS channel_id \
                      FROM account_channels asked JOIN accounts a ON a.id = asked.account_id \
                      JOIN account_channels mine ON mine.account_id = a.id \
                      WHERE asked.platform = $1 AND asked.channel = $2",
-                    ACCOUNT_COLUMNS.iter().map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", "),
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(channel.platform.as_str())
-                    .bind(channel.channel.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
+                )
+                .bind(channel.platform.as_str())
+                .bind(channel.channel.as_str())
+                .fetch_all(&self.pool)
+                .await?;
                 let Some(first) = rows.first() else { return Ok(None) };
                 let columns = <AccountColumns as sqlx::FromRow<'_, _>>::from_row(first)?;
                 let mut channels: BTreeMap<String, BTreeSet<ChannelRef>> = BTreeMap::new();
