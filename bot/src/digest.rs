@@ -215,11 +215,12 @@ impl Digests {
     ///   with the events the outlook reads ([`SlaOutlookSource::event_kinds`]): a ticket
     ///   solved or closed before the period has no clock settling in it; for the breaches, the
     ///   tickets with a breach recorded in the period or the chart's days, with their breaches.
-    /// - At-risk: what health reads ([`Store::health_logs`]).
+    /// - At-risk: no log; what health reads ([`Store::health_tickets`]) is read with the
+    ///   digest's other reads (see `render`).
     ///
     /// Returns the first history, with the accounts and people, and the second set of tickets
     /// (the chart's, the breaches'; none for at-risk).
-    async fn histories_for(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<(History, TicketLogs), DigestError> {
+    async fn histories_for(&self, spec: &DigestSpec, occasion: &Occasion) -> Result<(History, TicketLogs), DigestError> {
         let period = occasion.period;
         let chart_from = content::chart_days(period.to, spec.time_zone, CHART_DAYS).first().map(|(_, p)| p.from);
         let earliest = |t: DateTime<Utc>| chart_from.map_or(t, |c| c.min(t));
@@ -261,10 +262,8 @@ impl Digests {
                 };
                 (clocks, logs(breaches))
             }
-            DigestKind::AtRisk => {
-                let since = now - self.settings.health.window;
-                (Some(read(&self.store, move |s| async move { s.health_logs(since).await })), None)
-            }
+            // At-risk reads no log: what health reads is read beside (see `render`).
+            DigestKind::AtRisk => (None, None),
         };
         // The team digest reads no account, only the accounts' NPS signals (see `render`).
         let accounts = match spec.kind {
@@ -305,7 +304,15 @@ impl Digests {
             })),
             DigestKind::Sla => None,
         };
-        let ((history, second), extra) = tokio::try_join!(self.histories_for(spec, occasion, now), answer(extra))?;
+        let health = match spec.kind {
+            DigestKind::AtRisk => {
+                let since = now - self.settings.health.window;
+                Some(read(&self.store, move |s| async move { s.health_tickets(since).await }))
+            }
+            DigestKind::TeamMetrics | DigestKind::Sla => None,
+        };
+        let ((history, second), extra, health) =
+            tokio::try_join!(self.histories_for(spec, occasion), answer(extra), answer(health))?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
         let channels: Vec<&ChannelRef> = spec
             .targets
@@ -338,7 +345,7 @@ impl Digests {
                     .into_iter()
                     .map(|(account, (day, h))| (account, (day, h.score)))
                     .collect();
-                let rows = content::at_risk_accounts(&history, &earlier, &self.settings.health, rules, now);
+                let rows = content::at_risk_accounts(&history.accounts, &health, &earlier, &self.settings.health, rules, now);
                 let mut out = to_channels(&text::at_risk(&style, &rows, &Audience::Everyone, rules));
                 if spec.targets.contains(&Target::CsmDm) {
                     // Prefer the platform the digest's channels are on.

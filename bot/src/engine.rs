@@ -23,6 +23,7 @@ use crate::domain::{
     AccountId, Actor, EventKind, IntakeVia, NewEvent, NewTicket, Origin, Person, Priority, Requester, Role,
     Tag, Ticket, TicketEvent, TicketId, TicketKey, TicketStatus, Title,
 };
+use crate::health::HealthTicket;
 use crate::render::{render, Msg, Notice, Reply, UserError};
 use crate::store::{NewOutbound, OutboundPurpose, Store, StoreError, TicketChange, TicketFilter};
 
@@ -1066,44 +1067,35 @@ impl Engine {
         let tickets = self.store.tickets(&TicketFilter { account: Some(account.id.clone()), ..Default::default() }).await?;
         let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
         let mut events = self.store.events_of(&ids, None).await?;
-        let logs: Vec<(TicketStatus, Vec<TicketEvent>)> =
-            tickets.iter().map(|t| (t.status, events.remove(&t.id).unwrap_or_default())).collect();
-        Ok(self.health_from(account, &logs, now))
-    }
-
-    /// An account's health from its tickets' statuses and event logs.
-    fn health_from(
-        &self,
-        account: &crate::domain::Account,
-        logs: &[(TicketStatus, Vec<TicketEvent>)],
-        now: DateTime<Utc>,
-    ) -> (crate::health::Health, crate::health::HealthInputs) {
-        crate::health::account_health(account, logs.iter().map(|(s, e)| (*s, e.as_slice())), &self.settings.health, now)
+        let tickets: Vec<HealthTicket> =
+            tickets.iter().map(|t| HealthTicket::from_log(t, events.remove(&t.id).unwrap_or_default())).collect();
+        Ok(crate::health::account_health(account, &tickets, &self.settings.health, now))
     }
 
     /// Saves today's health snapshot for every account (idempotent per day).
     ///
     /// In bulk: the tickets that count (active, or with an event in the health window: the
-    /// others add nothing to a score) and their logs are read in a few queries, and the
-    /// snapshots written in one transaction.
+    /// others add nothing to a score) with their log facts and window events are read in
+    /// one read transaction ([`Store::health_tickets`]), and the snapshots written in one
+    /// transaction.
     pub async fn snapshot_health(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         use crate::store::{answer, read_apart};
         // Two independent reads, side by side.
         let since = now - self.settings.health.window;
         let accounts = read_apart(&self.store, |s| async move { s.accounts().await });
-        let tickets = read_apart(&self.store, move |s| async move { s.health_logs(since).await });
+        let tickets = read_apart(&self.store, move |s| async move { s.health_tickets(since).await });
         let (accounts, tickets) = tokio::try_join!(answer(accounts), answer(tickets))?;
-        let mut by_account: HashMap<AccountId, Vec<(TicketStatus, Vec<TicketEvent>)>> = HashMap::new();
-        for (t, log) in tickets {
-            if let Some(a) = t.account {
-                by_account.entry(a).or_default().push((t.status, log));
+        let mut by_account: HashMap<AccountId, Vec<HealthTicket>> = HashMap::new();
+        for t in tickets {
+            if let Some(a) = t.account.clone() {
+                by_account.entry(a).or_default().push(t);
             }
         }
         let snapshots: Vec<(AccountId, crate::health::Health)> = accounts
             .iter()
             .map(|a| {
-                let logs = by_account.remove(&a.id).unwrap_or_default();
-                (a.id.clone(), self.health_from(a, &logs, now).0)
+                let tickets = by_account.remove(&a.id).unwrap_or_default();
+                (a.id.clone(), crate::health::account_health(a, &tickets, &self.settings.health, now).0)
             })
             .collect();
         self.store.save_health_many(now.date_naive(), &snapshots).await?;

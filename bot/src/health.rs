@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{EventKind, SignalName, TicketEvent, TicketStatus};
+use crate::domain::{AccountId, EventKind, LogFacts, SignalName, Ticket, TicketEvent, TicketId, TicketStatus};
 
 /// Points deducted per unit of each support signal, and the caps.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,12 +62,25 @@ pub struct SignalWeight {
 /// ([`HealthInputs::from_tickets`]).
 pub const HEALTH_WINDOW_KINDS: &[&str] = &["escalated", "sla_breached", "reopened", "csat_received"];
 
-/// The event kinds read from the whole log of an active ticket: the messages (for unanswered
-/// ones) and the escalation level ([`crate::engine::escalation_level`], which the at-risk
-/// digest shows). With [`HEALTH_WINDOW_KINDS`] for the tickets that have such an event in the
-/// window, they give the same health (and at-risk rows) as whole logs; see
-/// [`crate::store::Store::health_logs`].
-pub const HEALTH_ACTIVE_KINDS: &[&str] = &["customer_message", "agent_message", "escalated", "deescalated"];
+/// What an account's health reads of one of its tickets: its status, its log's facts
+/// (unanswered messages and escalation level, kept on the ticket's row), and its events of
+/// [`HEALTH_WINDOW_KINDS`] in the window (other events, and events outside the window, are
+/// ignored). [`crate::store::Store::health_tickets`] reads these in bulk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthTicket {
+    pub id: TicketId,
+    pub account: Option<AccountId>,
+    pub status: TicketStatus,
+    pub facts: LogFacts,
+    pub events: Vec<TicketEvent>,
+}
+
+impl HealthTicket {
+    /// From a ticket and its whole log.
+    pub fn from_log(ticket: &Ticket, events: Vec<TicketEvent>) -> Self {
+        Self { id: ticket.id, account: ticket.account.clone(), status: ticket.status, facts: LogFacts::of(&events), events }
+    }
+}
 
 /// What the score is computed from, for one account.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,22 +98,17 @@ pub struct HealthInputs {
 }
 
 impl HealthInputs {
-    /// Counts an account's support signals from its tickets' event logs, over the window
-    /// ending at `now`.
-    pub fn from_tickets<'a>(
-        tickets: impl IntoIterator<Item = (TicketStatus, &'a [TicketEvent])>,
-        window: Duration,
-        now: DateTime<Utc>,
-    ) -> Self {
+    /// Counts an account's support signals from its tickets, over the window ending at `now`.
+    pub fn from_tickets<'a>(tickets: impl IntoIterator<Item = &'a HealthTicket>, window: Duration, now: DateTime<Utc>) -> Self {
         let since = now - window;
         let mut h = HealthInputs::default();
-        for (status, events) in tickets {
-            if status.is_active() {
+        for t in tickets {
+            if t.status.is_active() {
                 h.open_tickets += 1;
-                h.unanswered += crate::engine::unanswered_customer_messages(events);
+                h.unanswered += t.facts.unanswered;
             }
             let mut rating = None;
-            for e in events.iter().filter(|e| e.occurred_at >= since && e.occurred_at <= now) {
+            for e in t.events.iter().filter(|e| e.occurred_at >= since && e.occurred_at <= now) {
                 match &e.kind {
                     EventKind::Escalated { .. } => h.escalations += 1,
                     EventKind::SlaBreached { .. } => h.breaches += 1,
@@ -116,11 +124,11 @@ impl HealthInputs {
 }
 
 /// An account's health at `now` (what [`crate::engine::Engine::account_health`], the daily
-/// snapshots and the at-risk digest show): support signals from its tickets over the window, its imported signals, and
-/// the days to its renewal.
+/// snapshots and the at-risk digest show): support signals from its tickets over the window,
+/// its imported signals, and the days to its renewal.
 pub fn account_health<'a>(
     account: &crate::domain::Account,
-    tickets: impl IntoIterator<Item = (TicketStatus, &'a [TicketEvent])>,
+    tickets: impl IntoIterator<Item = &'a HealthTicket>,
     weights: &HealthWeights,
     now: DateTime<Utc>,
 ) -> (Health, HealthInputs) {

@@ -9,7 +9,7 @@ use baton::clock::ManualClock;
 use baton::config::{Config, DigestKind};
 use baton::digest::{DigestSpec, Digests, Occasion, SlaClocksOutlook, Target};
 use baton::domain::{
-    Actor, EventKind, IntakeVia, Name, Person, PersonId, Priority, Rating, Role, TicketEvent, TicketId,
+    Actor, EventKind, IntakeVia, LogFacts, Name, Person, PersonId, Priority, Rating, Role, TicketEvent, TicketId,
     TicketStatus, Tier, Title,
 };
 use baton::engine::{Engine, Settings};
@@ -215,7 +215,7 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
         "tickets",
         "id, key, account_id, requester_platform, requester_user, requester_name, requester_person, title, status, \
          priority, assignee, tags, origin_platform, origin_channel, origin_message, origin_thread, card_message, \
-         opened_at, created_at, updated_at, follow_up_of, version, sla_next_check_at",
+         opened_at, created_at, updated_at, follow_up_of, version, sla_next_check_at, unanswered, escalation_level",
         true,
     );
     tickets.per_statement = 1000;
@@ -389,9 +389,11 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
         };
         let origin_message = format!("{}.{:06}", opened_at.timestamp(), i % 1_000_000);
         let channel = format!("C{a:08}");
+        // What the store keeps on the row from the log (`LogFacts`), as its writes would have.
+        let facts = LogFacts::default().after(log.iter().map(|(k, _, _)| k));
         tickets
             .push(format!(
-                "({id}, {}, {}, 'slack', {}, {}, NULL, {}, {}, {}, {}, '[]', 'slack', {}, {}, NULL, NULL, {}, {}, {}, NULL, 0, {})",
+                "({id}, {}, {}, 'slack', {}, {}, NULL, {}, {}, {}, {}, '[]', 'slack', {}, {}, NULL, NULL, {}, {}, {}, NULL, 0, {}, {}, {})",
                 q(&format!("A{a:06}-{number}")),
                 q(&format!("acct{a:06}")),
                 q(&format!("U{a:08}C")),
@@ -406,6 +408,8 @@ pub async fn generate(db: &Db, store: &Arc<dyn baton::store::Store>, scale: Scal
                 t(opened_at),
                 t(updated_at),
                 next_check.map_or("NULL".to_string(), t),
+                facts.unanswered,
+                facts.escalation_level,
             ))
             .await;
         for (kind, actor, at) in log {
@@ -462,12 +466,16 @@ async fn timed<T, F: std::future::Future<Output = T>>(f: F) -> (T, StdDuration) 
 ///   (the generation time in `PATH.now`) and reuse it on later runs instead of generating
 ///   it again. A kept file is reused only with `BATON_BENCH_HISTORY_PHASES=digests`, or once:
 ///   the sweep and the health pass write to it.
+/// - `BATON_BENCH_HISTORY_SCHEMA=NAME` (PostgreSQL only): the same, in the schema `NAME` of
+///   the test database (created if missing; the generation time in its table
+///   `bench_history_now`). Drop it by hand when done: `DROP SCHEMA NAME CASCADE`.
 /// - `BATON_BENCH_HISTORY_PHASES=digests`: time only the digests (no sweep, no health pass).
 /// - `BATON_BENCH_DIGESTS=team,sla,at-risk`: only these digests.
 /// - `BATON_BENCH_DIGEST_REPEAT=N`: render each digest `N` times (for profiling); the table
 ///   shows the first and the fastest.
 struct Options {
     keep_file: Option<std::path::PathBuf>,
+    keep_schema: Option<String>,
     digests_only: bool,
     digests: Option<Vec<String>>,
     repeat: usize,
@@ -478,6 +486,7 @@ impl Options {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         Options {
             keep_file: var("BATON_BENCH_HISTORY_FILE").map(Into::into),
+            keep_schema: var("BATON_BENCH_HISTORY_SCHEMA").map(|v| v.trim().to_string()),
             digests_only: var("BATON_BENCH_HISTORY_PHASES").is_some_and(|v| v.trim() == "digests"),
             digests: var("BATON_BENCH_DIGESTS").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
             repeat: var("BATON_BENCH_DIGEST_REPEAT").and_then(|v| v.trim().parse().ok()).unwrap_or(1).max(1),
@@ -485,18 +494,63 @@ impl Options {
     }
 }
 
-/// The database the history goes into: the test database, or (SQLite, with
-/// `BATON_BENCH_HISTORY_FILE`) a kept file, with the time its history was generated at when
-/// it already holds one.
+/// The database the history goes into: the test database, or a kept one (SQLite:
+/// `BATON_BENCH_HISTORY_FILE`; PostgreSQL: `BATON_BENCH_HISTORY_SCHEMA`), with the time its
+/// history was generated at when it already holds one.
 async fn database(test_db: &TestDb, o: &Options) -> (String, Arc<dyn baton::store::Store>, Option<DateTime<Utc>>) {
-    let Some(path) = o.keep_file.as_ref().filter(|_| test_db.backend == Backend::Sqlite) else {
-        return (test_db.url.clone(), test_db.store.clone(), None);
-    };
-    let url = format!("sqlite://{}", path.display());
-    let store = baton::store::SqliteStore::connect(&url).await.expect("open the kept history database");
-    baton::store::Store::migrate(&store).await.expect("migrate the kept history database");
-    let generated = std::fs::read_to_string(now_file(path)).ok().and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
-    (url, Arc::new(store), generated.map(|t| t.with_timezone(&Utc)))
+    match test_db.backend {
+        Backend::Sqlite => {
+            let Some(path) = o.keep_file.as_ref() else {
+                return (test_db.url.clone(), test_db.store.clone(), None);
+            };
+            let url = format!("sqlite://{}", path.display());
+            let store = baton::store::SqliteStore::connect(&url).await.expect("open the kept history database");
+            baton::store::Store::migrate(&store).await.expect("migrate the kept history database");
+            let generated = std::fs::read_to_string(now_file(path)).ok().and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
+            (url, Arc::new(store), generated.map(|t| t.with_timezone(&Utc)))
+        }
+        Backend::Postgres => {
+            let Some(schema) = o.keep_schema.as_ref() else {
+                return (test_db.url.clone(), test_db.store.clone(), None);
+            };
+            assert!(
+                schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "BATON_BENCH_HISTORY_SCHEMA: lower-case letters, digits and _ only"
+            );
+            let base = std::env::var(baton::testing::POSTGRES_URL_VAR).unwrap_or_else(|_| baton::testing::DEFAULT_POSTGRES_URL.to_string());
+            let admin = Db::open(&base).await;
+            admin.exec(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).await;
+            let kept = format!("SELECT COUNT(*) FROM pg_tables WHERE schemaname = '{schema}' AND tablename = 'bench_history_now'");
+            let generated = match admin.count(&kept).await {
+                0 => Vec::new(),
+                _ => admin.lines(&format!("SELECT at FROM {schema}.bench_history_now")).await,
+            };
+            admin.close().await;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            let store = baton::store::connect(&url).await.expect("open the kept history schema");
+            store.migrate().await.expect("migrate the kept history schema");
+            let generated = generated.first().and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
+            (url, store, generated.map(|t| t.with_timezone(&Utc)))
+        }
+    }
+}
+
+/// Records when a kept history was generated (see [`Options`]).
+async fn keep_time(db: &Db, o: &Options, now: DateTime<Utc>) {
+    match db.backend() {
+        Backend::Sqlite => {
+            if let Some(path) = &o.keep_file {
+                std::fs::write(now_file(path), now.to_rfc3339()).expect("write the kept history's time");
+            }
+        }
+        Backend::Postgres => {
+            if o.keep_schema.is_some() {
+                db.exec(&format!("CREATE TABLE IF NOT EXISTS bench_history_now (at TEXT NOT NULL); DELETE FROM bench_history_now; INSERT INTO bench_history_now VALUES ({})", q(&now.to_rfc3339())))
+                    .await;
+            }
+        }
+    }
 }
 
 fn now_file(path: &std::path::Path) -> std::path::PathBuf {
@@ -531,9 +585,7 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
             eprintln!("[{label}] generating {} accounts, {} tickets …", scale.accounts, scale.tickets);
             let g = generate(&db, &store, scale, now).await;
             eprintln!("[{label}] generated {} tickets, {} events ({} active) in {:.1} s", g.tickets, g.events, g.active, g.seconds);
-            if let Some(path) = options.keep_file.as_ref().filter(|_| test_db.backend == Backend::Sqlite) {
-                std::fs::write(now_file(path), now.to_rfc3339()).expect("write the kept history's time");
-            }
+            keep_time(&db, &options, now).await;
             (now, g)
         }
     };

@@ -59,11 +59,18 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "at-risk digest: the events of the health window's kinds of the tickets with one in it (`ticket_logs`)",
+            "at-risk digest, health pass: the active tickets and those with an event of the health window's kinds in it (`health_tickets`)",
             format!(
-                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN \
+                "SELECT id, account_id, status, unanswered, escalation_level FROM tickets WHERE id IN \
                  (SELECT ticket_id FROM ticket_events WHERE kind IN ('escalated', 'sla_breached', 'reopened', 'csat_received') \
-                 AND occurred_at >= {month}) AND kind IN ('escalated', 'sla_breached', 'reopened', 'csat_received') ORDER BY ticket_id, id"
+                 AND occurred_at >= {month} UNION SELECT id FROM tickets WHERE status IN ({active})) ORDER BY id"
+            ),
+        ),
+        (
+            "at-risk digest, health pass: the events of the health window's kinds in it (`health_tickets`)",
+            format!(
+                "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE occurred_at >= {month} \
+                 AND kind IN ('escalated', 'sla_breached', 'reopened', 'csat_received')"
             ),
         ),
         (

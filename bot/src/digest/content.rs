@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use crate::domain::{
     Account, AccountId, Arr, EventKind, Person, PersonId, SlaTarget, Ticket, TicketEvent, TicketKey, TicketStatus,
 };
-use crate::health::{self, AtRiskRules, Health, HealthWeights, RiskFlag};
+use crate::health::{self, AtRiskRules, Health, HealthTicket, HealthWeights, RiskFlag};
 use crate::metrics::{self, Csat, Nps, Ratio};
 
 /// Everything a digest is computed from, loaded once per digest.
@@ -27,6 +27,12 @@ impl History {
     /// A person's display name, or their id when baton has no record of them.
     pub fn name_of(&self, id: &PersonId) -> String {
         self.people.iter().find(|p| &p.id == id).map(|p| p.name.to_string()).unwrap_or_else(|| id.to_string())
+    }
+
+    /// What health reads of each ticket, from the whole logs (the store reads the same in
+    /// bulk: [`crate::store::Store::health_tickets`]).
+    pub fn health_tickets(&self) -> Vec<HealthTicket> {
+        self.tickets.iter().map(|(t, e)| HealthTicket::from_log(t, e.clone())).collect()
     }
 }
 
@@ -359,10 +365,11 @@ pub use crate::health::account_health;
 
 /// The accounts at risk at `now`, by ARR at risk (highest first; amounts are compared as
 /// they are, without converting currencies; accounts without ARR last), then by score and
-/// name. `earlier` holds each account's health snapshot `rules.drop_days` ago (or the latest
-/// before), for the drop rule and the trend.
+/// name, from what health reads of their tickets. `earlier` holds each account's health
+/// snapshot `rules.drop_days` ago (or the latest before), for the drop rule and the trend.
 pub fn at_risk_accounts(
-    history: &History,
+    accounts: &[Account],
+    tickets: &[HealthTicket],
     earlier: &BTreeMap<AccountId, (NaiveDate, u8)>,
     weights: &HealthWeights,
     rules: &AtRiskRules,
@@ -370,22 +377,22 @@ pub fn at_risk_accounts(
 ) -> Vec<AtRiskAccount> {
     let mut out = Vec::new();
     // Each account's tickets, in history order, found once (not one scan per account).
-    let mut by_account: BTreeMap<&AccountId, Vec<&(Ticket, Vec<TicketEvent>)>> = BTreeMap::new();
-    for entry in &history.tickets {
-        if let Some(a) = &entry.0.account {
-            by_account.entry(a).or_default().push(entry);
+    let mut by_account: BTreeMap<&AccountId, Vec<&HealthTicket>> = BTreeMap::new();
+    for t in tickets {
+        if let Some(a) = &t.account {
+            by_account.entry(a).or_default().push(t);
         }
     }
-    for a in &history.accounts {
-        let tickets: &[&(Ticket, Vec<TicketEvent>)] = by_account.get(&a.id).map_or(&[], Vec::as_slice);
-        let (health, inputs) = account_health(a, tickets.iter().map(|(t, e)| (t.status, e.as_slice())), weights, now);
+    for a in accounts {
+        let tickets: &[&HealthTicket] = by_account.get(&a.id).map_or(&[], Vec::as_slice);
+        let (health, inputs) = account_health(a, tickets.iter().copied(), weights, now);
         let before = earlier.get(&a.id).copied();
         let flags = health::at_risk(&health, before.map(|(_, s)| s), &inputs, rules);
         if flags.is_empty() {
             continue;
         }
-        let open: Vec<_> = tickets.iter().filter(|(t, _)| t.status.is_active()).collect();
-        let escalated = open.iter().filter(|(_, e)| crate::engine::escalation_level(e) > 0).count() as u32;
+        let open: Vec<_> = tickets.iter().filter(|t| t.status.is_active()).collect();
+        let escalated = open.iter().filter(|t| t.facts.escalation_level > 0).count() as u32;
         out.push(AtRiskAccount {
             id: a.id.clone(),
             name: a.name.to_string(),

@@ -439,7 +439,7 @@ fn at_risk_accounts_match_hand_computed_values() {
     let h = pure_history();
     let now = b() + Duration::days(1);
     let rules = AtRiskRules::default();
-    let rows = content::at_risk_accounts(&h, &earlier(), &HealthWeights::default(), &rules, now);
+    let rows = content::at_risk_accounts(&h.accounts, &h.health_tickets(), &earlier(), &HealthWeights::default(), &rules, now);
     // acme (default weights, 30-day window): 1 breach (ACME-4) −10, 1 reopen (ACME-2) −5,
     // CSAT latest per ticket 5, 2, 4 → average 3.67, (4 − 3.67) × 10 = −3.33, 1 open ticket
     // (ACME-4) −3: 100 − 21.33 = 78.67 → 79. Not under 60; 92 → 79 is a drop of 13, not
@@ -576,7 +576,8 @@ async fn digests_from_the_store_match_the_hand_computed_ones_on_each_backend() {
         let risk_spec = spec(DigestKind::AtRisk, vec![Target::Channel(leads.clone()), Target::CsmDm]);
         let got = digests.render(&risk_spec, &occasion, now).await.unwrap();
         let rules = AtRiskRules::default();
-        let rows = content::at_risk_accounts(&pure_history(), &earlier(), &HealthWeights::default(), &rules, now);
+        let h = pure_history();
+        let rows = content::at_risk_accounts(&h.accounts, &h.health_tickets(), &earlier(), &HealthWeights::default(), &rules, now);
         let want = text::at_risk(&style(None), &rows, &Audience::Everyone, &rules);
         assert_eq!((&got[0].text, &got[0].card), (&want.text, &want.card), "{:?}", db.backend);
         // Each CSM by DM, their own accounts: Casey acme, Morgan globex, Pat none. The
@@ -606,7 +607,8 @@ async fn digests_from_the_store_match_the_hand_computed_ones_on_each_backend() {
         for a in &history.accounts {
             let (engine_health, _) = engine.account_health(a, now).await.unwrap();
             let tickets = history.tickets.iter().filter(|(t, _)| t.account.as_ref() == Some(&a.id));
-            let (ours, _) = content::account_health(a, tickets.map(|(t, e)| (t.status, e.as_slice())), &settings.health, now);
+            let tickets: Vec<_> = tickets.map(|(t, e)| crate::health::HealthTicket::from_log(t, e.clone())).collect();
+            let (ours, _) = content::account_health(a, &tickets, &settings.health, now);
             assert_eq!(ours, engine_health, "{}", a.id);
         }
         db.cleanup().await;
@@ -802,7 +804,7 @@ async fn digests_from_their_partial_loads_match_the_whole_history_on_each_backen
                         let day = at.date_naive() - Duration::days(rules.drop_days);
                         let earlier: BTreeMap<_, _> =
                             store.health_on_or_before_all(day).await.unwrap().into_iter().map(|(a, (d, h))| (a, (d, h.score))).collect();
-                        let rows = content::at_risk_accounts(&whole, &earlier, &settings.health, rules, at);
+                        let rows = content::at_risk_accounts(&whole.accounts, &whole.health_tickets(), &earlier, &settings.health, rules, at);
                         assert!(!rows.is_empty(), "the fixture has accounts at risk");
                         text::at_risk(&style(None), &rows, &Audience::Everyone, rules)
                     }
@@ -812,8 +814,8 @@ async fn digests_from_their_partial_loads_match_the_whole_history_on_each_backen
                 assert_eq!(got[0].attachments, want.chart.into_iter().collect::<Vec<_>>(), "{kind:?} {:?}", db.backend);
             }
         }
-        // The daily health pass reads the same partial logs (`Store::health_logs`): each
-        // account's snapshot is its health from whole logs.
+        // The daily health pass reads the same facts and window events
+        // (`Store::health_tickets`): each account's snapshot is its health from whole logs.
         let clock = std::sync::Arc::new(crate::clock::ManualClock::new(now));
         let engine = crate::engine::Engine::new(store.clone(), settings.clone(), clock);
         for at in [now, now - Duration::days(3)] {

@@ -459,5 +459,73 @@ pub struct TicketEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// What a ticket's whole log says about it now that bulk readers (the at-risk digest, the
+/// daily health pass) need without reading the log: kept on the ticket's row and moved by
+/// every append ([`LogFactsChange`]), so both always equal a fold of the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogFacts {
+    /// Customer messages since the last agent message.
+    pub unanswered: u32,
+    /// The escalation level the ticket is at (0: not escalated).
+    pub escalation_level: u32,
+}
+
+impl LogFacts {
+    /// The facts of a whole log, in log order.
+    pub fn of(events: &[TicketEvent]) -> Self {
+        Self::default().after(events.iter().map(|e| &e.kind))
+    }
+
+    /// The facts once events of these kinds are appended, in order.
+    pub fn after<'a>(self, kinds: impl IntoIterator<Item = &'a EventKind>) -> Self {
+        LogFactsChange::of(kinds).apply(self)
+    }
+}
+
+/// What appending events does to a ticket's [`LogFacts`], whatever they were: what the
+/// store writes as one update of the ticket's row (`unanswered = [0 or unanswered] + n`,
+/// `escalation_level = [level or escalation_level]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogFactsChange {
+    /// An agent message was appended: the earlier unanswered messages are answered.
+    pub answered: bool,
+    /// Customer messages appended after the last agent message appended (or all of them).
+    pub unanswered_added: u32,
+    /// The level of the last escalation or de-escalation appended.
+    pub escalation_level: Option<u32>,
+}
+
+impl LogFactsChange {
+    /// The change events of these kinds make, appended in order.
+    pub fn of<'a>(kinds: impl IntoIterator<Item = &'a EventKind>) -> Self {
+        let mut c = Self::default();
+        for kind in kinds {
+            match kind {
+                EventKind::CustomerMessage { .. } => c.unanswered_added += 1,
+                EventKind::AgentMessage { .. } => {
+                    c.answered = true;
+                    c.unanswered_added = 0;
+                }
+                EventKind::Escalated { level, .. } | EventKind::Deescalated { level } => c.escalation_level = Some(*level),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// The facts after the change.
+    pub fn apply(self, before: LogFacts) -> LogFacts {
+        LogFacts {
+            unanswered: if self.answered { 0 } else { before.unanswered } + self.unanswered_added,
+            escalation_level: self.escalation_level.unwrap_or(before.escalation_level),
+        }
+    }
+
+    /// Whether the change leaves every ticket's facts as they were.
+    pub fn is_none(self) -> bool {
+        self == Self::default()
+    }
+}
+
 #[cfg(test)]
 mod tests;

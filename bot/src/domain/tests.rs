@@ -125,3 +125,46 @@ proptest::proptest! {
         }
     }
 }
+
+/// An event kind from a small code: the kinds that move [`LogFacts`] and one that does not.
+fn fact_kind(code: u8) -> EventKind {
+    let message = MessageId::parse(format!("m{code}")).unwrap();
+    match code % 5 {
+        0 => EventKind::CustomerMessage { message, text: "help".into() },
+        1 => EventKind::AgentMessage { message, text: "on it".into() },
+        2 => EventKind::Escalated { level: u32::from(code % 3) + 1, reason: None },
+        3 => EventKind::Deescalated { level: u32::from(code % 2) },
+        _ => EventKind::Note { text: "internal".into() },
+    }
+}
+
+#[test]
+fn log_facts_count_unanswered_messages_and_follow_the_escalation_level() {
+    let kinds: Vec<EventKind> = [0, 0, 1, 0, 7, 0, 4, 13].into_iter().map(fact_kind).collect();
+    // customer, customer, agent, customer, escalated to 2, customer, note, de-escalated to 1.
+    assert_eq!(LogFacts::default().after(&kinds), LogFacts { unanswered: 2, escalation_level: 1 });
+    let change = LogFactsChange::of(&kinds[..3]);
+    assert_eq!(change, LogFactsChange { answered: true, unanswered_added: 0, escalation_level: None });
+    assert_eq!(change.apply(LogFacts { unanswered: 5, escalation_level: 3 }), LogFacts { unanswered: 0, escalation_level: 3 });
+    assert!(LogFactsChange::of(&[fact_kind(4)]).is_none());
+    assert!(!LogFactsChange::of(&[fact_kind(0)]).is_none());
+}
+
+proptest::proptest! {
+    /// However a log is cut into appends, applying each append's change gives the facts of
+    /// the whole log: what the store keeps on the row is what a fold of the log says.
+    #[test]
+    fn log_facts_kept_append_by_append_equal_the_whole_log(codes in proptest::collection::vec(0u8..40, 0..30), cuts in proptest::collection::vec(0usize..30, 0..6)) {
+        let kinds: Vec<EventKind> = codes.into_iter().map(fact_kind).collect();
+        let whole = LogFacts::default().after(&kinds);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(kinds.len())).collect();
+        cuts.push(0);
+        cuts.push(kinds.len());
+        cuts.sort_unstable();
+        let mut kept = LogFacts::default();
+        for w in cuts.windows(2) {
+            kept = LogFactsChange::of(&kinds[w[0]..w[1]]).apply(kept);
+        }
+        proptest::prop_assert_eq!(kept, whole);
+    }
+}

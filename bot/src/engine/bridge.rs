@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Engine, EngineError, Who};
 use crate::domain::{
-    Account, Actor, EventKind, NewEvent, Person, PersonId, Priority, Role, SlaTarget, Ticket, TicketEvent, TicketKey,
+    Account, Actor, EventKind, LogFacts, NewEvent, Person, PersonId, Priority, Role, SlaTarget, Ticket, TicketEvent, TicketKey,
 };
 use crate::render::{AccountContext, ConversationLine, EscalationNotice, HandoffContext, HandoffReason, HealthView, Msg, Reply};
 use crate::store::{LogQuery, NewOutbound, OutboundPurpose, TicketFilter};
@@ -48,14 +48,7 @@ impl Default for HandoffSettings {
 
 /// The escalation level a ticket is at (0: not escalated), from its log.
 pub fn escalation_level(events: &[TicketEvent]) -> u32 {
-    let mut level = 0;
-    for e in events {
-        match e.kind {
-            EventKind::Escalated { level: l, .. } | EventKind::Deescalated { level: l } => level = l,
-            _ => {}
-        }
-    }
-    level
+    LogFacts::of(events).escalation_level
 }
 
 /// The open handoff (sent, not acknowledged): when it was last sent or updated, and to whom.
@@ -74,15 +67,7 @@ pub fn open_handoff(events: &[TicketEvent]) -> Option<(DateTime<Utc>, Option<Per
 
 /// Customer messages since the last agent message.
 pub fn unanswered_customer_messages(events: &[TicketEvent]) -> u32 {
-    let mut n = 0;
-    for e in events {
-        match e.kind {
-            EventKind::CustomerMessage { .. } => n += 1,
-            EventKind::AgentMessage { .. } => n = 0,
-            _ => {}
-        }
-    }
-    n
+    LogFacts::of(events).unanswered
 }
 
 /// Where a person can be reached by DM: on `prefer` if they have an id there, else on the

@@ -408,37 +408,11 @@ pub trait Store: Send + Sync + 'static {
     /// transaction, so the logs are those of the listed tickets as they stood together.
     async fn ticket_logs(&self, query: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>>;
     /// What accounts' health reads at a time whose health window starts at `since`, in ticket
-    /// id order: the active tickets with their [`crate::health::HEALTH_ACTIVE_KINDS`] events,
-    /// and the tickets with an event of [`crate::health::HEALTH_WINDOW_KINDS`] since then, with
-    /// those (a ticket in both has both, in log order). Every other ticket and event leaves
-    /// every account's health as it is.
-    async fn health_logs(&self, since: DateTime<Utc>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
-        use crate::health::{HEALTH_ACTIVE_KINDS, HEALTH_WINDOW_KINDS};
-        let active = LogQuery { active: true, kinds: Some(HEALTH_ACTIVE_KINDS), ..Default::default() };
-        let window = LogQuery {
-            touched_since: Some((since, HEALTH_WINDOW_KINDS)),
-            kinds: Some(HEALTH_WINDOW_KINDS),
-            ..Default::default()
-        };
-        // Two independent reads, at once (each on its own connection).
-        let (mut tickets, window) = tokio::try_join!(self.ticket_logs(&active), self.ticket_logs(&window))?;
-        let mut others = Vec::new();
-        // Both by id: a ticket in both gets the two sets of events, in log order.
-        for (t, events) in window {
-            match tickets.binary_search_by_key(&t.id, |(t, _)| t.id) {
-                Ok(i) => {
-                    let log = &mut tickets[i].1;
-                    log.extend(events);
-                    log.sort_by_key(|e| e.id);
-                    log.dedup_by_key(|e| e.id);
-                }
-                Err(_) => others.push((t, events)),
-            }
-        }
-        tickets.extend(others);
-        tickets.sort_by_key(|(t, _)| t.id);
-        Ok(tickets)
-    }
+    /// id order: the active tickets and the tickets with an event of
+    /// [`crate::health::HEALTH_WINDOW_KINDS`] since then, each with its status, its log's
+    /// facts and those events (none for an active ticket without any). Every other ticket
+    /// and event leaves every account's health as it is. One read transaction.
+    async fn health_tickets(&self, since: DateTime<Utc>) -> Result<Vec<crate::health::HealthTicket>>;
     /// The value of one imported signal on every account that has it, in no particular order
     /// (for figures over all accounts, such as the team digest's NPS): one number per account
     /// instead of whole accounts.

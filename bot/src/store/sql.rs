@@ -18,7 +18,7 @@ use super::{
     LogQuery, RenderOnOpen, Result, SlaCandidate, SlaNextCheck, Store, StoreError, TicketChange, TicketFilter,
 };
 use crate::domain::{
-    Account, AccountId, Actor, Arr, Currency, EventKind, KeyPrefix, Locale, Name, NewEvent,
+    Account, AccountId, Actor, Arr, Currency, EventKind, KeyPrefix, Locale, LogFacts, LogFactsChange, Name, NewEvent,
     NewTicket, Origin, Person, PersonId, Requester, SignalName, Tag, Ticket, TicketEvent,
     TicketId, TicketKey, TicketStatus, Tier, Title,
 };
@@ -29,6 +29,17 @@ macro_rules! ticket_cols {
          requester_person, title, status, priority, assignee, tags, origin_platform, \
          origin_channel, origin_message, origin_thread, card_message, opened_at, created_at, \
          updated_at, follow_up_of, version"
+    };
+}
+
+/// The assignments that move a ticket's log facts (`unanswered`, `escalation_level`) by a
+/// [`LogFactsChange`]: its `answered`, `unanswered_added` and `escalation_level` are the
+/// statement's parameters `$1`, `$2` and `$3` ([`Self::bind_log_facts`] binds them).
+///
+/// [`LogFactsChange`]: crate::domain::LogFactsChange
+macro_rules! log_facts_set {
+    () => {
+        "unanswered = CASE WHEN $1 THEN 0 ELSE unanswered END + $2, escalation_level = COALESCE($3, escalation_level)"
     };
 }
 
@@ -167,6 +178,32 @@ struct EventColumns(i64, i64, EventKind, Actor, DateTime<Utc>, DateTime<Utc>);
 impl From<EventColumns> for TicketEvent {
     fn from(EventColumns(id, ticket, kind, actor, occurred_at, recorded_at): EventColumns) -> Self {
         TicketEvent { id, ticket: TicketId(ticket), kind, actor, occurred_at, recorded_at }
+    }
+}
+
+/// What [`Store::health_tickets`] reads of a ticket ([`HEALTH_TICKET_COLUMNS`], in that
+/// order): from a row, or from a JSON array of the same columns (SQLite, see [`pack_sql`]).
+#[derive(serde::Deserialize, sqlx::FromRow)]
+struct HealthTicketColumns {
+    id: i64,
+    account_id: Option<String>,
+    status: String,
+    unanswered: i32,
+    escalation_level: i32,
+}
+
+const HEALTH_TICKET_COLUMNS: &[&str] = &["id", "account_id", "status", "unanswered", "escalation_level"];
+
+impl HealthTicketColumns {
+    fn into_health_ticket(self) -> Result<crate::health::HealthTicket> {
+        let count = |name: &str, v: i32| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("ticket {}: {name} {v}", self.id)));
+        Ok(crate::health::HealthTicket {
+            id: TicketId(self.id),
+            account: opt_parse("account_id", self.account_id)?,
+            status: parse_col("status", &self.status)?,
+            facts: LogFacts { unanswered: count("unanswered", self.unanswered)?, escalation_level: count("escalation_level", self.escalation_level)? },
+            events: Vec::new(),
+        })
     }
 }
 
@@ -723,6 +760,14 @@ macro_rules! sql_store {
                 });
             }
 
+            /// Binds a [`LogFactsChange`] as the parameters `$1`–`$3` of [`log_facts_set!`].
+            fn bind_log_facts<'q>(
+                q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                facts: LogFactsChange,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                q.bind(facts.answered).bind(i64::from(facts.unanswered_added)).bind(facts.escalation_level.map(i64::from))
+            }
+
             /// Pushes `INSERT INTO outbox … VALUES …` for `messages` (at most [`INSERT_ROWS`]).
             fn push_outbox_insert<'q>(qb: &mut sqlx::QueryBuilder<'q, $db>, messages: &'q [NewOutbound], now: DateTime<Utc>) {
                 qb.push("INSERT INTO outbox (platform, message, ticket_id, purpose, created_at, next_attempt_at) ");
@@ -1263,24 +1308,27 @@ macro_rules! sql_store {
                     tx.commit().await?;
                     return Ok(stored);
                 }
-                let done = sqlx::query(
-                    "UPDATE tickets SET account_id = $1, title = $2, status = $3, priority = $4, assignee = $5, \
-                     tags = $6, updated_at = $7, follow_up_of = $8, \
-                     version = version + 1, sla_next_check_at = $7, sla_stamp = sla_stamp + 1 \
-                     WHERE id = $9 AND version = $10",
-                )
-                .bind(t.account.as_ref().map(|a| a.as_str()))
-                .bind(t.title.as_str())
-                .bind(t.status.as_str())
-                .bind(t.priority.as_str())
-                .bind(t.assignee.as_ref().map(|p| p.as_str()))
-                .bind(Json(&t.tags))
-                .bind(now)
-                .bind(t.follow_up_of.map(|f| f.0))
-                .bind(t.id.0)
-                .bind(t.version)
-                .execute(&mut *tx)
-                .await?;
+                let facts = LogFactsChange::of(change.events.iter().map(|e| &e.kind));
+                let update = sqlx::query(concat!(
+                    "UPDATE tickets SET account_id = $4, title = $5, status = $6, priority = $7, assignee = $8, \
+                     tags = $9, updated_at = $10, follow_up_of = $11, \
+                     version = version + 1, sla_next_check_at = $10, sla_stamp = sla_stamp + 1, ",
+                    log_facts_set!(),
+                    " WHERE id = $12 AND version = $13"
+                ));
+                let done = Self::bind_log_facts(update, facts)
+                    .bind(t.account.as_ref().map(|a| a.as_str()))
+                    .bind(t.title.as_str())
+                    .bind(t.status.as_str())
+                    .bind(t.priority.as_str())
+                    .bind(t.assignee.as_ref().map(|p| p.as_str()))
+                    .bind(Json(&t.tags))
+                    .bind(now)
+                    .bind(t.follow_up_of.map(|f| f.0))
+                    .bind(t.id.0)
+                    .bind(t.version)
+                    .execute(&mut *tx)
+                    .await?;
                 if done.rows_affected() != 1 {
                     tx.rollback().await?;
                     return Err(StoreError::Conflict);
@@ -1314,11 +1362,13 @@ macro_rules! sql_store {
                 }
                 Self::insert_events(&mut tx, ticket, events, now).await?;
                 // The events may move its SLA clocks: due for the sweep now.
-                sqlx::query("UPDATE tickets SET sla_next_check_at = $1, sla_stamp = sla_stamp + 1 WHERE id = $2")
-                    .bind(micros(now))
-                    .bind(ticket.0)
-                    .execute(&mut *tx)
-                    .await?;
+                let facts = LogFactsChange::of(events.iter().map(|e| &e.kind));
+                let update = sqlx::query(concat!(
+                    "UPDATE tickets SET sla_next_check_at = $4, sla_stamp = sla_stamp + 1, ",
+                    log_facts_set!(),
+                    " WHERE id = $5"
+                ));
+                Self::bind_log_facts(update, facts).bind(micros(now)).bind(ticket.0).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1864,6 +1914,69 @@ macro_rules! sql_store {
                     }
                     if out[i].0.id == event.ticket {
                         out[i].1.push(event);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn health_tickets(&self, since: DateTime<Utc>) -> Result<Vec<crate::health::HealthTicket>> {
+                use crate::health::HEALTH_WINDOW_KINDS;
+                let selection = LogQuery { active: true, touched_since: Some((since, HEALTH_WINDOW_KINDS)), ..Default::default() };
+                let (select, group) = match $backend {
+                    Backend::Sqlite => (pack_sql(HEALTH_TICKET_COLUMNS, &[]), format!(" GROUP BY id / {PACK}")),
+                    Backend::Postgres => (HEALTH_TICKET_COLUMNS.join(", "), " ORDER BY id".to_string()),
+                };
+                let mut tickets_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {select} FROM tickets WHERE id IN ("));
+                Self::push_log_selection(&mut tickets_q, &selection);
+                tickets_q.push(")").push(group);
+                // The window's events straight from the (kind, time) index: they are those of
+                // the tickets selected for them.
+                let (select, group) = match $backend {
+                    Backend::Sqlite => (pack_sql(EVENT_COLUMNS, &["data", "actor"]), format!(" GROUP BY ticket_id / {PACK}")),
+                    Backend::Postgres => (EVENT_COLUMNS.join(", "), String::new()),
+                };
+                let mut events_q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {select} FROM ticket_events WHERE occurred_at >= "));
+                events_q.push_bind(micros(since));
+                Self::push_kinds(&mut events_q, Some(HEALTH_WINDOW_KINDS));
+                events_q.push(group);
+                let mut tx = self.read_snapshot().await?;
+                let mut out: Vec<crate::health::HealthTicket> = match $backend {
+                    Backend::Sqlite => {
+                        let packs = decode_each(tickets_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
+                            unpack::<HealthTicketColumns>(Some(&text), "tickets")
+                        })
+                        .await?;
+                        packs.into_iter().flatten().map(HealthTicketColumns::into_health_ticket).collect::<Result<_>>()?
+                    }
+                    Backend::Postgres => decode_each(tickets_q.build().fetch(&mut *tx), |r| {
+                        <HealthTicketColumns as sqlx::FromRow<'_, _>>::from_row(&r)?.into_health_ticket()
+                    })
+                    .await?,
+                };
+                let mut events: Vec<TicketEvent> = match $backend {
+                    Backend::Sqlite => {
+                        let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
+                            unpack::<EventColumns>(Some(&text), "ticket events")
+                        })
+                        .await?;
+                        packs.into_iter().flatten().map(TicketEvent::from).collect()
+                    }
+                    Backend::Postgres => decode_each(events_q.build().fetch(&mut *tx), |r| Self::event_from_row(&r)).await?,
+                };
+                tx.commit().await?;
+                out.sort_unstable_by_key(|t| t.id);
+                events.sort_unstable_by_key(|e| (e.ticket, e.id));
+                // Both in id order: each event goes to its ticket, at or after the cursor.
+                let mut i = 0;
+                for event in events {
+                    while i < out.len() && out[i].id < event.ticket {
+                        i += 1;
+                    }
+                    if i == out.len() {
+                        break;
+                    }
+                    if out[i].id == event.ticket {
+                        out[i].events.push(event);
                     }
                 }
                 Ok(out)

@@ -2000,3 +2000,119 @@ async fn a_read_apart_dropped_before_it_answers_is_stopped() {
     let read = super::read_apart(&store, |s| async move { s.accounts().await });
     assert_eq!(super::answer(read).await.unwrap(), vec![]);
 }
+
+/// A ticket's log facts as the store keeps them on its row are what a fold of its log says,
+/// whichever write appended the events (a change, or events alone); `health_tickets` reads
+/// them with the health window's events of the tickets that count.
+#[tokio::test]
+async fn health_tickets_read_the_facts_every_append_kept_and_the_window_events() {
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        let ev = |kind: EventKind, t: i64| NewEvent { kind, actor: Actor::System, occurred_at: at(t) };
+        let customer = |t: i64| ev(EventKind::CustomerMessage { message: MessageId::parse(format!("c{t}")).unwrap(), text: "help".into() }, t);
+        let agent = |t: i64| ev(EventKind::AgentMessage { message: MessageId::parse(format!("a{t}")).unwrap(), text: "on it".into() }, t);
+        let escalated = |level: u32, t: i64| ev(EventKind::Escalated { level, reason: None }, t);
+        let status = |s: &Ticket, to: TicketStatus| {
+            let mut s = s.clone();
+            s.status = to;
+            s
+        };
+        // Active: answered once, then three customer messages; escalated to 2, down to 1.
+        let active = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000001")), at(-1000)).await;
+        let change = vec![customer(-990), agent(-980), customer(-970), customer(-960), escalated(2, -950)];
+        let active = store.apply(TicketChange { ticket: status(&active, TicketStatus::Open), events: change, outbox: vec![] }, at(-950)).await.unwrap();
+        store
+            .append_events(active.id, &[customer(-940), ev(EventKind::Deescalated { level: 1 }, -930), ev(EventKind::Note { text: "x".into() }, -920)], at(-920))
+            .await
+            .unwrap();
+        // Solved in the window, escalated and rated then.
+        let recent = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000002")), at(-1000)).await;
+        let rated = ev(EventKind::CsatReceived { rating: Rating::new(2).unwrap(), comment: None }, 6);
+        let change = vec![customer(1), escalated(1, 2), agent(3), ev(EventKind::Reopened, -900), rated];
+        store.apply(TicketChange { ticket: status(&recent, TicketStatus::Solved), events: change, outbox: vec![] }, at(6)).await.unwrap();
+        // Solved before the window, escalated then: counts for nothing.
+        let old = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000003")), at(-1000)).await;
+        store.apply(TicketChange { ticket: status(&old, TicketStatus::Solved), events: vec![escalated(1, -900)], outbox: vec![] }, at(-900)).await.unwrap();
+
+        let got = store.health_tickets(at(0)).await.unwrap();
+        assert_eq!(got.iter().map(|t| t.id).collect::<Vec<_>>(), vec![active.id, recent.id]);
+        assert_eq!(got[0].facts, crate::domain::LogFacts { unanswered: 3, escalation_level: 1 });
+        assert_eq!(got[1].facts, crate::domain::LogFacts { unanswered: 0, escalation_level: 1 });
+        for t in &got {
+            let stored = store.ticket(t.id).await.unwrap().unwrap();
+            assert_eq!((&t.account, t.status), (&stored.account, stored.status));
+            let log = store.events(t.id).await.unwrap();
+            assert_eq!(t.facts, crate::domain::LogFacts::of(&log), "the row's facts are the log's");
+            // The window's events of the kinds health counts, in log order.
+            let window: Vec<_> = log
+                .into_iter()
+                .filter(|e| e.occurred_at >= at(0) && crate::health::HEALTH_WINDOW_KINDS.contains(&e.kind.name()))
+                .collect();
+            assert_eq!(t.events, window);
+        }
+        assert_eq!(got[1].events.iter().map(|e| e.kind.name()).collect::<Vec<_>>(), vec!["escalated", "csat_received"]);
+        // The old ticket's facts are kept too, though nothing selects it now.
+        let all = store.health_tickets(at(-2000)).await.unwrap();
+        assert_eq!(all.iter().map(|t| (t.id, t.facts.escalation_level)).collect::<Vec<_>>(), vec![(active.id, 1), (recent.id, 1), (old.id, 1)]);
+    })
+    .await;
+}
+
+/// The migration that added the log facts computes them from the logs already there: a
+/// database whose tickets were written before it gets what a fold of each log says.
+#[tokio::test]
+async fn the_log_facts_migration_computes_the_facts_of_existing_logs() {
+    use sqlx::Connection;
+    const VERSION: i64 = 20261123000013;
+    for db in each_backend().await {
+        let store = db.store.clone();
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        let ev = |kind: EventKind, t: i64| NewEvent { kind, actor: Actor::System, occurred_at: at(t) };
+        let customer = |t: i64| ev(EventKind::CustomerMessage { message: MessageId::parse(format!("c{t}")).unwrap(), text: "help".into() }, t);
+        let agent = |t: i64| ev(EventKind::AgentMessage { message: MessageId::parse(format!("a{t}")).unwrap(), text: "on it".into() }, t);
+        let logs = [
+            vec![customer(1), customer(2)],
+            vec![customer(1), agent(2), customer(3), ev(EventKind::Escalated { level: 2, reason: None }, 4)],
+            vec![ev(EventKind::Escalated { level: 1, reason: None }, 1), ev(EventKind::Deescalated { level: 0 }, 2), agent(3)],
+            vec![],
+        ];
+        let mut ids = Vec::new();
+        for (i, log) in logs.iter().enumerate() {
+            let t = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some(&format!("1.00000{i}"))), at(0)).await;
+            store.append_events(t.id, log, at(5)).await.unwrap();
+            ids.push(t.id);
+        }
+        // Back to the schema before the migration, the events left in place.
+        let undo = [
+            "ALTER TABLE tickets DROP COLUMN unanswered".to_string(),
+            "ALTER TABLE tickets DROP COLUMN escalation_level".to_string(),
+            format!("DELETE FROM _sqlx_migrations WHERE version = {VERSION}"),
+        ];
+        match db.backend {
+            super::Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+                for sql in &undo {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+                c.close().await.unwrap();
+            }
+            super::Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                for sql in &undo {
+                    sqlx::query(sql).execute(&mut c).await.unwrap();
+                }
+                c.close().await.unwrap();
+            }
+        }
+        store.migrate().await.unwrap();
+        let got = store.health_tickets(at(-10)).await.unwrap();
+        assert_eq!(got.iter().map(|t| t.id).collect::<Vec<_>>(), ids, "{:?}", db.backend);
+        for t in &got {
+            let log = store.events(t.id).await.unwrap();
+            assert_eq!(t.facts, crate::domain::LogFacts::of(&log), "{:?}: ticket {}", db.backend, t.id.0);
+        }
+        let facts: Vec<(u32, u32)> = got.iter().map(|t| (t.facts.unanswered, t.facts.escalation_level)).collect();
+        assert_eq!(facts, vec![(2, 0), (1, 2), (0, 0), (0, 0)], "{:?}", db.backend);
+        db.cleanup().await;
+    }
+}
