@@ -2116,3 +2116,36 @@ async fn the_log_facts_migration_computes_the_facts_of_existing_logs() {
         db.cleanup().await;
     }
 }
+
+/// Logs read for more tickets than one statement's list takes (SQLite 500, PostgreSQL 1,000
+/// ids: `ListBind`) come whole and only once, of the kinds asked for.
+#[tokio::test]
+async fn events_of_many_tickets_are_read_in_lists_and_come_back_whole() {
+    on_each(|store| async move {
+        store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..1_100 {
+            let t = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some(&format!("2.{i:06}"))), at(0)).await;
+            if i % 2 == 0 {
+                let reply = NewEvent {
+                    kind: EventKind::AgentMessage { message: MessageId::parse(format!("r{i}")).unwrap(), text: "on it".into() },
+                    actor: Actor::System,
+                    occurred_at: at(1),
+                };
+                store.append_events(t.id, &[reply], at(1)).await.unwrap();
+            }
+            ids.push(t.id);
+        }
+        let all = store.events_of(&ids, None).await.unwrap();
+        assert_eq!(all.len(), ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let want: Vec<&str> = if i % 2 == 0 { vec!["opened", "agent_message"] } else { vec!["opened"] };
+            assert_eq!(all[id].iter().map(|e| e.kind.name()).collect::<Vec<_>>(), want, "ticket {i}");
+            assert!(all[id].iter().all(|e| e.ticket == *id));
+        }
+        let replies = store.events_of(&ids, Some(&["agent_message"])).await.unwrap();
+        assert_eq!(replies.values().map(Vec::len).sum::<usize>(), 550);
+        assert!(replies.values().flatten().all(|e| e.kind.name() == "agent_message"));
+    })
+    .await;
+}
