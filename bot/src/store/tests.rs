@@ -1943,15 +1943,17 @@ async fn postgres_connections_cut_by_the_server_cost_one_failure_each_at_most() 
         held.push(s.pool().acquire().await.unwrap());
     }
     drop(held);
-    // The connections go back to the pool in tasks of their own.
+    // The connections go back to the pool in tasks of their own; on a busy machine some may
+    // still be on their way back when the server cuts them, which changes nothing below: the
+    // pool holds them either way.
     for _ in 0..1000 {
         if s.pool().num_idle() == 4 {
             break;
         }
         tokio::task::yield_now().await;
     }
-    let open = s.pool().num_idle();
-    assert!(open >= 1, "the connections are back in the pool");
+    let open = s.pool().size() as usize;
+    assert!(open >= 1, "the pool holds the connections");
 
     let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
