@@ -348,9 +348,10 @@ impl Engine {
         // account is looked up beside its author (one round trip's wait less per ticket).
         let intake = m.thread.is_none() && self.settings.channel(&m.channel).auto_intake;
         let (who, account) = tokio::try_join!(self.who(platform, &m.author), async {
-            match intake {
-                true => Ok(Some(self.store.account_for_channel(&m.channel).await?)),
-                false => Ok::<_, EngineError>(None),
+            if intake {
+                Ok(Some(self.store.account_for_channel(&m.channel).await?))
+            } else {
+                Ok::<_, EngineError>(None)
             }
         })?;
         if let Some(thread) = &m.thread {
