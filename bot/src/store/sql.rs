@@ -34,7 +34,7 @@ macro_rules! ticket_cols {
 
 /// The assignments that move a ticket's log facts (`unanswered`, `escalation_level`) by a
 /// [`LogFactsChange`]: its `answered`, `unanswered_added` and `escalation_level` are the
-/// statement's parameters `$1`, `$2` and `$3` ([`Self::bind_log_facts`] binds them).
+/// statement's parameters `$1`, `$2` and `$3` (the stores' `bind_log_facts` binds them).
 ///
 /// [`LogFactsChange`]: crate::domain::LogFactsChange
 macro_rules! log_facts_set {
