@@ -520,11 +520,6 @@ impl LogFactsChange {
             escalation_level: self.escalation_level.unwrap_or(before.escalation_level),
         }
     }
-
-    /// Whether the change leaves every ticket's facts as they were.
-    pub fn is_none(self) -> bool {
-        self == Self::default()
-    }
 }
 
 #[cfg(test)]

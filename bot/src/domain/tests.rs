@@ -146,8 +146,9 @@ fn log_facts_count_unanswered_messages_and_follow_the_escalation_level() {
     let change = LogFactsChange::of(&kinds[..3]);
     assert_eq!(change, LogFactsChange { answered: true, unanswered_added: 0, escalation_level: None });
     assert_eq!(change.apply(LogFacts { unanswered: 5, escalation_level: 3 }), LogFacts { unanswered: 0, escalation_level: 3 });
-    assert!(LogFactsChange::of(&[fact_kind(4)]).is_none());
-    assert!(!LogFactsChange::of(&[fact_kind(0)]).is_none());
+    // A note changes nothing; a customer message does.
+    assert_eq!(LogFactsChange::of(&[fact_kind(4)]), LogFactsChange::default());
+    assert_ne!(LogFactsChange::of(&[fact_kind(0)]), LogFactsChange::default());
 }
 
 proptest::proptest! {

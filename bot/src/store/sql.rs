@@ -527,19 +527,29 @@ macro_rules! sql_store {
                         }
                     }
                     Self::push_kinds(&mut qb, kinds);
-                    match $backend {
-                        Backend::Sqlite => {
-                            let text: Option<String> = qb.build_query_scalar().fetch_one(&mut *conn).await?;
-                            let pack: Vec<EventColumns> = unpack(text.as_deref(), "ticket events")?;
-                            events.extend(pack.into_iter().map(TicketEvent::from));
-                        }
-                        Backend::Postgres => {
-                            events.extend(decode_each(qb.build().fetch(&mut *conn), |r| Self::event_from_row(&r)).await?);
-                        }
-                    }
+                    events.extend(Self::fetch_events(&mut *conn, &mut qb).await?);
                 }
                 events.sort_unstable_by_key(|e| (e.ticket, e.id));
                 Ok(events)
+            }
+
+            /// The events a query over `ticket_events` reads ([`EVENT_COLUMNS`]; on SQLite packed,
+            /// see `pack_sql`, one pack per result row, `NULL` for none), decoded as they come,
+            /// in the order they come.
+            async fn fetch_events(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                qb: &mut sqlx::QueryBuilder<'_, $db>,
+            ) -> Result<Vec<TicketEvent>> {
+                match $backend {
+                    Backend::Sqlite => {
+                        let packs = decode_each(qb.build_query_scalar::<Option<String>>().fetch(&mut *conn), |text| {
+                            unpack::<EventColumns>(text.as_deref(), "ticket events")
+                        })
+                        .await?;
+                        Ok(packs.into_iter().flatten().map(TicketEvent::from).collect())
+                    }
+                    Backend::Postgres => decode_each(qb.build().fetch(&mut *conn), |r| Self::event_from_row(&r)).await,
+                }
             }
 
             /// A `ticket_events` row (`id, ticket_id, data, actor, occurred_at, recorded_at`).
@@ -1903,7 +1913,7 @@ macro_rules! sql_store {
                     Backend::Postgres => decode_each(tickets_q.build().fetch(&mut *tx), |r| Ok::<_, StoreError>((Self::ticket_from_row(&r)?, Vec::new()))).await?,
                 };
                 out.sort_unstable_by_key(|(t, _)| t.id);
-                let mut events: Vec<TicketEvent> = match $backend {
+                let events: Vec<TicketEvent> = match $backend {
                     // One statement for all the logs: the same selection again, in the same
                     // snapshot (SQLite walks `ticket_events_ticket` per selected id).
                     Backend::Sqlite => {
@@ -1915,11 +1925,7 @@ macro_rules! sql_store {
                         events_q.push(")");
                         Self::push_kinds(&mut events_q, q.kinds);
                         events_q.push(format!(" GROUP BY ticket_id / {PACK}"));
-                        let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
-                            unpack::<EventColumns>(Some(&text), "ticket events")
-                        })
-                        .await?;
-                        packs.into_iter().flatten().map(TicketEvent::from).collect()
+                        Self::fetch_events(&mut tx, &mut events_q).await?
                     }
                     // By lists of the selected ids: PostgreSQL's planner misjudges the
                     // subquery form and walks the whole `ticket_events_ticket` index (merge
@@ -1930,20 +1936,7 @@ macro_rules! sql_store {
                     }
                 };
                 tx.commit().await?;
-                events.sort_unstable_by_key(|e| (e.ticket, e.id));
-                // Both in id order: each event goes to the ticket at or after the cursor.
-                let mut i = 0;
-                for event in events {
-                    while i < out.len() && out[i].0.id < event.ticket {
-                        i += 1;
-                    }
-                    if i == out.len() {
-                        break;
-                    }
-                    if out[i].0.id == event.ticket {
-                        out[i].1.push(event);
-                    }
-                }
+                attach_events(&mut out, events, |(t, _)| t.id, |(_, log)| log);
                 Ok(out)
             }
 
@@ -1980,32 +1973,10 @@ macro_rules! sql_store {
                     })
                     .await?,
                 };
-                let mut events: Vec<TicketEvent> = match $backend {
-                    Backend::Sqlite => {
-                        let packs = decode_each(events_q.build_query_scalar::<String>().fetch(&mut *tx), |text| {
-                            unpack::<EventColumns>(Some(&text), "ticket events")
-                        })
-                        .await?;
-                        packs.into_iter().flatten().map(TicketEvent::from).collect()
-                    }
-                    Backend::Postgres => decode_each(events_q.build().fetch(&mut *tx), |r| Self::event_from_row(&r)).await?,
-                };
+                let events = Self::fetch_events(&mut tx, &mut events_q).await?;
                 tx.commit().await?;
                 out.sort_unstable_by_key(|t| t.id);
-                events.sort_unstable_by_key(|e| (e.ticket, e.id));
-                // Both in id order: each event goes to its ticket, at or after the cursor.
-                let mut i = 0;
-                for event in events {
-                    while i < out.len() && out[i].id < event.ticket {
-                        i += 1;
-                    }
-                    if i == out.len() {
-                        break;
-                    }
-                    if out[i].id == event.ticket {
-                        out[i].events.push(event);
-                    }
-                }
+                attach_events(&mut out, events, |t| t.id, |t| &mut t.events);
                 Ok(out)
             }
 
@@ -2164,6 +2135,29 @@ sql_store!(
     true,
     sqlx::migrate!("../migrations/postgres")
 );
+
+/// Hands each event to its ticket's log: `tickets` in id order, the events sorted here by
+/// ticket and log order, both walked once. Events of tickets not in `tickets` are dropped.
+fn attach_events<T>(
+    tickets: &mut [T],
+    mut events: Vec<TicketEvent>,
+    id: impl Fn(&T) -> TicketId,
+    log: impl Fn(&mut T) -> &mut Vec<TicketEvent>,
+) {
+    events.sort_unstable_by_key(|e| (e.ticket, e.id));
+    let mut i = 0;
+    for event in events {
+        while i < tickets.len() && id(&tickets[i]) < event.ticket {
+            i += 1;
+        }
+        if i == tickets.len() {
+            break;
+        }
+        if id(&tickets[i]) == event.ticket {
+            log(&mut tickets[i]).push(event);
+        }
+    }
+}
 
 /// A list of values in a statement, as each database plans it best. PostgreSQL binds one
 /// array (`column = ANY($n)`): one statement text whatever the list's length, and the plan it
