@@ -149,6 +149,20 @@ impl SlaRule {
     }
 }
 
+/// A fingerprint of `rules` and of this build of baton (its version): two rule sets with the
+/// same fingerprint give every ticket the same clocks. The SLA sweep stores it beside the
+/// tickets' next checks, so a restart with the same rules can trust them.
+///
+/// Made from the rules' `Debug` form (every field, every calendar's hours and holidays; no
+/// hash maps, so the order is fixed) and the version, as SHA-256 in hex. Rules that differ
+/// in any field differ here; a rebuild of the same version with other clock code does not
+/// (a development build: run `baton` once with changed rules, or clear `bot_state`).
+pub fn rules_fingerprint(rules: &[SlaRule]) -> String {
+    use sha2::Digest;
+    let text = format!("baton {} {rules:?}", env!("CARGO_PKG_VERSION"));
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
 /// The policy of the first rule, in order, that matches the ticket (see [`SlaRule::matches`]);
 /// `None` when no rule does (the ticket has no SLA). List specific rules before general ones.
 ///

@@ -639,12 +639,17 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
     }
 
     // The engine's clock is the sweep's `now`: what a pass posts is due again at the next.
+    // The history holds no record of the rules its next checks were computed with (as after
+    // a change of the rules): the first pass sweeps every active ticket. A restart with the
+    // same rules (a new engine: a new process) then sweeps the due tickets only.
     let clock = Arc::new(ManualClock::new(now));
-    let engine = Engine::new(store.clone(), settings.clone(), clock.clone());
-    for (pass, at) in [
-        ("first pass after a start: every active ticket", now),
-        ("steady state: the due tickets 30 s later", now + SWEEP_EVERY),
-        ("the due tickets 1 h later", now + Duration::hours(1)),
+    let first = Engine::new(store.clone(), settings.clone(), clock.clone());
+    let restarted = Engine::new(store.clone(), settings.clone(), clock.clone());
+    for (pass, engine, at, target) in [
+        ("first pass with new SLA rules: every active ticket", &first, now, "once per change of the rules"),
+        ("first pass after a restart with the same rules: the due tickets 30 s later", &restarted, now + SWEEP_EVERY, "< 500 ms"),
+        ("steady state: the due tickets 60 s later", &restarted, now + SWEEP_EVERY * 2, "< 500 ms"),
+        ("the due tickets 1 h later", &restarted, now + Duration::hours(1), "< 500 ms"),
     ] {
         clock.set(at);
         let due = if at == now { g.active } else { store.sla_candidates(Some(at)).await.expect("due tickets").len() };
@@ -655,10 +660,10 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
             label,
             &format!("SLA sweep, {pass} ({due} of {} open tickets loaded, {done} warned/breached)", g.active),
             took,
-            "< 500 ms",
+            target,
         );
     }
-    let (n, took) = timed(engine.snapshot_health(now)).await;
+    let (n, took) = timed(restarted.snapshot_health(now)).await;
     let n = n.expect("health pass");
     eprintln!("[{label}] health pass: {:.3} s over {n} accounts", took.as_secs_f64());
     table.timed(label, &format!("health-score pass ({n} accounts, snapshots saved)"), took, "");

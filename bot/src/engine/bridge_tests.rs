@@ -401,12 +401,16 @@ async fn the_first_sla_pass_fills_next_checks_and_a_change_makes_a_ticket_due() 
 }
 
 #[tokio::test]
-async fn a_ticket_not_due_is_not_loaded_until_the_next_process_sweeps_everything() {
+async fn a_restart_with_the_same_sla_rules_sweeps_the_due_tickets_and_other_rules_sweep_everything() {
     for db in testing::each_backend().await {
         let mut w = bridge(db, |s| s.sla_rules = enterprise_sla()).await;
         w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
         w.clock.set(t0() + Duration::minutes(5));
+        // The first pass ever sweeps every active ticket and records the rules it ran with.
+        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), None);
         w.engine.tick().await.unwrap();
+        let fingerprint = |rules: &[crate::sla::SlaRule]| Some(crate::sla::rules_fingerprint(rules));
+        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), fingerprint(&enterprise_sla()));
         // Its next check moved past the warning (as a sweep under other rules would have
         // stored it), without a change of the ticket.
         let c = w.store().sla_candidates(None).await.unwrap().remove(0);
@@ -419,10 +423,22 @@ async fn a_ticket_not_due_is_not_loaded_until_the_next_process_sweeps_everything
         w.engine.tick().await.unwrap();
         assert!(!w.kinds("ACME-1").await.contains(&"sla_warning"));
         assert_eq!(next_checks(w.store()).await, [("ACME-1".to_string(), later)]);
-        // A restart (the rules may have changed): its first pass sweeps every active ticket.
-        let restarted = Engine::new(w.store().clone(), w.engine.settings.clone(), w.clock.clone());
-        assert_eq!(restarted.tick().await.unwrap(), 1);
+        // A restart with the same rules trusts the stored next checks: the due tickets only.
+        let same = Engine::new(w.store().clone(), w.engine.settings.clone(), w.clock.clone());
+        assert_eq!(same.tick().await.unwrap(), 0);
+        assert!(!w.kinds("ACME-1").await.contains(&"sla_warning"));
+        assert_eq!(next_checks(w.store()).await, [("ACME-1".to_string(), later)]);
+        // A start with other rules (a warning at half the target) sweeps every active ticket,
+        // and records them.
+        let mut other = enterprise_sla();
+        other[0].policy.warn_fraction = 0.5;
+        let mut settings = (*w.engine.settings).clone();
+        settings.sla_rules = other.clone();
+        let changed = Engine::new(w.store().clone(), Arc::new(settings), w.clock.clone());
+        assert_eq!(changed.tick().await.unwrap(), 1);
         assert_eq!(w.kinds("ACME-1").await.iter().filter(|k| **k == "sla_warning").count(), 1);
+        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), fingerprint(&other));
+        assert_ne!(fingerprint(&other), fingerprint(&enterprise_sla()));
         w.db.cleanup().await;
     }
 }

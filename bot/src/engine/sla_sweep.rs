@@ -6,9 +6,14 @@
 //! clocks can warn or breach (`sla_next_check_at`, computed by the pass that swept it, see
 //! [`Engine::sla_next_check`]), and every change that can move its clocks makes it due at
 //! once. The rules come from configuration and may differ after a restart, so the first pass
-//! of a process evaluates every active ticket and recomputes every next check. Nothing here
-//! depends on which replica sweeps: the next check is a function of the ticket, its log and
-//! the rules, and a pass writes it only on a ticket that did not change since it was read.
+//! of a process evaluates every active ticket and recomputes every next check, unless the
+//! database says the last such pass ran with the same rules (their fingerprint, in
+//! `bot_state`): a restart or another replica with the same configuration sweeps only the due
+//! tickets. Nothing here depends on which replica sweeps: the next check is a function of the
+//! ticket, its log and the rules, and a pass writes it only on a ticket that did not change
+//! since it was read. (While replicas with different rules run side by side, during a rolling
+//! deploy that changes them, a ticket keeps the next check of whichever swept it last until
+//! that check comes or the ticket changes.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
@@ -35,6 +40,9 @@ fn already(events: &[TicketEvent], clock: &SlaClock, breach: bool) -> bool {
             }
     })
 }
+
+/// The `bot_state` entry holding [`sla::rules_fingerprint`] of the rules of the last full pass.
+pub const SLA_RULES_STATE: &str = "sla_rules";
 
 /// Tickets whose event logs the sweep loads per query.
 pub const SWEEP_BATCH: usize = 2000;
@@ -87,8 +95,9 @@ impl Engine {
 
     /// One pass of the SLA sweep. Returns how many tickets got a warning or breach.
     ///
-    /// The first pass of this engine (and its clones) evaluates every active ticket; later
-    /// passes only those due by `now` (see the [module documentation](self)). Reads in bulk:
+    /// The first pass of this engine (and its clones) evaluates every active ticket, unless
+    /// the last pass that did ran with the same rules; later passes only those due by `now`
+    /// (see the [module documentation](self)). Reads in bulk:
     /// the tickets in one query, their accounts' tiers in one, the event logs [`SWEEP_BATCH`]
     /// tickets at a time, and writes each batch's next checks in one statement per 500. The
     /// tickets with a warning or breach to post are saved up to [`SWEEP_WRITERS`] at once.
@@ -96,11 +105,24 @@ impl Engine {
         if self.settings.sla_rules.is_empty() {
             return Ok(0);
         }
-        let all = !self.sla_swept_all.load(Ordering::SeqCst);
+        if self.sla_swept_all.load(Ordering::SeqCst) {
+            return self.sla_pass(now, false).await;
+        }
+        // This process's first pass: every active ticket, unless the next checks stored were
+        // all computed with these very rules (a restart without a change of rules).
+        let ours = sla::rules_fingerprint(&self.settings.sla_rules);
+        let stored = self.store.bot_state(SLA_RULES_STATE).await?;
+        let all = stored.as_deref() != Some(ours.as_str());
+        if !all {
+            tracing::info!("SLA rules unchanged since the last full sweep: sweeping the due tickets only");
+        }
         let done = self.sla_pass(now, all).await?;
         if all {
-            self.sla_swept_all.store(true, Ordering::SeqCst);
+            // Only once every next check is computed: a process stopped halfway leaves the old
+            // fingerprint, and the next start sweeps everything again.
+            self.store.set_bot_state(SLA_RULES_STATE, &ours).await?;
         }
+        self.sla_swept_all.store(true, Ordering::SeqCst);
         Ok(done)
     }
 

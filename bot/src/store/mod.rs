@@ -403,6 +403,10 @@ pub trait Store: Send + Sync + 'static {
     /// whose version or stamp moved since it was read (a concurrent change, which made it due
     /// again) keeps what that change wrote. Returns how many were written.
     async fn set_sla_next_checks(&self, checks: &[SlaNextCheck]) -> Result<u64>;
+    /// A value baton keeps about itself under `name` (table `bot_state`), if set.
+    async fn bot_state(&self, name: &str) -> Result<Option<String>>;
+    /// Sets (or replaces) the value under `name`.
+    async fn set_bot_state(&self, name: &str, value: &str) -> Result<()>;
     /// The tickets a [`LogQuery`] selects, by id, each with its events of the query's kinds in
     /// log order (tickets without such events have an empty log): two statements in one read
     /// transaction, so the logs are those of the listed tickets as they stood together.

@@ -1887,6 +1887,21 @@ macro_rules! sql_store {
                 Ok(written)
             }
 
+            async fn bot_state(&self, name: &str) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM bot_state WHERE name = $1").bind(name).fetch_optional(&self.pool).await?)
+            }
+
+            async fn set_bot_state(&self, name: &str, value: &str) -> Result<()> {
+                let mut w = self.begin_single().await?;
+                sqlx::query("INSERT INTO bot_state (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+                    .bind(name)
+                    .bind(value)
+                    .execute(&mut *w)
+                    .await?;
+                w.commit().await?;
+                Ok(())
+            }
+
             async fn ticket_logs(&self, q: &LogQuery<'_>) -> Result<Vec<(Ticket, Vec<TicketEvent>)>> {
                 // SQLite reads packs of rows as JSON arrays (see `pack_sql`); both decode as
                 // the rows come.

@@ -1605,6 +1605,19 @@ async fn concurrent_claims_take_disjoint_rows_and_expire() {
 // Bulk reads and writes for passes over the whole history (issue #10)
 
 #[tokio::test]
+async fn bot_state_keeps_one_value_per_name_and_replaces_it() {
+    on_each(|store| async move {
+        assert_eq!(store.bot_state("sla_rules").await.unwrap(), None);
+        store.set_bot_state("sla_rules", "abc").await.unwrap();
+        store.set_bot_state("other", "x").await.unwrap();
+        store.set_bot_state("sla_rules", "def").await.unwrap();
+        assert_eq!(store.bot_state("sla_rules").await.unwrap().as_deref(), Some("def"));
+        assert_eq!(store.bot_state("other").await.unwrap().as_deref(), Some("x"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn sla_candidates_are_the_active_tickets_due_and_every_change_makes_one_due() {
     on_each(|store| async move {
         store.upsert_accounts(&[plain_account("acme", &["slack:C1"])]).await.unwrap();
