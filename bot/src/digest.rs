@@ -144,6 +144,21 @@ pub trait SlaOutlookSource: Send + Sync {
     fn event_kinds(&self) -> Option<&'static [&'static str]> {
         None
     }
+
+    /// When the SLA sweep's stored next checks may choose the active tickets `outlook` reads:
+    /// the [`crate::sla::rules_fingerprint`] of the rules it computes with, and how far after
+    /// `now` it looks for targets due. `None` (the default): it reads every active ticket.
+    ///
+    /// A ticket's next check is the next instant one of its clocks can warn or breach with
+    /// nothing posted for it yet, as a sweep with those rules computed it, and any change of
+    /// the ticket makes it due at once (see [`crate::store::Store::sla_candidates`]). So while
+    /// the sweep's last full pass ran with the same rules, an active ticket whose next check is
+    /// missing or later than both `now + horizon` and the period's end, and that has no event
+    /// in the period, has no target due within the horizon and none that came due in the
+    /// period: one due before its next check was posted as a breach, an event at its due time.
+    fn next_check_cut(&self) -> Option<(String, Duration)> {
+        None
+    }
 }
 
 /// No SLA clocks: no outlook.
@@ -213,14 +228,17 @@ impl Digests {
     ///   in its days, with their agent messages.
     /// - SLA: for the clocks, the active tickets and those opened or changed in the period,
     ///   with the events the outlook reads ([`SlaOutlookSource::event_kinds`]): a ticket
-    ///   solved or closed before the period has no clock settling in it; for the breaches, the
+    ///   solved or closed before the period has no clock settling in it; of the active tickets
+    ///   untouched in the period, only those the SLA sweep's next checks say can have a target
+    ///   due by the outlook's horizon or in the period, when the sweep ran with the same rules
+    ///   ([`SlaOutlookSource::next_check_cut`]); for the breaches, the
     ///   tickets with a breach recorded in the period or the chart's days, with their breaches.
     /// - At-risk: no log; what health reads ([`Store::health_tickets`]) is read with the
     ///   digest's other reads (see `render`).
     ///
     /// Returns the first history, with the accounts and people, and the second set of tickets
     /// (the chart's, the breaches'; none for at-risk).
-    async fn histories_for(&self, spec: &DigestSpec, occasion: &Occasion) -> Result<(History, TicketLogs), DigestError> {
+    async fn histories_for(&self, spec: &DigestSpec, occasion: &Occasion, now: DateTime<Utc>) -> Result<(History, TicketLogs), DigestError> {
         let period = occasion.period;
         let chart_from = content::chart_days(period.to, spec.time_zone, CHART_DAYS).first().map(|(_, p)| p.from);
         let earliest = |t: DateTime<Utc>| chart_from.map_or(t, |c| c.min(t));
@@ -247,13 +265,17 @@ impl Digests {
             DigestKind::Sla => {
                 let clocks = match self.sla.event_kinds() {
                     Some([]) => None,
-                    kinds => logs(LogQuery {
-                        opened_since: Some(period.from),
-                        touched_since: Some((period.from, &[])),
-                        active: true,
-                        kinds,
-                        ..Default::default()
-                    }),
+                    kinds => {
+                        let active_checked_by = self.active_checked_by(period, now).await?;
+                        logs(LogQuery {
+                            opened_since: Some(period.from),
+                            touched_since: Some((period.from, &[])),
+                            active: true,
+                            active_checked_by,
+                            kinds,
+                            ..Default::default()
+                        })
+                    }
                 };
                 let breaches = LogQuery {
                     touched_since: Some((earliest(period.from), content::BREACH_KINDS)),
@@ -273,6 +295,17 @@ impl Digests {
         let people = Some(read(&self.store, |s| async move { s.people().await }));
         let (first, second, accounts, people) = tokio::try_join!(answer(first), answer(second), answer(accounts), answer(people))?;
         Ok((History { accounts, people, tickets: first }, second))
+    }
+
+    /// The SLA digest's cut of the active tickets by their stored next checks
+    /// ([`SlaOutlookSource::next_check_cut`]), when the sweep's last full pass ran with the
+    /// outlook's rules; `None`: every active ticket.
+    async fn active_checked_by(&self, period: Period, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DigestError> {
+        let Some((fingerprint, horizon)) = self.sla.next_check_cut() else {
+            return Ok(None);
+        };
+        let swept_with = self.store.bot_state(crate::sla::RULES_FINGERPRINT_STATE).await?;
+        Ok((swept_with.as_deref() == Some(fingerprint.as_str())).then(|| (now + horizon).max(period.to)))
     }
 
     async fn history_of(&self, tickets: Vec<crate::domain::Ticket>) -> Result<History, DigestError> {
@@ -312,7 +345,7 @@ impl Digests {
             DigestKind::TeamMetrics | DigestKind::Sla => None,
         };
         let ((history, second), extra, health) =
-            tokio::try_join!(self.histories_for(spec, occasion), answer(extra), answer(health))?;
+            tokio::try_join!(self.histories_for(spec, occasion, now), answer(extra), answer(health))?;
         let style = text::Style { lang: &spec.lang, tz: spec.time_zone, late: occasion.late, name: &spec.name };
         let channels: Vec<&ChannelRef> = spec
             .targets

@@ -149,6 +149,10 @@ impl SlaRule {
     }
 }
 
+/// The `bot_state` entry holding the [`rules_fingerprint`] of the rules every active
+/// ticket's stored next check was last computed with (by the SLA sweep's full pass).
+pub const RULES_FINGERPRINT_STATE: &str = "sla_rules";
+
 /// A fingerprint of `rules` and of this build of baton (its version): two rule sets with the
 /// same fingerprint give every ticket the same clocks. The SLA sweep stores it beside the
 /// tickets' next checks, so a restart with the same rules can trust them.

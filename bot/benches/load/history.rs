@@ -595,6 +595,10 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
     ));
 
     let settings = Arc::new(settings());
+    // The generator wrote each active ticket's next check as a sweep with these rules would
+    // have (see `generate`); a running baton's sweep records the rules it did so with.
+    let fingerprint = sla::rules_fingerprint(&settings.sla_rules);
+    store.set_bot_state(sla::RULES_FINGERPRINT_STATE, &fingerprint).await.expect("record the rules swept with");
     let digests = Digests::new(store.clone(), settings.clone())
         .with_sla(Arc::new(SlaClocksOutlook { rules: settings.sla_rules.clone(), horizon: Duration::hours(4) }));
     let channel = Target::Channel(ChannelRef::parse("slack:C0DIGESTS").unwrap());
@@ -639,9 +643,10 @@ pub async fn run(test_db: &TestDb, scale: Scale, table: &mut Table, explain: boo
     }
 
     // The engine's clock is the sweep's `now`: what a pass posts is due again at the next.
-    // The history holds no record of the rules its next checks were computed with (as after
-    // a change of the rules): the first pass sweeps every active ticket. A restart with the
-    // same rules (a new engine: a new process) then sweeps the due tickets only.
+    // After a change of the rules (another fingerprint recorded), the first pass sweeps
+    // every active ticket. A restart with the same rules (a new engine: a new process) then
+    // sweeps the due tickets only.
+    store.set_bot_state(sla::RULES_FINGERPRINT_STATE, "the rules before a change").await.expect("a change of the rules");
     let clock = Arc::new(ManualClock::new(now));
     let first = Engine::new(store.clone(), settings.clone(), clock.clone());
     let restarted = Engine::new(store.clone(), settings.clone(), clock.clone());

@@ -16,6 +16,7 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let month = lit(now - Duration::days(30));
     let fortnight = lit(now - Duration::days(14));
     let day = lit(now - Duration::days(1));
+    let horizon = lit(now + Duration::hours(4));
     let week_ago = format!("'{}'", (now - Duration::days(7)).date_naive().format("%F"));
     vec![
         (
@@ -43,11 +44,11 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "SLA digest: the clocks' events of the active tickets and those touched in the period (`ticket_logs` on SQLite; PostgreSQL reads them by lists of ids, as `events_of`, plus `kind IN`)",
+            "SLA digest: the clocks' events of the active tickets checked by the horizon and those touched in the period (`ticket_logs` on SQLite; PostgreSQL reads them by lists of ids, as `events_of`, plus `kind IN`)",
             format!(
                 "SELECT id, ticket_id, data, actor, occurred_at, recorded_at FROM ticket_events WHERE ticket_id IN \
                  (SELECT id FROM tickets WHERE opened_at >= {day} UNION SELECT ticket_id FROM ticket_events WHERE occurred_at >= {day} \
-                 UNION SELECT id FROM tickets WHERE status IN ({active})) \
+                 UNION SELECT id FROM tickets WHERE status IN ({active}) AND sla_next_check_at <= {horizon}) \
                  AND kind IN ('agent_message', 'customer_message', 'status_changed') ORDER BY ticket_id, id"
             ),
         ),

@@ -73,6 +73,10 @@ impl SlaOutlookSource for SlaClocksOutlook {
     fn event_kinds(&self) -> Option<&'static [&'static str]> {
         Some(&["agent_message", "customer_message", "status_changed"])
     }
+
+    fn next_check_cut(&self) -> Option<(String, Duration)> {
+        Some((sla::rules_fingerprint(&self.rules), self.horizon))
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 //! renews 2027-06-01, CSM morgan, nps 6), initech (no tickets, CSM pat, nps 10), hooli (nps
 //! 42: not on the 0–10 scale, left out). Health snapshots on 2026-10-27: acme 92, globex 98.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use baton_chat::{ChannelRef, Destination, MessageId, Platform, UserId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -698,6 +698,82 @@ fn team_digest_in_english_russian_and_thai() {
     assert_eq!(th.fields[4].1, "50% (1 จาก 2) (ช\u{e48}วงก\u{e48}อนหน\u{e49}า: 0% (0 จาก 1))");
 }
 
+/// Once a sweep with the outlook's rules stored the active tickets' next checks, the SLA
+/// digest reads only those checked by its horizon (besides those touched in the period), and
+/// misses nothing: a target due within the horizon and one that came due in the period with no
+/// sweep since are in it, as whole logs say.
+#[tokio::test]
+async fn the_sla_digest_reads_the_active_tickets_checked_by_its_horizon_and_misses_nothing() {
+    let now = b() + Duration::days(1);
+    let leads = Target::Channel(ChannelRef::parse("shell:leads").unwrap());
+    let mut policy = crate::sla::SlaPolicy::new("standard", crate::sla::Calendar::always());
+    policy.resolution = Some(Duration::hours(100));
+    // No warning: a swept ticket's next check is its due time.
+    policy.warn_fraction = 1.0;
+    let rules = vec![crate::sla::SlaRule { tiers: vec![], priorities: vec![], policy }];
+    let outlook = SlaClocksOutlook { rules: rules.clone(), horizon: Duration::hours(6) };
+    let mut settings = crate::engine::Settings::from_config(&crate::config::Config::default());
+    settings.sla_rules = rules;
+    let settings = std::sync::Arc::new(settings);
+    for db in crate::testing::each_backend().await {
+        let store = db.store.clone();
+        store.upsert_people(&people()).await.unwrap();
+        store.upsert_accounts(&accounts()).await.unwrap();
+        // Resolution due 4 h after now (due soon), 10 h after (beyond the horizon), 1 h before
+        // (came due in the period, breached): ACME-1, ACME-2, ACME-3.
+        for (i, hours_before) in [96, 90, 101].into_iter().enumerate() {
+            let opened = now - Duration::hours(hours_before);
+            let new = NewTicket {
+                account: Some(aid("acme")),
+                key_prefix: KeyPrefix::parse("ACME").unwrap(),
+                requester: Requester { platform: Platform::Shell, user: UserId::parse("wile").unwrap(), display_name: "Wile E.".into(), person: None },
+                title: Title::parse(&format!("Problem {i}")).unwrap(),
+                priority: Priority::Normal,
+                assignee: None,
+                tags: Default::default(),
+                origin: Origin { channel: ChannelRef::parse("shell:acme").unwrap(), message: None, thread: None },
+                opened_at: opened,
+                follow_up_of: None,
+                via: IntakeVia::Command,
+                opened_by: Actor::System,
+                description: None,
+            };
+            store.open_ticket(&new, opened, &|_| vec![]).await.unwrap();
+        }
+        // Swept three days ago: nothing to post, each next check its due time.
+        let swept_at = now - Duration::days(3);
+        let clock = std::sync::Arc::new(crate::clock::ManualClock::new(swept_at));
+        let engine = crate::engine::Engine::new(store.clone(), settings.clone(), clock);
+        assert_eq!(engine.sla_sweep(swept_at).await.unwrap(), 0);
+        let checks: Vec<_> = store.sla_candidates(None).await.unwrap().into_iter().map(|c| c.next_check).collect();
+        assert_eq!(checks, [96, 90, 101].map(|h| Some(now - Duration::hours(h) + Duration::hours(100))));
+
+        let digests = Digests::new(store.clone(), settings.clone()).with_sla(std::sync::Arc::new(outlook.clone()));
+        let s = spec(DigestKind::Sla, vec![leads.clone()]);
+        let occasion = Occasion::now(&s, now);
+        let whole = digests.history().await.unwrap();
+        let o = outlook.outlook(&whole, occasion.period, now).unwrap();
+        assert_eq!(o.due_soon.iter().map(|d| d.key.to_string()).collect::<Vec<_>>(), ["ACME-1"]);
+        let breached = PolicyCompliance { policy: "standard".into(), target: SlaTarget::Resolution, met: Ratio { part: 0, whole: 1 } };
+        assert_eq!(o.compliance, [breached]);
+        let want = text::sla(&style(None), &content::sla_digest(&whole, occasion.period, Some(o), chrono_tz::UTC, CHART_DAYS));
+        let got = digests.render(&s, &occasion, now).await.unwrap();
+        assert_eq!((&got[0].text, &got[0].card), (&want.text, &want.card), "{:?}", db.backend);
+
+        // Rules other than the sweep's: its next checks say nothing, every active ticket is
+        // read. Resolution in 94 h: ACME-2 is due soon although its check is beyond the horizon.
+        let mut sooner = outlook.clone();
+        sooner.rules[0].policy.resolution = Some(Duration::hours(94));
+        let digests = Digests::new(store.clone(), settings.clone()).with_sla(std::sync::Arc::new(sooner.clone()));
+        let o = sooner.outlook(&whole, occasion.period, now).unwrap();
+        assert_eq!(o.due_soon.iter().map(|d| d.key.to_string()).collect::<Vec<_>>(), ["ACME-2"]);
+        let want = text::sla(&style(None), &content::sla_digest(&whole, occasion.period, Some(o), chrono_tz::UTC, CHART_DAYS));
+        let got = digests.render(&s, &occasion, now).await.unwrap();
+        assert_eq!((&got[0].text, &got[0].card), (&want.text, &want.card), "other rules, {:?}", db.backend);
+        db.cleanup().await;
+    }
+}
+
 /// A varied generated history (every event kind the figures read and others, times out of
 /// log order now and then, tickets in every status over 40 days): each digest rendered from
 /// what [`Digests::render`] loads (some tickets, some event kinds) says exactly what the same
@@ -813,6 +889,44 @@ async fn digests_from_their_partial_loads_match_the_whole_history_on_each_backen
                 assert_eq!((&got[0].text, &got[0].card), (&want.text, &want.card), "{kind:?} {:?}", db.backend);
                 assert_eq!(got[0].attachments, want.chart.into_iter().collect::<Vec<_>>(), "{kind:?} {:?}", db.backend);
             }
+        }
+        // Once a sweep with the outlook's rules has stored every active ticket's next check
+        // (and recorded the rules), the SLA digest reads only the active tickets checked by its
+        // horizon besides those touched in the period: the same digest as from whole logs.
+        // Swept days ago (what it posts then is no event of the periods), not since.
+        let swept_at = now - Duration::days(3);
+        let mut sweeping = (*settings).clone();
+        sweeping.sla_rules = outlook.rules.clone();
+        let sweeper = crate::engine::Engine::new(store.clone(), std::sync::Arc::new(sweeping), std::sync::Arc::new(crate::clock::ManualClock::new(swept_at)));
+        // The first pass posts what the generated logs missed; those tickets are due again at
+        // once, and the next passes store their next checks.
+        for minutes in 0..3 {
+            sweeper.sla_sweep(swept_at + Duration::minutes(minutes)).await.unwrap();
+        }
+        let whole = digests.history().await.unwrap();
+        let s = spec(DigestKind::Sla, vec![leads.clone()]);
+        for occasion in [Occasion::slot(&s, now, None), Occasion::now(&s, now - Duration::hours(5))] {
+            let at = occasion.period.to;
+            // Not a vacuous cut: some active tickets are left out, untouched in the period
+            // and not checked before the horizon.
+            let touched: BTreeSet<_> = whole
+                .tickets
+                .iter()
+                .filter(|(t, log)| t.opened_at >= occasion.period.from || log.iter().any(|e| e.occurred_at >= occasion.period.from))
+                .map(|(t, _)| t.id)
+                .collect();
+            let left_out = store
+                .sla_candidates(None)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.next_check.is_none_or(|n| n > at + outlook.horizon) && !touched.contains(&c.ticket.id))
+                .count();
+            assert!(left_out > 0, "the cut leaves out some active tickets at {at} on {:?}", db.backend);
+            let o = outlook.outlook(&whole, occasion.period, at);
+            let want = text::sla(&style(None), &content::sla_digest(&whole, occasion.period, o, chrono_tz::UTC, CHART_DAYS));
+            let got = digests.render(&s, &occasion, at).await.unwrap();
+            assert_eq!((&got[0].text, &got[0].card), (&want.text, &want.card), "swept, {:?}", db.backend);
         }
         // The daily health pass reads the same facts and window events
         // (`Store::health_tickets`): each account's snapshot is its health from whole logs.

@@ -407,10 +407,10 @@ async fn a_restart_with_the_same_sla_rules_sweeps_the_due_tickets_and_other_rule
         w.open_from("shell:acme", "m1", "wile", "Exports fail").await;
         w.clock.set(t0() + Duration::minutes(5));
         // The first pass ever sweeps every active ticket and records the rules it ran with.
-        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), None);
+        assert_eq!(w.store().bot_state(crate::sla::RULES_FINGERPRINT_STATE).await.unwrap(), None);
         w.engine.tick().await.unwrap();
         let fingerprint = |rules: &[crate::sla::SlaRule]| Some(crate::sla::rules_fingerprint(rules));
-        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), fingerprint(&enterprise_sla()));
+        assert_eq!(w.store().bot_state(crate::sla::RULES_FINGERPRINT_STATE).await.unwrap(), fingerprint(&enterprise_sla()));
         // Its next check moved past the warning (as a sweep under other rules would have
         // stored it), without a change of the ticket.
         let c = w.store().sla_candidates(None).await.unwrap().remove(0);
@@ -437,7 +437,7 @@ async fn a_restart_with_the_same_sla_rules_sweeps_the_due_tickets_and_other_rule
         let changed = Engine::new(w.store().clone(), Arc::new(settings), w.clock.clone());
         assert_eq!(changed.tick().await.unwrap(), 1);
         assert_eq!(w.kinds("ACME-1").await.iter().filter(|k| **k == "sla_warning").count(), 1);
-        assert_eq!(w.store().bot_state(super::sla_sweep::SLA_RULES_STATE).await.unwrap(), fingerprint(&other));
+        assert_eq!(w.store().bot_state(crate::sla::RULES_FINGERPRINT_STATE).await.unwrap(), fingerprint(&other));
         assert_ne!(fingerprint(&other), fingerprint(&enterprise_sla()));
         w.db.cleanup().await;
     }

@@ -41,9 +41,6 @@ fn already(events: &[TicketEvent], clock: &SlaClock, breach: bool) -> bool {
     })
 }
 
-/// The `bot_state` entry holding [`sla::rules_fingerprint`] of the rules of the last full pass.
-pub const SLA_RULES_STATE: &str = "sla_rules";
-
 /// Tickets whose event logs the sweep loads per query.
 pub const SWEEP_BATCH: usize = 2000;
 
@@ -111,7 +108,7 @@ impl Engine {
         // This process's first pass: every active ticket, unless the next checks stored were
         // all computed with these very rules (a restart without a change of rules).
         let ours = sla::rules_fingerprint(&self.settings.sla_rules);
-        let stored = self.store.bot_state(SLA_RULES_STATE).await?;
+        let stored = self.store.bot_state(sla::RULES_FINGERPRINT_STATE).await?;
         let all = stored.as_deref() != Some(ours.as_str());
         if !all {
             tracing::info!("SLA rules unchanged since the last full sweep: sweeping the due tickets only");
@@ -120,7 +117,7 @@ impl Engine {
         if all {
             // Only once every next check is computed: a process stopped halfway leaves the old
             // fingerprint, and the next start sweeps everything again.
-            self.store.set_bot_state(SLA_RULES_STATE, &ours).await?;
+            self.store.set_bot_state(sla::RULES_FINGERPRINT_STATE, &ours).await?;
         }
         self.sla_swept_all.store(true, Ordering::SeqCst);
         Ok(done)

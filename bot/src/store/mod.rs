@@ -196,6 +196,10 @@ pub struct LogQuery<'a> {
     pub touched_since: Option<(DateTime<Utc>, &'a [&'a str])>,
     /// Tickets that are active now.
     pub active: bool,
+    /// With `active`: only the active tickets whose stored SLA next check
+    /// (`sla_next_check_at`, see [`Store::sla_candidates`]) is at or before this time, by the
+    /// index `tickets(status, sla_next_check_at)`. Tickets without one are left out.
+    pub active_checked_by: Option<DateTime<Utc>>,
     /// Of the tickets the fields above select, only those active now (a filter, where the
     /// fields above add tickets).
     pub only_active: bool,

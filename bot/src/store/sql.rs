@@ -446,6 +446,9 @@ macro_rules! sql_store {
                 if q.active {
                     union(qb);
                     qb.push("SELECT id FROM tickets WHERE status IN (").push(active_statuses()).push(")");
+                    if let Some(by) = q.active_checked_by {
+                        qb.push(" AND sla_next_check_at <= ").push_bind(micros(by));
+                    }
                 }
                 parts > 0
             }
@@ -462,8 +465,16 @@ macro_rules! sql_store {
                     Backend::Postgres if q.active && !q.only_active => {
                         let active = active_statuses();
                         qb.push(format!("SELECT {select} FROM tickets WHERE status IN ({active})"));
+                        if let Some(by) = q.active_checked_by {
+                            qb.push(" AND sla_next_check_at <= ").push_bind(micros(by));
+                        }
                         if others.opened_since.is_some() || others.touched_since.is_some() {
-                            qb.push(format!(" UNION ALL SELECT {select} FROM tickets WHERE status NOT IN ({active}) AND id IN ("));
+                            // The others: every ticket the first part did not read.
+                            qb.push(format!(" UNION ALL SELECT {select} FROM tickets WHERE (status NOT IN ({active})"));
+                            if let Some(by) = q.active_checked_by {
+                                qb.push(" OR sla_next_check_at IS NULL OR sla_next_check_at > ").push_bind(micros(by));
+                            }
+                            qb.push(") AND id IN (");
                             Self::push_log_selection(qb, &others);
                             qb.push(")");
                         }

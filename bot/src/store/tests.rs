@@ -1755,6 +1755,27 @@ async fn ticket_logs_select_tickets_and_load_only_the_kinds_asked_for() {
         let none = logs(LogQuery { opened_since: Some(at(-1000)), kinds: Some(&[]), ..Default::default() }).await;
         assert_eq!(ids(&none), vec![old.id, noted.id, recent.id, active.id]);
         assert!(none.iter().all(|(_, e)| e.is_empty()));
+
+        // The active tickets checked by a time (the SLA digest's cut), by their stored SLA next
+        // checks (none: never); a ticket touched since is selected by that, whatever its check.
+        let busy = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000005")), at(-1000)).await;
+        let quiet = open(&*store, &new_ticket("ACME", Some("acme"), "slack:C1", Some("1.000006")), at(-1000)).await;
+        store.append_events(busy.id, &[ev(EventKind::Note { text: "since".into() }, 20)], at(20)).await.unwrap();
+        let candidates = store.sla_candidates(None).await.unwrap();
+        let check = |t: &Ticket, next: Option<DateTime<Utc>>| {
+            let c = candidates.iter().find(|c| c.ticket.id == t.id).unwrap();
+            super::SlaNextCheck { ticket: t.id, version: c.ticket.version, stamp: c.stamp, at: next }
+        };
+        let checks = [check(&active, Some(at(500))), check(&busy, Some(at(5000))), check(&quiet, None)];
+        assert_eq!(store.set_sla_next_checks(&checks).await.unwrap(), 3);
+        let checked = |by: i64| LogQuery { active: true, active_checked_by: Some(at(by)), ..touched };
+        assert_eq!(ids(&logs(LogQuery { active: true, ..touched }).await), vec![noted.id, recent.id, active.id, busy.id, quiet.id]);
+        assert_eq!(ids(&logs(checked(500)).await), vec![noted.id, recent.id, active.id, busy.id]);
+        assert_eq!(ids(&logs(checked(499)).await), vec![noted.id, recent.id, busy.id]);
+        // Checked by the time and touched: read once.
+        assert_eq!(ids(&logs(checked(5000)).await), vec![noted.id, recent.id, active.id, busy.id]);
+        let only_checked = LogQuery { active: true, active_checked_by: Some(at(5000)), ..Default::default() };
+        assert_eq!(ids(&logs(only_checked).await), vec![active.id, busy.id]);
     })
     .await;
 }
