@@ -20,7 +20,7 @@ fn queries(now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let week_ago = format!("'{}'", (now - Duration::days(7)).date_naive().format("%F"));
     vec![
         (
-            "SLA sweep, first pass of a process: every active ticket (`sla_candidates`, all)",
+            "SLA sweep, first pass with new rules: every active ticket (`sla_candidates`, all)",
             format!("SELECT id, key, status, sla_next_check_at, sla_stamp FROM tickets WHERE status IN ({active}) ORDER BY id"),
         ),
         (
