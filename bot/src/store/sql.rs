@@ -1590,22 +1590,27 @@ macro_rules! sql_store {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.begin().await?;
+                // One round trip per chunk (`Chain`); one chunk is one statement, which
+                // PostgreSQL runs without `BEGIN` and `COMMIT` round trips.
+                let mut tx = if events.len() <= KEY_LIST_ROWS { self.begin_single().await? } else { self.begin().await? };
                 for chunk in events.chunks(KEY_LIST_ROWS) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE inbound_events SET processed_at = ");
-                    qb.push_bind(micros(now)).push(", error = ").push_bind(error.map(str::to_string));
-                    qb.push(" WHERE (platform, event_id) IN (");
-                    qb.push_values(chunk, |mut row, (platform, id)| {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    let mut chain = Chain::new(&mut qb, $chain_sql, 2);
+                    let q = chain.part("finished");
+                    q.push("UPDATE inbound_events SET processed_at = ");
+                    q.push_bind(micros(now)).push(", error = ").push_bind(error.map(str::to_string));
+                    q.push(" WHERE (platform, event_id) IN (");
+                    q.push_values(chunk, |mut row, (platform, id)| {
                         row.push_bind(platform.as_str()).push_bind(id.as_str());
                     });
-                    qb.push(")");
-                    qb.build().execute(&mut *tx).await?;
+                    q.push(")");
                     // Their writes are all made; nothing will handle them again.
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM inbound_effects WHERE (platform, event_id) IN (");
-                    qb.push_values(chunk, |mut row, (platform, id)| {
+                    let q = chain.part("");
+                    q.push("DELETE FROM inbound_effects WHERE (platform, event_id) IN (");
+                    q.push_values(chunk, |mut row, (platform, id)| {
                         row.push_bind(platform.as_str()).push_bind(id.as_str());
                     });
-                    qb.push(")");
+                    q.push(")");
                     qb.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -1691,7 +1696,9 @@ macro_rules! sql_store {
                 if deliveries.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.begin().await?;
+                // One chunk is one round trip: on PostgreSQL one statement, without `BEGIN`
+                // and `COMMIT` round trips.
+                let mut tx = if deliveries.len() <= INSERT_ROWS { self.begin_single().await? } else { self.begin().await? };
                 for chunk in deliveries.chunks(INSERT_ROWS) {
                     Self::push_delivered(chunk).build().execute(&mut *tx).await?;
                 }
@@ -2349,24 +2356,14 @@ impl PgStore {
     }
 
     /// The inbox's commit, durable before it returns: this one transaction waits for the WAL
-    /// flush (`synchronous_commit = on`), which also flushes every commit before it; the
-    /// connection goes back to not waiting (see [`PgStore::connect_with`]).
+    /// flush (`SET LOCAL synchronous_commit = on`), which also flushes every commit before it;
+    /// the setting ends with the transaction, so the connection goes back to not waiting (see
+    /// [`PgStore::connect_with`]) without a round trip of its own.
     async fn durable_inbox_commit(&self, events: &[NewInbound], now: DateTime<Utc>) -> Result<Vec<bool>> {
-        let mut conn = self.writer.acquire().await?;
-        sqlx::query("SET synchronous_commit = on").execute(&mut *conn).await?;
-        let result = async {
-            use sqlx::Connection;
-            let mut tx = conn.begin().await?;
-            let fresh = Self::insert_inbound(&mut tx, events, now).await?;
-            tx.commit().await?;
-            Ok(fresh)
-        }
-        .await;
-        if let Err(e) = sqlx::query("RESET synchronous_commit").execute(&mut *conn).await {
-            // Left durable, the connection is only slower; dropped, it cannot leak.
-            tracing::warn!(error = %e, "could not restore the connection's commit mode; closing it");
-            let _ = conn.detach();
-        }
-        result
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await?;
+        let fresh = Self::insert_inbound(&mut tx, events, now).await?;
+        tx.commit().await?;
+        Ok(fresh)
     }
 }
