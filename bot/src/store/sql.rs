@@ -394,6 +394,16 @@ macro_rules! sql_store {
                 }
             }
 
+            /// For a write of `statements` statements: one needs no transaction
+            /// ([`Self::begin_single`]), more do ([`Self::begin`]).
+            async fn begin_for(&self, statements: usize) -> Result<super::group::Write<$db>> {
+                if statements <= 1 {
+                    self.begin_single().await
+                } else {
+                    self.begin().await
+                }
+            }
+
             /// A write transaction; an `urgent` one goes ahead of the other writers.
             async fn begin_write(&self, urgent: bool) -> Result<super::group::Write<$db>> {
                 Ok(match &self.group {
@@ -1590,9 +1600,8 @@ macro_rules! sql_store {
                 if events.is_empty() {
                     return Ok(());
                 }
-                // One round trip per chunk (`Chain`); one chunk is one statement, which
-                // PostgreSQL runs without `BEGIN` and `COMMIT` round trips.
-                let mut tx = if events.len() <= KEY_LIST_ROWS { self.begin_single().await? } else { self.begin().await? };
+                // One statement per chunk (`Chain`).
+                let mut tx = self.begin_for(events.len().div_ceil(KEY_LIST_ROWS)).await?;
                 for chunk in events.chunks(KEY_LIST_ROWS) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("");
                     let mut chain = Chain::new(&mut qb, $chain_sql, 2);
@@ -1696,9 +1705,8 @@ macro_rules! sql_store {
                 if deliveries.is_empty() {
                     return Ok(());
                 }
-                // One chunk is one round trip: on PostgreSQL one statement, without `BEGIN`
-                // and `COMMIT` round trips.
-                let mut tx = if deliveries.len() <= INSERT_ROWS { self.begin_single().await? } else { self.begin().await? };
+                // One statement per chunk (on SQLite two, sent together as one).
+                let mut tx = self.begin_for(deliveries.len().div_ceil(INSERT_ROWS)).await?;
                 for chunk in deliveries.chunks(INSERT_ROWS) {
                     Self::push_delivered(chunk).build().execute(&mut *tx).await?;
                 }
