@@ -252,32 +252,32 @@ fn pure_history() -> History {
     History { accounts: accounts(), people: people(), tickets }
 }
 
+/// A ticket opened by command in `account`'s shell channel (key prefix `prefix`) at `opened`.
+fn shell_ticket(account: &str, prefix: &str, title: &str, opened: DateTime<Utc>) -> NewTicket {
+    NewTicket {
+        account: Some(aid(account)),
+        key_prefix: KeyPrefix::parse(prefix).unwrap(),
+        requester: Requester { platform: Platform::Shell, user: UserId::parse("wile").unwrap(), display_name: "Wile E.".into(), person: None },
+        title: Title::parse(title).unwrap(),
+        priority: Priority::Normal,
+        assignee: None,
+        tags: Default::default(),
+        origin: Origin { channel: ChannelRef::parse(&format!("shell:{account}")).unwrap(), message: None, thread: None },
+        opened_at: opened,
+        follow_up_of: None,
+        via: IntakeVia::Command,
+        opened_by: Actor::System,
+        description: None,
+    }
+}
+
 /// Writes the fixture into a store the way the engine would: open, events, then the
 /// ticket's status and assignee.
 async fn store_history(store: &dyn Store) {
     store.upsert_people(&people()).await.unwrap();
     store.upsert_accounts(&accounts()).await.unwrap();
     for s in specs() {
-        let new = NewTicket {
-            account: Some(aid(s.account)),
-            key_prefix: KeyPrefix::parse(s.key.split('-').next().unwrap()).unwrap(),
-            requester: Requester {
-                platform: Platform::Shell,
-                user: UserId::parse("wile").unwrap(),
-                display_name: "Wile E.".into(),
-                person: None,
-            },
-            title: Title::parse(&format!("Problem {}", s.key)).unwrap(),
-            priority: Priority::Normal,
-            assignee: None,
-            tags: Default::default(),
-            origin: Origin { channel: ChannelRef::parse(&format!("shell:{}", s.account)).unwrap(), message: None, thread: None },
-            opened_at: s.opened,
-            follow_up_of: None,
-            via: IntakeVia::Command,
-            opened_by: Actor::System,
-            description: None,
-        };
+        let new = shell_ticket(s.account, s.key.split('-').next().unwrap(), &format!("Problem {}", s.key), s.opened);
         let (mut t, _) = store.open_ticket(&new, s.opened, &|_| vec![]).await.unwrap();
         assert_eq!(t.key.to_string(), s.key);
         let events: Vec<NewEvent> =
@@ -723,21 +723,7 @@ async fn the_sla_digest_reads_the_active_tickets_checked_by_its_horizon_and_miss
         // (came due in the period, breached): ACME-1, ACME-2, ACME-3.
         for (i, hours_before) in [96, 90, 101].into_iter().enumerate() {
             let opened = now - Duration::hours(hours_before);
-            let new = NewTicket {
-                account: Some(aid("acme")),
-                key_prefix: KeyPrefix::parse("ACME").unwrap(),
-                requester: Requester { platform: Platform::Shell, user: UserId::parse("wile").unwrap(), display_name: "Wile E.".into(), person: None },
-                title: Title::parse(&format!("Problem {i}")).unwrap(),
-                priority: Priority::Normal,
-                assignee: None,
-                tags: Default::default(),
-                origin: Origin { channel: ChannelRef::parse("shell:acme").unwrap(), message: None, thread: None },
-                opened_at: opened,
-                follow_up_of: None,
-                via: IntakeVia::Command,
-                opened_by: Actor::System,
-                description: None,
-            };
+            let new = shell_ticket("acme", "ACME", &format!("Problem {i}"), opened);
             store.open_ticket(&new, opened, &|_| vec![]).await.unwrap();
         }
         // Swept three days ago: nothing to post, each next check its due time.
@@ -809,21 +795,7 @@ async fn digests_from_their_partial_loads_match_the_whole_history_on_each_backen
         for i in 0..80u64 {
             let account = if rng.below(3) == 0 { "globex" } else { "acme" };
             let opened = now - Duration::minutes(rng.below(40 * 24 * 60) as i64);
-            let new = NewTicket {
-                account: Some(aid(account)),
-                key_prefix: KeyPrefix::parse(if account == "acme" { "ACME" } else { "GLX" }).unwrap(),
-                requester: Requester { platform: Platform::Shell, user: UserId::parse("wile").unwrap(), display_name: "Wile E.".into(), person: None },
-                title: Title::parse(&format!("Problem {i}")).unwrap(),
-                priority: Priority::Normal,
-                assignee: None,
-                tags: Default::default(),
-                origin: Origin { channel: ChannelRef::parse(&format!("shell:{account}")).unwrap(), message: None, thread: None },
-                opened_at: opened,
-                follow_up_of: None,
-                via: IntakeVia::Command,
-                opened_by: Actor::System,
-                description: None,
-            };
+            let new = shell_ticket(account, if account == "acme" { "ACME" } else { "GLX" }, &format!("Problem {i}"), opened);
             let (mut t, _) = store.open_ticket(&new, opened, &|_| vec![]).await.unwrap();
             let (mut when, mut state, mut assignee, mut events) = (opened, TicketStatus::New, None, Vec::new());
             for n in 0..rng.below(12) {
